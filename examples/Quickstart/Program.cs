@@ -1,0 +1,45 @@
+// Quickstart: the bitmapist README's questions, answered on the embedded store (no server needed).
+// Run: dotnet run --project examples/Quickstart
+using System.Diagnostics;
+using Bitmapist.Linq;
+using Bitmapist.Linq.Sample;
+using Bitmapist.Linq.Stores;
+
+var clock = Stopwatch.StartNew();
+await using var store = await EmbeddedStore.WithSampleDataAsync(new SampleDataOptions(Users: 200_000, Days: 120));
+Console.WriteLine($"Loaded the sample: 200,000 users over 120 days ending today, {store.KeyCount} keys, " +
+                  $"{store.MemoryBytes / 1024.0 / 1024.0:F1} MiB, in {clock.ElapsedMilliseconds} ms.\n");
+
+// Mark some events: user 123 was active and played a song just now.
+await store.MarkAsync("active", 123);
+await store.MarkAsync("song:played", 123);
+await store.MarkUniqueAsync("premium", 123);
+
+var activeThisMonth = store.Month("active");
+var playedThisWeek = store.Week("song:played");
+
+Console.WriteLine($"Was user 123 active this month?              {await activeThisMonth.ContainsAsync(123)}");
+Console.WriteLine($"Was user 9,999,999 active this month?        {await activeThisMonth.ContainsAsync(9_999_999)}");
+Console.WriteLine($"How many users were active this month?       {await activeThisMonth.CountAsync():N0}");
+Console.WriteLine($"How many played a song this week?            {await playedThisWeek.CountAsync():N0}");
+Console.WriteLine($"Active this month AND played this week?      {await (activeThisMonth & playedThisWeek).CountAsync():N0}");
+Console.WriteLine($"Active this month but no song this week?     {await (activeThisMonth - playedThisWeek).CountAsync():N0}");
+Console.WriteLine($"Premium users active today?                  {await (store.Day("active") & store.Unique("premium")).CountAsync():N0}");
+
+var lastMonth = store.Month("active").Previous();
+var lastMonthCount = await lastMonth.CountAsync();
+var stillActive = await (lastMonth & activeThisMonth).CountAsync();
+Console.WriteLine($"Active last month:                           {lastMonthCount:N0}");
+Console.WriteLine($"...of whom still active this month:          {stillActive:N0} ({100.0 * stillActive / Math.Max(1, lastMonthCount):F1}%)");
+
+Console.Write("First 10 users active today:                 ");
+var first = new List<long>();
+await foreach (var id in store.Day("active").IdsAsync())
+{
+    first.Add(id);
+    if (first.Count == 10) break;
+}
+Console.WriteLine(string.Join(", ", first));
+
+Console.WriteLine("\nHow the 'active this month and not this week' query runs (explain):\n");
+Console.WriteLine((activeThisMonth - store.Week("active")).Explain());

@@ -1,0 +1,1 @@
+Console.WriteLine("bitmapist: not written yet");

@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+using Bitmapist.Linq.Planning;
+
+namespace Bitmapist.Linq.Execution;
+
+/// <summary>
+/// The document analysts and developers read when a query surprises them: the statement, the logical plan,
+/// the plan over stored keys, each rule that fired, the optimized plan, the program for the profile and the
+/// exact Redis commands of its one batch.
+/// </summary>
+public static class ExplainPrinter
+{
+    /// <summary>Temporary keys print as <c>{namespace}q:N</c>: the real name carries a random run id.</summary>
+    public const string RunPlaceholder = "q";
+
+    /// <summary>Prints <paramref name="plan"/>.</summary>
+    public static string Print(QueryPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60, int leaseTtlSeconds = 600)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"query:     {plan.Query}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"now:       {plan.Now:yyyy-MM-dd'T'HH:mm:ss}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"logical:   {plan.Query.Set}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bound:     {plan.Bound}");
+        if (plan.Rewrites.Count > 0)
+        {
+            sb.AppendLine("rewrites:");
+            foreach (var r in plan.Rewrites) sb.AppendLine("  " + r);
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"optimized: {plan.Optimized}");
+        var p = plan.Program;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"program ({p.Profile.Name}):");
+        foreach (var step in p.Steps)
+        {
+            sb.AppendLine(step switch
+            {
+                BitOpStep b => $"  tmp{b.Target} = {b.Op.ToString().ToUpperInvariant()} {string.Join(" ", b.Sources)}",
+                LiteralStep l => $"  tmp{l.Target} = literal {{{string.Join(", ", l.Ids)}}}",
+                _ => "  " + step,
+            });
+        }
+        sb.AppendLine(p.Result is { } result ? $"  read {p.Read.ToString().ToLowerInvariant()} of {result}" : "  result is empty: nothing to run");
+        sb.AppendLine("commands:");
+        var batch = RedisBatch.Build(p, keys.TemporaryNamespace + RunPlaceholder + ":", tempTtlSeconds, leaseTtlSeconds);
+        foreach (var line in batch.Lines()) sb.AppendLine("  " + line);
+        return sb.ToString();
+    }
+}

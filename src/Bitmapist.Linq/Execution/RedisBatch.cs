@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Execution;
+
+/// <summary>How the final read of a batch is interpreted.</summary>
+internal enum BatchRead
+{
+    /// <summary>Nothing to run: the result is the empty set.</summary>
+    Nothing,
+    /// <summary>An integer reply (BITCOUNT, GETBIT, BITPOS).</summary>
+    Integer,
+    /// <summary>The whole value (GET), decoded in the client.</summary>
+    Value,
+    /// <summary>No read: the result key outlives the batch and is paged afterwards.</summary>
+    Lease,
+}
+
+/// <summary>
+/// The commands of one query for Redis, in order: every step's BITOP (or SET for a literal) followed at
+/// once by EXPIRE on the temporary it wrote (a safety net if the process dies between here and EXEC; BITOP
+/// drops a TTL so the EXPIRE must come after), then the read, then one DEL of every temporary. The whole
+/// list runs inside one MULTI/EXEC when it writes anything, so it is one round trip and no half of it is
+/// ever applied. A failing command inside EXEC does not stop the later ones, so the DEL always runs.
+/// </summary>
+internal sealed record RedisBatch(
+    ImmutableArray<RedisCommand> Commands,
+    int ReadIndex,
+    BatchRead Read,
+    string? ResultKey,
+    bool ResultIsLeased,
+    ImmutableArray<string> Temporaries)
+{
+    /// <summary>True when the batch writes temporaries and so must run as MULTI/EXEC.</summary>
+    public bool NeedsTransaction => !Temporaries.IsEmpty;
+
+    public static RedisBatch Build(BitmapProgram program, string tempPrefix, int tempTtlSeconds, int leaseTtlSeconds)
+    {
+        if (program.Result is not { } result)
+            return new RedisBatch([], -1, BatchRead.Nothing, null, false, []);
+
+        var commands = ImmutableArray.CreateBuilder<RedisCommand>();
+        string Name(Operand o) => o.KeyName(tempPrefix);
+        foreach (var step in program.Steps)
+        {
+            var target = tempPrefix + step.Target;
+            commands.Add(step switch
+            {
+                BitOpStep b => new RedisCommand("BITOP", [b.Op.ToString().ToUpperInvariant(), target, .. b.Sources.Select(Name)]),
+                LiteralStep l => new RedisCommand("SET", [target, PagedBitmap.Of(l.Ids).ToRedisBytes()]),
+                _ => throw new InvalidOperationException(step.GetType().Name),
+            });
+            commands.Add(new RedisCommand("EXPIRE", [target, tempTtlSeconds]));
+        }
+
+        var resultKey = Name(result);
+        var profile = program.Profile;
+        var lease = program.Read is ReadKind.Ids or ReadKind.Max && profile.HasGetRange;
+        var (read, readCommand) = program.Read switch
+        {
+            ReadKind.Count or ReadKind.Any => (BatchRead.Integer, new RedisCommand("BITCOUNT", [resultKey])),
+            ReadKind.Contains => (BatchRead.Integer, new RedisCommand("GETBIT", [resultKey, (long)program.Id])),
+            ReadKind.Min when profile.HasBitPos => (BatchRead.Integer, new RedisCommand("BITPOS", [resultKey, 1])),
+            _ when lease => (BatchRead.Lease, null),
+            _ => (BatchRead.Value, new RedisCommand("GET", [resultKey])),
+        };
+
+        var readIndex = -1;
+        var leased = lease && result.IsTemp;
+        if (leased) commands.Add(new RedisCommand("EXPIRE", [resultKey, leaseTtlSeconds]));
+        if (readCommand is not null)
+        {
+            readIndex = commands.Count;
+            commands.Add(readCommand);
+        }
+
+        var temporaries = Enumerable.Range(0, program.TempCount).Select(t => tempPrefix + t).ToImmutableArray();
+        var toDelete = temporaries.Where(t => !(leased && t == resultKey)).ToArray();
+        if (toDelete.Length > 0) commands.Add(new RedisCommand("DEL", [.. toDelete]));
+        return new RedisBatch(commands.ToImmutable(), readIndex, read, resultKey, leased, temporaries);
+    }
+
+    /// <summary>The batch as printed lines, with MULTI/EXEC around it when it runs as a transaction.</summary>
+    public IEnumerable<string> Lines()
+    {
+        if (Read == BatchRead.Nothing)
+        {
+            yield return "(nothing to run: the result is the empty set)";
+            yield break;
+        }
+        if (NeedsTransaction) yield return "MULTI";
+        foreach (var c in Commands) yield return c.ToString();
+        if (NeedsTransaction) yield return "EXEC";
+        if (Read == BatchRead.Lease)
+            yield return ResultIsLeased
+                ? $"then page {ResultKey} with GETRANGE; DEL it when the lease is disposed"
+                : $"then page {ResultKey} with GETRANGE";
+    }
+}

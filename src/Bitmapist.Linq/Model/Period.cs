@@ -1,0 +1,138 @@
+using System.Globalization;
+
+namespace Bitmapist.Linq.Model;
+
+/// <summary>
+/// One period of time at one granularity: a year, month, ISO week, day or hour, or the dateless
+/// <see cref="PeriodUnit.Unique"/> period. Periods are wall-clock values (bitmapist does no time-zone
+/// conversion): a period is identified by its unit and the instant it starts.
+/// </summary>
+/// <remarks>
+/// A single value type for every unit (rather than one type per unit) keeps cohort tables, ranges and
+/// relative navigation generic over the unit; the unit-specific parts are the start rounding, the step
+/// and the key suffix.
+/// </remarks>
+public readonly record struct Period : IComparable<Period>
+{
+    private Period(PeriodUnit unit, DateTime start)
+    {
+        Unit = unit;
+        Start = start;
+    }
+
+    /// <summary>The granularity.</summary>
+    public PeriodUnit Unit { get; }
+
+    /// <summary>The first instant of the period (wall clock, <see cref="DateTimeKind.Unspecified"/>).</summary>
+    public DateTime Start { get; }
+
+    /// <summary>The last instant of the period (one tick before the next period starts), as bitmapist's <c>period_end</c>.</summary>
+    public DateTime End => Unit == PeriodUnit.Unique ? DateTime.MaxValue : Next().Start.AddTicks(-1);
+
+    /// <summary>The dateless period of unique flags.</summary>
+    public static Period Unique { get; } = new(PeriodUnit.Unique, DateTime.MinValue);
+
+    /// <summary>The year <paramref name="year"/>.</summary>
+    public static Period Year(int year) => new(PeriodUnit.Year, new DateTime(year, 1, 1));
+
+    /// <summary>The month <paramref name="month"/> (1-12) of <paramref name="year"/>.</summary>
+    public static Period Month(int year, int month) => new(PeriodUnit.Month, new DateTime(year, month, 1));
+
+    /// <summary>ISO week <paramref name="week"/> (1-53) of ISO year <paramref name="isoYear"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The ISO year has no such week.</exception>
+    public static Period Week(int isoYear, int week)
+    {
+        var weeks = ISOWeek.GetWeeksInYear(isoYear);
+        if (week < 1 || week > weeks)
+            throw new ArgumentOutOfRangeException(nameof(week), week, $"ISO year {isoYear} has weeks 1 to {weeks}.");
+        return new(PeriodUnit.Week, ISOWeek.ToDateTime(isoYear, week, DayOfWeek.Monday));
+    }
+
+    /// <summary>The day <paramref name="year"/>-<paramref name="month"/>-<paramref name="day"/>.</summary>
+    public static Period Day(int year, int month, int day) => new(PeriodUnit.Day, new DateTime(year, month, day));
+
+    /// <summary>The hour <paramref name="hour"/> (0-23) of a day.</summary>
+    public static Period Hour(int year, int month, int day, int hour) =>
+        new(PeriodUnit.Hour, new DateTime(year, month, day, hour, 0, 0));
+
+    /// <summary>The period of unit <paramref name="unit"/> that contains <paramref name="instant"/> (its wall-clock fields).</summary>
+    public static Period Of(PeriodUnit unit, DateTime instant) => unit switch
+    {
+        PeriodUnit.Year => new(unit, new DateTime(instant.Year, 1, 1)),
+        PeriodUnit.Month => new(unit, new DateTime(instant.Year, instant.Month, 1)),
+        PeriodUnit.Week => new(unit, instant.Date.AddDays(-(((int)instant.DayOfWeek + 6) % 7))),
+        PeriodUnit.Day => new(unit, instant.Date),
+        PeriodUnit.Hour => new(unit, new DateTime(instant.Year, instant.Month, instant.Day, instant.Hour, 0, 0)),
+        PeriodUnit.Unique => Unique,
+        _ => throw new ArgumentOutOfRangeException(nameof(unit), unit, null),
+    };
+
+    /// <summary>The period of unit <paramref name="unit"/> containing <paramref name="instant"/>'s UTC wall clock.</summary>
+    public static Period Of(PeriodUnit unit, DateTimeOffset instant) => Of(unit, instant.UtcDateTime);
+
+    /// <summary>The period <paramref name="n"/> steps later (negative: earlier). Months wrap years, hours wrap days, weeks follow ISO years.</summary>
+    public Period Delta(int n) => Unit switch
+    {
+        PeriodUnit.Year => new(Unit, Start.AddYears(n)),
+        PeriodUnit.Month => new(Unit, Start.AddMonths(n)),
+        PeriodUnit.Week => new(Unit, Start.AddDays(7L * n)),
+        PeriodUnit.Day => new(Unit, Start.AddDays(n)),
+        PeriodUnit.Hour => new(Unit, Start.AddHours(n)),
+        _ => this, // the unique period has no neighbours: it is every time at once
+    };
+
+    /// <summary>The following period.</summary>
+    public Period Next() => Delta(1);
+
+    /// <summary>The preceding period.</summary>
+    public Period Previous() => Delta(-1);
+
+    /// <summary>The calendar year of the start (for a week, see <see cref="IsoYear"/>).</summary>
+    public int YearNumber => Start.Year;
+
+    /// <summary>The ISO 8601 year of a week period (differs from the calendar year around New Year).</summary>
+    public int IsoYear => ISOWeek.GetYear(Start);
+
+    /// <summary>The ISO 8601 week number of the start.</summary>
+    public int IsoWeek => ISOWeek.GetWeekOfYear(Start);
+
+    /// <summary>
+    /// The bitmapist key suffix: <c>2026-11</c>, <c>W2026-48</c>, <c>2026-11-28</c>, <c>2026-11-28-14</c> or <c>u</c>
+    /// (never zero-padded). A year has no key of its own; see <see cref="KeyScheme.KeysFor"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The period is a year.</exception>
+    public string KeySuffix => Unit switch
+    {
+        PeriodUnit.Month => string.Create(CultureInfo.InvariantCulture, $"{Start.Year}-{Start.Month}"),
+        PeriodUnit.Week => string.Create(CultureInfo.InvariantCulture, $"W{IsoYear}-{IsoWeek}"),
+        PeriodUnit.Day => string.Create(CultureInfo.InvariantCulture, $"{Start.Year}-{Start.Month}-{Start.Day}"),
+        PeriodUnit.Hour => string.Create(CultureInfo.InvariantCulture, $"{Start.Year}-{Start.Month}-{Start.Day}-{Start.Hour}"),
+        PeriodUnit.Unique => "u",
+        _ => throw new InvalidOperationException("A year has no key of its own: it is the OR of its 12 month keys."),
+    };
+
+    /// <summary>The months of a year, or the period itself for any other unit.</summary>
+    public IEnumerable<Period> StoredPeriods()
+    {
+        if (Unit != PeriodUnit.Year)
+        {
+            yield return this;
+            yield break;
+        }
+        for (var m = 0; m < 12; m++) yield return new Period(PeriodUnit.Month, Start.AddMonths(m));
+    }
+
+    /// <inheritdoc />
+    public int CompareTo(Period other) => Unit != other.Unit ? Unit.CompareTo(other.Unit) : Start.CompareTo(other.Start);
+
+    /// <summary>A readable label: <c>2026</c>, <c>2026-11</c>, <c>2026-W48</c>, <c>2026-11-28</c>, <c>2026-11-28T14</c>, <c>unique</c>.</summary>
+    public override string ToString() => Unit switch
+    {
+        PeriodUnit.Year => Start.Year.ToString(CultureInfo.InvariantCulture),
+        PeriodUnit.Month => Start.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+        PeriodUnit.Week => string.Create(CultureInfo.InvariantCulture, $"{IsoYear}-W{IsoWeek:00}"),
+        PeriodUnit.Day => Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        PeriodUnit.Hour => Start.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture),
+        _ => "unique",
+    };
+}

@@ -1,0 +1,49 @@
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Planning;
+
+/// <summary>
+/// Stage 3: turns a query-model expression into one over stored keys. Resolves "now"-relative periods with
+/// the context's clock reading, binds parameters, expands a year into its 12 months and a range into the
+/// fewest covering keys (<see cref="PeriodCover"/>). The universe node is kept: the optimizer simplifies
+/// around it first and substitutes the configured universe only where one is still needed.
+/// </summary>
+internal static class Binder
+{
+    public static SetExpr Bind(SetExpr expr, BindContext context) => expr switch
+    {
+        EventNode e => Keys(context, e.EventName, e.Period.Resolve(context.Now).StoredPeriods()),
+        UniqueNode u => SetExpr.Key(context.Keys.Key(u.EventName, Period.Unique)),
+        EventRangeNode r => BindRange(r, context),
+        ParameterNode p => Bind(LookUp(p, context), context),
+        _ when expr.Children.IsEmpty => expr, // ids, keys, empty, universe
+        _ => expr.WithChildren([.. expr.Children.Select(c => Bind(c, context))]),
+    };
+
+    private static SetExpr BindRange(EventRangeNode r, BindContext context)
+    {
+        var first = r.From.Resolve(context.Now);
+        var last = r.To.Resolve(context.Now);
+        if (last.CompareTo(first) < 0) (first, last) = (last, first);
+        if (r.Mode == RangeMode.Any) return Keys(context, r.EventName, PeriodCover.Cover(first, last).SelectMany(p => p.StoredPeriods()));
+
+        // All: one operand per period of the range (a year operand is the OR of its months).
+        var operands = new List<SetExpr>();
+        for (var p = first; p.CompareTo(last) <= 0; p = p.Next())
+        {
+            operands.Add(Keys(context, r.EventName, p.StoredPeriods()));
+            if (operands.Count > 100_000)
+                throw new BitmapistQueryException($"The range {r} spans more than 100000 periods.", "Use a coarser unit or a shorter range.");
+        }
+        return SetExpr.And(operands);
+    }
+
+    private static SetExpr Keys(BindContext context, string eventName, IEnumerable<Period> periods) =>
+        SetExpr.Or(periods.Select(p => SetExpr.Key(context.Keys.Key(eventName, p))));
+
+    private static SetExpr LookUp(ParameterNode p, BindContext context) =>
+        context.Parameters is not null && context.Parameters.TryGetValue(p.Name, out var value)
+            ? value
+            : throw new BitmapistQueryException($"The parameter @{p.Name} has no value.", $"Pass a value for '{p.Name}' when running the query.");
+}

@@ -1,0 +1,25 @@
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Planning;
+
+/// <summary>Every stage's output for one query, kept together so explain can show each of them.</summary>
+/// <param name="Query">The statement as written.</param>
+/// <param name="Now">The clock reading used to resolve relative periods.</param>
+/// <param name="Bound">The set over stored keys.</param>
+/// <param name="Optimized">The set after the rules.</param>
+/// <param name="Rewrites">The rule applications, in order.</param>
+/// <param name="Program">The physical program for the store's profile.</param>
+public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetExpr Optimized, IReadOnlyList<string> Rewrites, BitmapProgram Program)
+{
+    /// <summary>Plans <paramref name="query"/>: bind, optimize, emit.</summary>
+    internal static QueryPlan Create(SetQuery query, BindContext context, CapabilityProfile profile)
+    {
+        var bound = Binder.Bind(query.Set, context);
+        var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
+        var rewrites = new List<string>();
+        var optimized = Optimizer.Optimize(bound, universe, rewrites.Add);
+        var program = ProgramEmitter.Emit(optimized, query.Read, query.Id, profile);
+        return new QueryPlan(query, context.Now, bound, optimized, rewrites, program);
+    }
+}

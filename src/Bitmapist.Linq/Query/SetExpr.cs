@@ -1,0 +1,159 @@
+using System.Collections.Immutable;
+using Bitmapist.Linq.Model;
+
+namespace Bitmapist.Linq.Query;
+
+/// <summary>
+/// An immutable set expression of the query model: what every front end (LINQ, text, cohorts) produces and
+/// every later stage (binding, optimizing, emitting) consumes.
+/// </summary>
+/// <remarks>
+/// Each node prints itself in the text query language once, at construction (<see cref="Text"/>). That text
+/// is the node's identity: structural equality, hashing and the canonical order of operands all compare it,
+/// which makes common sub-plan detection and duplicate removal a dictionary lookup. The smart constructors
+/// (<see cref="And"/>, <see cref="Or"/>...) only flatten and order; the real simplification is the optimizer's.
+/// </remarks>
+public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
+{
+    private readonly int _hash;
+
+    private protected SetExpr(SetKind kind, string text)
+    {
+        Kind = kind;
+        Text = text;
+        _hash = HashCode.Combine(kind, string.GetHashCode(text, StringComparison.Ordinal));
+    }
+
+    /// <summary>The node type.</summary>
+    public SetKind Kind { get; }
+
+    /// <summary>The node in the text query language; also its identity.</summary>
+    public string Text { get; }
+
+    /// <summary>The operands of an operator node (empty for leaves).</summary>
+    public virtual ImmutableArray<SetExpr> Children => [];
+
+    /// <summary>The empty set.</summary>
+    public static SetExpr Empty { get; } = new EmptyNode();
+
+    /// <summary>The configured universe (every user the application knows); needed only for a bare complement.</summary>
+    public static SetExpr Universe { get; } = new UniverseNode();
+
+    /// <summary><paramref name="eventName"/> in one period.</summary>
+    public static SetExpr Event(string eventName, PeriodRef period) => new EventNode(eventName, period);
+
+    /// <summary><paramref name="eventName"/> in one fixed period.</summary>
+    public static SetExpr Event(string eventName, Period period) =>
+        period.Unit == PeriodUnit.Unique ? Unique(eventName) : new EventNode(eventName, PeriodRef.Of(period));
+
+    /// <summary><paramref name="eventName"/> over every period from <paramref name="from"/> to <paramref name="to"/> (inclusive).</summary>
+    public static SetExpr Range(string eventName, PeriodRef from, PeriodRef to, RangeMode mode = RangeMode.Any) =>
+        new EventRangeNode(eventName, from, to, mode);
+
+    /// <summary>The dateless unique flag of <paramref name="eventName"/>.</summary>
+    public static SetExpr Unique(string eventName) => new UniqueNode(eventName);
+
+    /// <summary>A literal set of ids, each validated to [0, 2^32).</summary>
+    public static SetExpr Ids(IEnumerable<long> ids)
+    {
+        uint[] members = [.. ids.Select(i => UserIds.Validate(i, nameof(ids))).Distinct().Order()];
+        return members.Length == 0 ? Empty : new IdsNode([.. members]);
+    }
+
+    /// <summary>A stored key, as is (no prefix added).</summary>
+    public static SetExpr Key(string key) => new KeyNode(key);
+
+    /// <summary>A set-valued parameter, bound at execution.</summary>
+    public static SetExpr Parameter(string name) => new ParameterNode(name);
+
+    /// <summary>The intersection of <paramref name="operands"/> (nested intersections are flattened).</summary>
+    public static SetExpr And(params IEnumerable<SetExpr> operands) => Nary(SetKind.And, operands);
+
+    /// <summary>The union of <paramref name="operands"/>.</summary>
+    public static SetExpr Or(params IEnumerable<SetExpr> operands) => Nary(SetKind.Or, operands);
+
+    /// <summary>Ids in an odd number of <paramref name="operands"/>.</summary>
+    public static SetExpr Xor(params IEnumerable<SetExpr> operands) => Nary(SetKind.Xor, operands);
+
+    /// <summary><paramref name="head"/> minus every id in any of <paramref name="subtract"/>.</summary>
+    public static SetExpr Diff(SetExpr head, params IEnumerable<SetExpr> subtract)
+    {
+        var rest = subtract.ToList();
+        if (rest.Count == 0) return head;
+        // (h - a) - b  =>  h - a - b
+        if (head is DiffNode inner) return new DiffNode(inner.Head, [.. inner.Subtract, .. rest]);
+        return new DiffNode(head, [.. rest]);
+    }
+
+    /// <summary>The complement of <paramref name="operand"/> within the universe.</summary>
+    public static SetExpr Not(SetExpr operand) => new NotNode(operand);
+
+    private static SetExpr Nary(SetKind kind, IEnumerable<SetExpr> operands)
+    {
+        var flat = ImmutableArray.CreateBuilder<SetExpr>();
+        foreach (var op in operands)
+        {
+            ArgumentNullException.ThrowIfNull(op);
+            if (op.Kind == kind) flat.AddRange(op.Children);
+            else flat.Add(op);
+        }
+        return flat.Count switch
+        {
+            0 => kind == SetKind.And
+                ? throw new ArgumentException("An intersection needs at least one operand.", nameof(operands))
+                : Empty,
+            1 => flat[0],
+            _ => new NaryNode(kind, flat.ToImmutable()),
+        };
+    }
+
+    /// <summary>Rebuilds this node with new children (same kind); leaves return themselves.</summary>
+    public abstract SetExpr WithChildren(ImmutableArray<SetExpr> children);
+
+    /// <inheritdoc />
+    public bool Equals(SetExpr? other) =>
+        ReferenceEquals(this, other) ||
+        (other is not null && other._hash == _hash && other.Kind == Kind && string.Equals(other.Text, Text, StringComparison.Ordinal));
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as SetExpr);
+
+    /// <inheritdoc />
+    public override int GetHashCode() => _hash;
+
+    /// <summary>The canonical order of operands: by text, ordinal.</summary>
+    public int CompareTo(SetExpr? other) => other is null ? 1 : string.CompareOrdinal(Text, other.Text);
+
+    /// <summary>The text query language form.</summary>
+    public override string ToString() => Text;
+
+    /// <summary>Intersection.</summary>
+    public static SetExpr operator &(SetExpr a, SetExpr b) => And(a, b);
+
+    /// <summary>Union.</summary>
+    public static SetExpr operator |(SetExpr a, SetExpr b) => Or(a, b);
+
+    /// <summary>Symmetric difference.</summary>
+    public static SetExpr operator ^(SetExpr a, SetExpr b) => Xor(a, b);
+
+    /// <summary>Difference.</summary>
+    public static SetExpr operator -(SetExpr a, SetExpr b) => Diff(a, b);
+
+    /// <summary>Complement within the universe.</summary>
+    public static SetExpr operator ~(SetExpr a) => Not(a);
+
+    /// <summary>Two nodes are equal when they print the same.</summary>
+    public static bool operator ==(SetExpr? a, SetExpr? b) => a is null ? b is null : a.Equals(b);
+
+    /// <summary>Two nodes differ when they print differently.</summary>
+    public static bool operator !=(SetExpr? a, SetExpr? b) => !(a == b);
+}
+
+/// <summary>How an event range combines its periods.</summary>
+public enum RangeMode
+{
+    /// <summary>Users with the event in any period of the range (union).</summary>
+    Any,
+    /// <summary>Users with the event in every period of the range (intersection).</summary>
+    All,
+}

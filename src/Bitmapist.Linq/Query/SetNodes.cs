@@ -1,0 +1,188 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Bitmapist.Linq.Model;
+
+namespace Bitmapist.Linq.Query;
+
+// The concrete node types. Each computes its text once; SetExpr compares and hashes that text.
+
+/// <summary>An event in one period.</summary>
+public sealed class EventNode(string eventName, PeriodRef period)
+    : SetExpr(SetKind.Event, Print(eventName, period))
+{
+    /// <summary>The event name.</summary>
+    public string EventName { get; } = eventName;
+
+    /// <summary>The period, fixed or relative to now.</summary>
+    public PeriodRef Period { get; } = period;
+
+    internal static string Print(string eventName, PeriodRef period)
+    {
+        KeyScheme.ValidateEventName(eventName);
+        var arg = period.ArgumentText;
+        return $"{PeriodRef.FunctionName(period.Unit)}({TextSyntax.Name(eventName)}{(arg.Length > 0 ? ", " + arg : "")})";
+    }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>An event over an inclusive range of periods of one unit.</summary>
+public sealed class EventRangeNode(string eventName, PeriodRef from, PeriodRef to, RangeMode mode)
+    : SetExpr(SetKind.EventRange, Print(eventName, from, to, mode))
+{
+    /// <summary>The event name.</summary>
+    public string EventName { get; } = eventName;
+
+    /// <summary>The first period of the range.</summary>
+    public PeriodRef From { get; } = from;
+
+    /// <summary>The last period of the range (inclusive).</summary>
+    public PeriodRef To { get; } = to;
+
+    /// <summary>Union or intersection of the periods.</summary>
+    public RangeMode Mode { get; } = mode;
+
+    private static string Print(string eventName, PeriodRef from, PeriodRef to, RangeMode mode)
+    {
+        KeyScheme.ValidateEventName(eventName);
+        if (from.Unit != to.Unit)
+            throw new ArgumentException($"A range needs both ends in the same unit, not {from.Unit} and {to.Unit}.", nameof(to));
+        if (from.Unit == PeriodUnit.Unique)
+            throw new ArgumentException("A unique flag has no periods to range over.", nameof(from));
+        static string End(PeriodRef p) => p.IsRelative ? p.Offset.ToString(CultureInfo.InvariantCulture) : p.ArgumentText;
+        var all = mode == RangeMode.All ? "all " : "";
+        return $"{all}{PeriodRef.FunctionName(from.Unit)}({TextSyntax.Name(eventName)}, {End(from)}..{End(to)})";
+    }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>A dateless unique flag.</summary>
+public sealed class UniqueNode(string eventName) : SetExpr(SetKind.Unique, Print(eventName))
+{
+    /// <summary>The event name.</summary>
+    public string EventName { get; } = eventName;
+
+    private static string Print(string eventName)
+    {
+        KeyScheme.ValidateEventName(eventName);
+        return $"unique({TextSyntax.Name(eventName)})";
+    }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>A literal, sorted, duplicate-free set of ids.</summary>
+public sealed class IdsNode(ImmutableArray<uint> ids)
+    : SetExpr(SetKind.Ids, "{" + string.Join(", ", ids) + "}")
+{
+    /// <summary>The ids, ascending.</summary>
+    public ImmutableArray<uint> Members { get; } = ids;
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>The configured universe.</summary>
+public sealed class UniverseNode() : SetExpr(SetKind.Universe, "users")
+{
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>The empty set (prints as <c>{}</c>, the empty literal).</summary>
+public sealed class EmptyNode() : SetExpr(SetKind.Empty, "{}")
+{
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>A stored key, named as is.</summary>
+public sealed class KeyNode(string key) : SetExpr(SetKind.Key, $"key({TextSyntax.Quote(key)})")
+{
+    /// <summary>The full Redis key.</summary>
+    public string StoredKey { get; } = key;
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>A set-valued parameter.</summary>
+public sealed class ParameterNode(string name) : SetExpr(SetKind.Parameter, "@" + TextSyntax.ParameterName(name))
+{
+    /// <summary>The parameter name (without <c>@</c>).</summary>
+    public string Name { get; } = name;
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
+/// <summary>And, Or or Xor over two or more operands.</summary>
+public sealed class NaryNode : SetExpr
+{
+    internal NaryNode(SetKind kind, ImmutableArray<SetExpr> operands)
+        : base(kind, "(" + string.Join(kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " }, operands.Select(o => o.Text)) + ")")
+    {
+        if (kind is not (SetKind.And or SetKind.Or or SetKind.Xor)) throw new ArgumentOutOfRangeException(nameof(kind));
+        Children = operands;
+    }
+
+    /// <inheritdoc />
+    public override ImmutableArray<SetExpr> Children { get; }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) =>
+        children.Length switch
+        {
+            0 => Kind == SetKind.And ? Universe : Empty,
+            1 => children[0],
+            _ => new NaryNode(Kind, children),
+        };
+}
+
+/// <summary>A head set minus one or more subtracted sets.</summary>
+public sealed class DiffNode : SetExpr
+{
+    internal DiffNode(SetExpr head, ImmutableArray<SetExpr> subtract)
+        : base(SetKind.Diff, "(" + head.Text + string.Concat(subtract.Select(s => " - " + s.Text)) + ")")
+    {
+        Head = head;
+        Subtract = subtract;
+        Children = [head, .. subtract];
+    }
+
+    /// <summary>The set subtracted from.</summary>
+    public SetExpr Head { get; }
+
+    /// <summary>The sets whose members are removed.</summary>
+    public ImmutableArray<SetExpr> Subtract { get; }
+
+    /// <inheritdoc />
+    public override ImmutableArray<SetExpr> Children { get; }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) =>
+        children.Length == 1 ? children[0] : new DiffNode(children[0], children[1..]);
+}
+
+/// <summary>The complement of a set within the universe.</summary>
+public sealed class NotNode : SetExpr
+{
+    internal NotNode(SetExpr operand) : base(SetKind.Not, "~" + operand.Text)
+    {
+        Operand = operand;
+        Children = [operand];
+    }
+
+    /// <summary>The complemented set.</summary>
+    public SetExpr Operand { get; }
+
+    /// <inheritdoc />
+    public override ImmutableArray<SetExpr> Children { get; }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => new NotNode(children[0]);
+}

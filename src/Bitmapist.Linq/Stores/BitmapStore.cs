@@ -1,0 +1,209 @@
+using System.Runtime.CompilerServices;
+using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Planning;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Tracking;
+
+namespace Bitmapist.Linq.Stores;
+
+/// <summary>
+/// Where bitmaps live: Redis (<see cref="RedisStore"/>) or in process (<see cref="EmbeddedStore"/>). Both
+/// share marking, key naming and query planning; they differ only in how a program runs and how bits are
+/// written, the abstract members at the bottom of this class.
+/// </summary>
+public abstract class BitmapStore : IAsyncDisposable, IDisposable
+{
+    private protected BitmapStore(StoreOptions? options)
+    {
+        Options = options ?? new StoreOptions();
+    }
+
+    /// <summary>The store's settings.</summary>
+    public StoreOptions Options { get; }
+
+    /// <summary>The key layout.</summary>
+    public KeyScheme Keys => Options.Keys;
+
+    /// <summary>The clock that defines "now".</summary>
+    public TimeProvider Clock => Options.Clock;
+
+    /// <summary>What the back end can do, which decides the commands a plan becomes.</summary>
+    public abstract CapabilityProfile Profile { get; }
+
+    /// <summary>"Now" as the UTC wall clock, the default timestamp of marks and the anchor of relative periods.</summary>
+    public DateTime Now => Clock.GetUtcNow().UtcDateTime;
+
+    // ---------------------------------------------------------------- tracking
+
+    /// <summary>Marks that <paramref name="userId"/> did <paramref name="eventName"/> at <paramref name="at"/> (default now, UTC).</summary>
+    /// <remarks>The date fields of <paramref name="at"/> are used as they are, with no time-zone conversion, as bitmapist does.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The id is outside [0, 2^32).</exception>
+    public Task MarkAsync(string eventName, long userId, DateTime? at = null, CancellationToken ct = default) =>
+        CreateBatch().Mark(eventName, userId, at).ExecuteAsync(ct);
+
+    /// <summary>Clears the bits a mark at <paramref name="at"/> set (keys are never deleted or shrunk).</summary>
+    public Task UnmarkAsync(string eventName, long userId, DateTime? at = null, CancellationToken ct = default) =>
+        CreateBatch().Unmark(eventName, userId, at).ExecuteAsync(ct);
+
+    /// <summary>Sets the dateless unique flag <paramref name="eventName"/> for <paramref name="userId"/>.</summary>
+    public Task MarkUniqueAsync(string eventName, long userId, CancellationToken ct = default) =>
+        CreateBatch().MarkUnique(eventName, userId).ExecuteAsync(ct);
+
+    /// <summary>Clears the unique flag <paramref name="eventName"/> for <paramref name="userId"/>.</summary>
+    public Task UnmarkUniqueAsync(string eventName, long userId, CancellationToken ct = default) =>
+        CreateBatch().UnmarkUnique(eventName, userId).ExecuteAsync(ct);
+
+    /// <summary>Synchronous <see cref="MarkAsync"/>.</summary>
+    public void Mark(string eventName, long userId, DateTime? at = null) => MarkAsync(eventName, userId, at).GetAwaiter().GetResult();
+
+    /// <summary>A batch of marks sent in one round trip (one MULTI/EXEC on Redis).</summary>
+    public MarkBatch CreateBatch() => new(this);
+
+    /// <summary>
+    /// A bulk importer for large volumes: builds each key's bitmap in the client and merges it on the server
+    /// (SET a temporary, BITOP OR it into the key, DEL the temporary, in one MULTI/EXEC), instead of one SETBIT per event.
+    /// </summary>
+    public BulkImport CreateBulkImport(IProgress<long>? progress = null) => new(this, progress);
+
+    // ---------------------------------------------------------------- sets
+
+    /// <summary>The users of any set expression, on this store.</summary>
+    public UserSet Set(SetExpr expr) => new(this, expr);
+
+    /// <summary><paramref name="eventName"/> in a fixed period.</summary>
+    public UserSet At(string eventName, Period period) => Set(SetExpr.Event(eventName, period));
+
+    /// <summary><paramref name="eventName"/> this year (the OR of its 12 month keys), relative to now at every execution.</summary>
+    public UserSet Year(string eventName) => Set(SetExpr.Event(eventName, PeriodRef.Relative(PeriodUnit.Year)));
+
+    /// <summary><paramref name="eventName"/> in <paramref name="year"/>.</summary>
+    public UserSet Year(string eventName, int year) => At(eventName, Period.Year(year));
+
+    /// <summary><paramref name="eventName"/> this month, relative to now at every execution.</summary>
+    public UserSet Month(string eventName) => Set(SetExpr.Event(eventName, PeriodRef.Relative(PeriodUnit.Month)));
+
+    /// <summary><paramref name="eventName"/> in a given month.</summary>
+    public UserSet Month(string eventName, int year, int month) => At(eventName, Period.Month(year, month));
+
+    /// <summary><paramref name="eventName"/> this ISO week, relative to now at every execution.</summary>
+    public UserSet Week(string eventName) => Set(SetExpr.Event(eventName, PeriodRef.Relative(PeriodUnit.Week)));
+
+    /// <summary><paramref name="eventName"/> in ISO week <paramref name="week"/> of ISO year <paramref name="isoYear"/>.</summary>
+    public UserSet Week(string eventName, int isoYear, int week) => At(eventName, Period.Week(isoYear, week));
+
+    /// <summary><paramref name="eventName"/> today, relative to now at every execution.</summary>
+    public UserSet Day(string eventName) => Set(SetExpr.Event(eventName, PeriodRef.Relative(PeriodUnit.Day)));
+
+    /// <summary><paramref name="eventName"/> on a given day.</summary>
+    public UserSet Day(string eventName, int year, int month, int day) => At(eventName, Period.Day(year, month, day));
+
+    /// <summary><paramref name="eventName"/> this hour (needs hourly tracking), relative to now at every execution.</summary>
+    public UserSet Hour(string eventName) => Set(SetExpr.Event(eventName, PeriodRef.Relative(PeriodUnit.Hour)));
+
+    /// <summary><paramref name="eventName"/> in a given hour (needs hourly tracking).</summary>
+    public UserSet Hour(string eventName, int year, int month, int day, int hour) => At(eventName, Period.Hour(year, month, day, hour));
+
+    /// <summary>The dateless unique flag <paramref name="eventName"/>.</summary>
+    public UserSet Unique(string eventName) => Set(SetExpr.Unique(eventName));
+
+    /// <summary>A literal set of ids.</summary>
+    public UserSet Ids(params IEnumerable<long> ids) => Set(SetExpr.Ids(ids));
+
+    /// <summary>The configured universe (every user); querying it without one configured is an error.</summary>
+    public UserSet Users => Set(SetExpr.Universe);
+
+    // ---------------------------------------------------------------- planning
+
+    /// <summary>Plans <paramref name="query"/> for this store now, with optional set parameters.</summary>
+    public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters), Profile);
+
+    /// <summary>The explain document of <paramref name="query"/> on this store.</summary>
+    public string Explain(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
+
+    private protected static int TtlSeconds(TimeSpan ttl) => (int)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
+
+    /// <summary>Plans and runs <paramref name="query"/>.</summary>
+    internal async Task<ProgramResult> ExecuteAsync(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var plan = Plan(query, parameters);
+        if (plan.Program.Result is null) return ProgramResult.EmptySet with { Integer = query.Read == ReadKind.Min ? -1 : 0 };
+        return await RunAsync(plan.Program, ct).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// <summary>Event names with at least one key, optionally only those starting with <paramref name="namePrefix"/>, sorted.</summary>
+    /// <remarks>Uses SCAN (never KEYS) and skips temporaries and bitmapist's <c>bitop_</c> result keys.</remarks>
+    public async Task<IReadOnlyList<string>> ListEventsAsync(string namePrefix = "", CancellationToken ct = default)
+    {
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        await foreach (var key in ScanAsync(Keys.ScanPattern(namePrefix), ct).ConfigureAwait(false))
+            if (Keys.TryParse(key, out var name, out _) && name.StartsWith(namePrefix, StringComparison.Ordinal))
+                names.Add(name);
+        return [.. names];
+    }
+
+    /// <summary>Deletes every key of the events whose names start with <paramref name="namePrefix"/> (all events when empty); returns the keys deleted.</summary>
+    public async Task<long> DeleteEventsAsync(string namePrefix = "", CancellationToken ct = default)
+    {
+        long deleted = 0;
+        var batch = new List<string>(500);
+        await foreach (var key in ScanAsync(Keys.ScanPattern(namePrefix), ct).ConfigureAwait(false))
+        {
+            if (!Keys.TryParse(key, out var name, out _) || !name.StartsWith(namePrefix, StringComparison.Ordinal)) continue;
+            batch.Add(key);
+            if (batch.Count == 500)
+            {
+                deleted += await DeleteAsync(batch, ct).ConfigureAwait(false);
+                batch.Clear();
+            }
+        }
+        if (batch.Count > 0) deleted += await DeleteAsync(batch, ct).ConfigureAwait(false);
+        return deleted;
+    }
+
+    /// <summary>Deletes the event's key in <paramref name="period"/> (the 12 month keys of a year).</summary>
+    public Task<long> DeleteAsync(string eventName, Period period, CancellationToken ct = default) =>
+        DeleteAsync(Keys.KeysFor(eventName, period), ct);
+
+    /// <summary>Temporaries and leases still present (normally none once every query returned and every lease was disposed).</summary>
+    public async Task<IReadOnlyList<string>> ListTemporariesAsync(CancellationToken ct = default)
+    {
+        var keys = new List<string>();
+        await foreach (var key in ScanAsync(Keys.TemporaryPattern, ct).ConfigureAwait(false)) keys.Add(key);
+        return keys;
+    }
+
+    // ---------------------------------------------------------------- back end
+
+    /// <summary>Applies SETBITs atomically in one round trip.</summary>
+    internal abstract Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct);
+
+    /// <summary>ORs client-built bitmaps into their keys.</summary>
+    internal abstract Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct);
+
+    /// <summary>Runs a program as one batch.</summary>
+    internal abstract Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct);
+
+    /// <summary>Keys matching a glob pattern, without blocking the server.</summary>
+    internal abstract IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct);
+
+    /// <summary>Deletes keys; returns how many existed.</summary>
+    internal abstract Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct);
+
+    /// <inheritdoc />
+    public virtual ValueTask DisposeAsync()
+    {
+        Dispose();
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}

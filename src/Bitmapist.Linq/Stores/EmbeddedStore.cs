@@ -1,0 +1,215 @@
+using System.Runtime.CompilerServices;
+using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Tracking;
+
+namespace Bitmapist.Linq.Stores;
+
+/// <summary>
+/// An in-process store: no server, thread-safe, optionally persisted to one file. It is the default when no
+/// Redis is configured. It runs the same optimized programs as Redis (with every operator native) on
+/// <see cref="PagedBitmap"/>s, keyed by the same bitmapist key names.
+/// </summary>
+public sealed class EmbeddedStore : BitmapStore
+{
+    private readonly Dictionary<string, PagedBitmap> _keys;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private bool _dirty;
+
+    /// <summary>An empty store in memory only.</summary>
+    public EmbeddedStore(StoreOptions? options = null) : this(options, new Dictionary<string, PagedBitmap>(StringComparer.Ordinal), null)
+    {
+    }
+
+    private EmbeddedStore(StoreOptions? options, Dictionary<string, PagedBitmap> keys, string? path) : base(options)
+    {
+        _keys = keys;
+        FilePath = path;
+    }
+
+    /// <summary>
+    /// Opens the store persisted at <paramref name="path"/>, or starts it empty when the file does not exist yet.
+    /// Changes are written back by <see cref="Save"/> and on dispose.
+    /// </summary>
+    /// <exception cref="EmbeddedStoreFileException">The file exists but is truncated, damaged or not a store file; it is left untouched.</exception>
+    public static EmbeddedStore Open(string path, StoreOptions? options = null)
+    {
+        var keys = File.Exists(path) ? EmbeddedStoreFile.Load(path) : new Dictionary<string, PagedBitmap>(StringComparer.Ordinal);
+        return new EmbeddedStore(options, keys, Path.GetFullPath(path));
+    }
+
+    /// <summary>A memory-only store holding the built-in sample data (see <see cref="Sample.SampleData"/>).</summary>
+    public static async Task<EmbeddedStore> WithSampleDataAsync(Sample.SampleDataOptions? sample = null, StoreOptions? options = null,
+        IProgress<long>? progress = null, CancellationToken ct = default)
+    {
+        var store = new EmbeddedStore(options);
+        await Sample.SampleData.GenerateAsync(store, sample, progress, ct).ConfigureAwait(false);
+        return store;
+    }
+
+    /// <summary>The file this store persists to, or null for a memory-only store.</summary>
+    public string? FilePath { get; }
+
+    /// <inheritdoc />
+    public override CapabilityProfile Profile => Options.Profile ?? CapabilityProfile.Embedded;
+
+    /// <summary>Number of stored keys.</summary>
+    public int KeyCount => Read(() => _keys.Count);
+
+    /// <summary>Bytes held by the bitmaps (pages and their index), for memory comparisons.</summary>
+    public long MemoryBytes => Read(() => _keys.Sum(k => k.Value.MemoryBytes + k.Key.Length * 2 + 48));
+
+    /// <summary>Writes the store to <see cref="FilePath"/> (atomic replace).</summary>
+    public void Save()
+    {
+        if (FilePath is null) throw new InvalidOperationException("This embedded store lives in memory only; use SaveAs(path) or EmbeddedStore.Open(path).");
+        SaveAs(FilePath);
+    }
+
+    /// <summary>Writes the store to <paramref name="path"/> (atomic replace).</summary>
+    public void SaveAs(string path)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            EmbeddedStoreFile.Save(path, _keys);
+            if (path == FilePath) _dirty = false;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Saves when file-backed and changed.</summary>
+    public override void Dispose()
+    {
+        if (FilePath is not null && _dirty) Save();
+        base.Dispose();
+    }
+
+    internal override Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        Write(() =>
+        {
+            foreach (var w in writes)
+            {
+                if (w.Value) BitmapFor(w.Key).Set(w.Bit);
+                else if (_keys.TryGetValue(w.Key, out var b)) b.Clear(w.Bit); // Redis SETBIT 0 creates the key; emptiness is what counts
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    internal override Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        Write(() =>
+        {
+            foreach (var (key, bitmap) in bitmaps)
+            {
+                if (_keys.TryGetValue(key, out var existing)) existing.UnionWith(bitmap);
+                else _keys[key] = bitmap.Clone();
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    internal override Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(Read(() => Evaluate(program)));
+    }
+
+    /// <summary>Runs the steps on in-process bitmaps; temporaries are plain values that vanish with the call.</summary>
+    private ProgramResult Evaluate(BitmapProgram program)
+    {
+        var temps = new PagedBitmap?[program.TempCount];
+        var result = program.Result!.Value;
+
+        // Hot path: count of an AND whose result is used only by the count - no intermediate bitmap.
+        if (program.Read is ReadKind.Count or ReadKind.Any && program.Steps is [.., BitOpStep { Op: BitOpKind.And } last]
+            && result.IsTemp && result.Temp == last.Target && last.Sources.All(s => !s.IsTemp))
+        {
+            foreach (var step in program.Steps.Take(program.Steps.Length - 1)) Run(step);
+            return new ProgramResult(PagedBitmap.AndCount([.. last.Sources.Select(Get)]));
+        }
+
+        foreach (var step in program.Steps) Run(step);
+        var bitmap = Get(result);
+        return program.Read switch
+        {
+            ReadKind.Count or ReadKind.Any => new ProgramResult(bitmap.Count()),
+            ReadKind.Contains => new ProgramResult(bitmap.Contains(program.Id) ? 1 : 0),
+            ReadKind.Min => new ProgramResult(bitmap.Min() is { } min ? min : -1),
+            // A stored key can change after the read lock is released: stream a snapshot.
+            _ => new ProgramResult(0, new BitmapIdSource(result.IsTemp ? bitmap : bitmap.Clone())),
+        };
+
+        void Run(ProgramStep step) => temps[step.Target] = step switch
+        {
+            LiteralStep l => PagedBitmap.Of(l.Ids),
+            BitOpStep { Op: BitOpKind.And } b => PagedBitmap.And([.. b.Sources.Select(Get)]),
+            BitOpStep { Op: BitOpKind.Or } b => PagedBitmap.Or([.. b.Sources.Select(Get)]),
+            BitOpStep { Op: BitOpKind.Xor } b => PagedBitmap.Xor([.. b.Sources.Select(Get)]),
+            BitOpStep { Op: BitOpKind.Diff } b => PagedBitmap.Difference(Get(b.Sources[0]), [.. b.Sources.Skip(1).Select(Get)]),
+            BitOpStep { Op: BitOpKind.AndOr } b => PagedBitmap.And([Get(b.Sources[0]), PagedBitmap.Or([.. b.Sources.Skip(1).Select(Get)])]),
+            _ => throw new InvalidOperationException(step.ToString()),
+        };
+
+        PagedBitmap Get(Operand o) =>
+            o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
+            : _keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
+    }
+
+    private static readonly PagedBitmap Empty = new();
+
+    internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var regex = Glob.ToRegex(pattern);
+        var matches = Read(() => _keys.Keys.Where(k => regex.IsMatch(k)).ToArray());
+        foreach (var key in matches)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return key;
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    internal override Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        long n = 0;
+        Write(() => { foreach (var k in keys) if (_keys.Remove(k)) n++; });
+        return Task.FromResult(n);
+    }
+
+    /// <summary>A copy of one stored bitmap (tests and tools).</summary>
+    internal PagedBitmap? Snapshot(string key) => Read(() => _keys.TryGetValue(key, out var b) ? b.Clone() : null);
+
+    private PagedBitmap BitmapFor(string key)
+    {
+        if (!_keys.TryGetValue(key, out var b)) _keys[key] = b = new PagedBitmap();
+        return b;
+    }
+
+    private T Read<T>(Func<T> f)
+    {
+        _lock.EnterReadLock();
+        try { return f(); }
+        finally { _lock.ExitReadLock(); }
+    }
+
+    private void Write(Action a)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            a();
+            _dirty = true;
+        }
+        finally { _lock.ExitWriteLock(); }
+    }
+}

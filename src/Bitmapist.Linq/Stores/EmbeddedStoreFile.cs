@@ -1,0 +1,132 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Text;
+using Bitmapist.Linq.Bitmaps;
+
+namespace Bitmapist.Linq.Stores;
+
+/// <summary>The embedded store's file could not be read; the file was left untouched.</summary>
+public sealed class EmbeddedStoreFileException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// The embedded store's single-file format. Layout (little-endian): magic <c>BMLQSTOR</c>, format version
+/// (u32), key count (u32), then per key: UTF-8 name length (u32) and bytes, page count (u32), and per page
+/// its number (u32) and 1024 words (u64); finally the XxHash64 of everything before it. Saving writes a
+/// sibling <c>.tmp</c> file, flushes it to disk and renames it over the old file, so a crash leaves either
+/// the old file or the new one, never a mix. Loading checks the length and the hash before trusting a byte.
+/// </summary>
+internal static class EmbeddedStoreFile
+{
+    private static readonly byte[] Magic = "BMLQSTOR"u8.ToArray();
+    private const uint Version = 1;
+
+    public static void Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var tmp = full + ".tmp";
+        var hash = new XxHash64();
+        using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            var buffer = new byte[PagedBitmap.WordsPerPage * 8];
+            void Write(ReadOnlySpan<byte> bytes)
+            {
+                file.Write(bytes);
+                hash.Append(bytes);
+            }
+            void WriteU32(uint v)
+            {
+                Span<byte> b = stackalloc byte[4];
+                BinaryPrimitives.WriteUInt32LittleEndian(b, v);
+                Write(b);
+            }
+
+            Write(Magic);
+            WriteU32(Version);
+            WriteU32((uint)keys.Count);
+            foreach (var (name, bitmap) in keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                var nameBytes = Encoding.UTF8.GetBytes(name);
+                WriteU32((uint)nameBytes.Length);
+                Write(nameBytes);
+                var pages = bitmap.Pages().Where(p => p.Words.AsSpan().IndexOfAnyExcept(0UL) >= 0).ToArray();
+                WriteU32((uint)pages.Length);
+                foreach (var (number, words) in pages)
+                {
+                    WriteU32((uint)number);
+                    for (var i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(i * 8), words[i]);
+                    Write(buffer);
+                }
+            }
+            Span<byte> digest = stackalloc byte[8];
+            hash.GetCurrentHash(digest);
+            file.Write(digest);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    public static Dictionary<string, PagedBitmap> Load(string path)
+    {
+        byte[] data;
+        try
+        {
+            data = File.ReadAllBytes(path);
+        }
+        catch (IOException e)
+        {
+            throw new EmbeddedStoreFileException($"Cannot read the embedded store file '{path}': {e.Message}", e);
+        }
+        if (data.Length < Magic.Length + 8 + 8 || !data.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+            throw Corrupt(path, "it does not start with the embedded store's header (is it another kind of file?)");
+
+        var body = data.AsSpan(0, data.Length - 8);
+        if (XxHash64.HashToUInt64(body) != BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(data.Length - 8)))
+            throw Corrupt(path, "its checksum does not match (the file is truncated or was changed on disk)");
+
+        var pos = Magic.Length;
+        uint U32(ReadOnlySpan<byte> d)
+        {
+            if (pos + 4 > d.Length) throw Corrupt(path, "it ends in the middle of a record");
+            var v = BinaryPrimitives.ReadUInt32LittleEndian(d[pos..]);
+            pos += 4;
+            return v;
+        }
+        var version = U32(body);
+        if (version != Version) throw Corrupt(path, $"it has format version {version}; this library reads version {Version}");
+        var count = U32(body);
+        var result = new Dictionary<string, PagedBitmap>((int)Math.Min(count, 1 << 20), StringComparer.Ordinal);
+        try
+        {
+            for (var k = 0; k < count; k++)
+            {
+                var nameLength = (int)U32(body);
+                if (pos + nameLength > body.Length) throw Corrupt(path, "a key name runs past the end");
+                var name = Encoding.UTF8.GetString(body.Slice(pos, nameLength));
+                pos += nameLength;
+                var pages = U32(body);
+                var bitmap = new PagedBitmap();
+                for (var p = 0; p < pages; p++)
+                {
+                    var number = (int)U32(body);
+                    if (pos + PagedBitmap.WordsPerPage * 8 > body.Length) throw Corrupt(path, "a page runs past the end");
+                    var words = new ulong[PagedBitmap.WordsPerPage];
+                    for (var i = 0; i < words.Length; i++) words[i] = BinaryPrimitives.ReadUInt64LittleEndian(body[(pos + i * 8)..]);
+                    pos += PagedBitmap.WordsPerPage * 8;
+                    bitmap.AppendPage(number, words);
+                }
+                result[name] = bitmap;
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw Corrupt(path, e.Message);
+        }
+        if (pos != body.Length) throw Corrupt(path, "it has bytes after the last key");
+        return result;
+    }
+
+    private static EmbeddedStoreFileException Corrupt(string path, string why) =>
+        new($"The embedded store file '{path}' is damaged: {why}. It was not loaded and will not be overwritten; " +
+            "restore it from a copy, or move it away to start empty.");
+}

@@ -1,0 +1,256 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Tracking;
+using StackExchange.Redis;
+
+namespace Bitmapist.Linq.Stores;
+
+/// <summary>
+/// A store on Redis (or a server that speaks enough of it: bitmapist-server) through StackExchange.Redis.
+/// Reads and writes bitmapist's keys unchanged. Every query runs as one MULTI/EXEC batch; marks as one
+/// MULTI/EXEC per batch; nothing half-written is left if the server goes away.
+/// </summary>
+public sealed class RedisStore : BitmapStore
+{
+    private readonly bool _ownsConnection;
+    private readonly int _database;
+
+    /// <summary>Wraps an existing connection; <paramref name="profile"/> as detected by <see cref="DetectProfileAsync"/> or chosen.</summary>
+    public RedisStore(IConnectionMultiplexer connection, CapabilityProfile profile, StoreOptions? options = null, int database = -1, bool ownsConnection = false)
+        : base(options)
+    {
+        Connection = connection;
+        Profile = Options.Profile ?? profile;
+        _database = database;
+        _ownsConnection = ownsConnection;
+    }
+
+    /// <summary>
+    /// Connects with a StackExchange.Redis configuration string (e.g. <c>localhost:6379</c>) and detects the
+    /// server's capability profile unless <see cref="StoreOptions.Profile"/> forces one.
+    /// </summary>
+    /// <exception cref="BitmapistStoreException">The server cannot be reached.</exception>
+    public static async Task<RedisStore> ConnectAsync(string configuration, StoreOptions? options = null)
+    {
+        ConnectionMultiplexer mux;
+        try
+        {
+            var config = ConfigurationOptions.Parse(configuration);
+            config.AbortOnConnectFail = true;
+            mux = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ArgumentException)
+        {
+            throw new BitmapistStoreException($"Cannot connect to Redis at '{configuration}': {e.Message}", e);
+        }
+        var profile = options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
+        return new RedisStore(mux, profile, options, ownsConnection: true);
+    }
+
+    /// <summary>Synchronous <see cref="ConnectAsync"/>.</summary>
+    public static RedisStore Connect(string configuration, StoreOptions? options = null) =>
+        ConnectAsync(configuration, options).GetAwaiter().GetResult();
+
+    /// <summary>The connection.</summary>
+    public IConnectionMultiplexer Connection { get; }
+
+    /// <inheritdoc />
+    public override CapabilityProfile Profile { get; }
+
+    private IDatabase Db => Connection.GetDatabase(_database);
+
+    /// <summary>
+    /// Reads INFO server: Redis 8.2 or later gets <see cref="CapabilityProfile.Redis8"/>, older Redis
+    /// <see cref="CapabilityProfile.Redis7"/>, and a server that reports no Redis version (bitmapist-server
+    /// answers INFO only for keys and commands) <see cref="CapabilityProfile.BitmapistServer"/>.
+    /// </summary>
+    public static async Task<CapabilityProfile> DetectProfileAsync(IConnectionMultiplexer connection)
+    {
+        string info;
+        try
+        {
+            info = (string?)await connection.GetDatabase().ExecuteAsync("INFO", "server").ConfigureAwait(false) ?? "";
+        }
+        catch (RedisServerException)
+        {
+            return CapabilityProfile.BitmapistServer;
+        }
+        var line = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal));
+        if (line is null) return CapabilityProfile.BitmapistServer;
+        var text = new string(line["redis_version:".Length..].TakeWhile(c => char.IsDigit(c) || c == '.').ToArray());
+        return Version.TryParse(text, out var v) ? CapabilityProfile.ForRedisVersion(v) : CapabilityProfile.Redis7;
+    }
+
+    internal override async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var tran = Db.CreateTransaction();
+        var tasks = writes.Select(w => tran.StringSetBitAsync(w.Key, w.Bit, w.Value)).ToArray();
+        await Commit(tran, tasks, "mark batch").ConfigureAwait(false);
+    }
+
+    internal override async Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct)
+    {
+        // Each key: SET tmp <bitmap>; EXPIRE tmp; BITOP OR key key tmp; DEL tmp - grouped into transactions
+        // of about 32 MiB so a huge import neither builds one giant request nor half-applies a group.
+        var ttl = TimeSpan.FromSeconds(TtlSeconds(Options.TemporaryTtl));
+        var run = NewRunId();
+        var i = 0;
+        while (i < bitmaps.Count)
+        {
+            ct.ThrowIfCancellationRequested();
+            var tran = Db.CreateTransaction();
+            var tasks = new List<Task>();
+            long bytes = 0;
+            for (; i < bitmaps.Count && bytes < 32 << 20; i++)
+            {
+                var (key, bitmap) = bitmaps[i];
+                var payload = bitmap.ToRedisBytes();
+                if (payload.Length == 0) continue;
+                bytes += payload.Length;
+                var tmp = $"{Keys.TemporaryNamespace}import:{run}:{i}";
+                tasks.Add(tran.StringSetAsync(tmp, payload));
+                tasks.Add(tran.KeyExpireAsync(tmp, ttl));
+                tasks.Add(tran.StringBitOperationAsync(Bitwise.Or, key, [key, tmp]));
+                tasks.Add(tran.KeyDeleteAsync(tmp));
+            }
+            if (tasks.Count > 0) await Commit(tran, [.. tasks], "bulk import").ConfigureAwait(false);
+        }
+    }
+
+    internal override async Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var batch = RedisBatch.Build(program, $"{Keys.TemporaryNamespace}{NewRunId()}:",
+            TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
+        var db = Db;
+        if (batch.Read == BatchRead.Nothing) return ProgramResult.EmptySet;
+        if (batch.Read == BatchRead.Lease && !batch.NeedsTransaction)
+            return new ProgramResult(0, new RedisIdSource(db, batch.ResultKey!, leased: false));
+
+        RedisResult? reply;
+        if (!batch.NeedsTransaction)
+        {
+            var read = batch.Commands[batch.ReadIndex];
+            reply = await Guard(() => db.ExecuteAsync(read.Name, [.. read.Args]), batch.ResultKey!).ConfigureAwait(false);
+        }
+        else
+        {
+            var tran = db.CreateTransaction();
+            var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
+            var commit = Commit(tran, tasks, "query");
+            try
+            {
+                // The batch is atomic and deletes its own temporaries; cancelling only stops the wait.
+                await commit.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (batch.ResultIsLeased)
+            {
+                _ = commit.ContinueWith(_ => db.KeyDeleteAsync(batch.ResultKey!, CommandFlags.FireAndForget), TaskScheduler.Default);
+                throw;
+            }
+            catch when (batch.ResultIsLeased)
+            {
+                await db.KeyDeleteAsync(batch.ResultKey!, CommandFlags.FireAndForget).ConfigureAwait(false);
+                throw;
+            }
+            reply = batch.ReadIndex >= 0 ? await tasks[batch.ReadIndex].ConfigureAwait(false) : null;
+        }
+
+        return batch.Read switch
+        {
+            BatchRead.Integer => new ProgramResult((long)reply!),
+            BatchRead.Value => new ProgramResult(0, new BitmapIdSource(PagedBitmap.FromRedisBytes((byte[]?)reply ?? []))),
+            _ => new ProgramResult(0, new RedisIdSource(db, batch.ResultKey!, batch.ResultIsLeased)),
+        };
+    }
+
+    internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var server = Connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
+            ?? throw new BitmapistStoreException("No connected Redis primary to scan.");
+        var db = _database < 0 ? 0 : _database;
+        await foreach (var key in server.KeysAsync(db, pattern, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false))
+            yield return key.ToString();
+    }
+
+    internal override async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        long n = 0;
+        foreach (var chunk in keys.Chunk(500))
+        {
+            ct.ThrowIfCancellationRequested();
+            // UNLINK frees memory in the background; bitmapist-server only has DEL.
+            var command = Profile == CapabilityProfile.BitmapistServer ? "DEL" : "UNLINK";
+            n += (long)await Guard(() => Db.ExecuteAsync(command, chunk), command).ConfigureAwait(false);
+        }
+        return n;
+    }
+
+    /// <summary>Runs a transaction and surfaces the first failure of a command inside it as a clear error.</summary>
+    private static async Task Commit(ITransaction tran, Task[] tasks, string what)
+    {
+        bool committed;
+        try
+        {
+            committed = await tran.ExecuteAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        {
+            Observe(tasks);
+            throw new BitmapistStoreException($"The {what} was not applied: Redis could not be reached ({e.Message}).", e);
+        }
+        if (!committed)
+            throw new BitmapistStoreException($"The {what} was not applied: Redis discarded the transaction.");
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (RedisServerException e)
+        {
+            throw new BitmapistQueryException($"Redis refused a command of the {what}: {e.Message}.",
+                "Check that every key the query reads is a bitmap (a Redis string).", e);
+        }
+    }
+
+    private static void Observe(Task[] tasks)
+    {
+        foreach (var t in tasks) _ = t.ContinueWith(x => x.Exception, TaskScheduler.Default);
+    }
+
+    /// <summary>Runs one command, turning connection failures and server errors into this library's exceptions.</summary>
+    internal static async Task<T> Guard<T>(Func<Task<T>> command, string what)
+    {
+        try
+        {
+            return await command().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new BitmapistStoreException($"Redis could not be reached while reading '{what}': {e.Message}", e);
+        }
+        catch (RedisServerException e)
+        {
+            throw new BitmapistQueryException($"Redis refused a command on '{what}': {e.Message}.",
+                "Check that the key is a bitmap (a Redis string).", e);
+        }
+    }
+
+    private static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        if (_ownsConnection) Connection.Dispose();
+        base.Dispose();
+    }
+
+    /// <inheritdoc />
+    public override async ValueTask DisposeAsync()
+    {
+        if (_ownsConnection) await Connection.DisposeAsync().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,40 @@
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Tracking;
+
+namespace Bitmapist.Linq.Stores;
+
+/// <summary>Settings shared by every store.</summary>
+public sealed record StoreOptions
+{
+    /// <summary>The key layout (default <c>trackist_</c>, bitmapist 3's).</summary>
+    public KeyScheme Keys { get; init; } = KeyScheme.Default;
+
+    /// <summary>The clock for "now": default marks and relative periods. Inject a fake one in tests.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Which extra keys marks write.</summary>
+    public TrackingOptions Tracking { get; init; } = TrackingOptions.Bitmapist3;
+
+    /// <summary>
+    /// The set of every user, needed only by queries with a bare complement (<c>~a</c>) or an explicit
+    /// <c>users</c>; typically a unique flag the application marks for every user, e.g. <c>unique(user)</c>.
+    /// </summary>
+    public SetExpr? Universe { get; init; }
+
+    /// <summary>Forces a capability profile instead of detecting it from the server.</summary>
+    public CapabilityProfile? Profile { get; init; }
+
+    /// <summary>TTL on each temporary, a safety net should the process die mid-batch (they are deleted in the same batch).</summary>
+    public TimeSpan TemporaryTtl { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>TTL on a result that outlives its batch (paged ids) until it is disposed.</summary>
+    public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A name for this store among several ("systems" in bitmapist).</summary>
+    public string Name { get; init; } = "default";
+
+    /// <summary>Shorthand for a key scheme with <paramref name="prefix"/>.</summary>
+    public StoreOptions WithPrefix(string prefix) => this with { Keys = new KeyScheme(prefix) };
+}
