@@ -40,6 +40,11 @@ public static class ExplainPrinter
             });
         }
         sb.AppendLine(p.Result is { } result ? $"  read {p.Read.ToString().ToLowerInvariant()} of {result}" : "  result is empty: nothing to run");
+        if (p.Profile == CapabilityProfile.Embedded)
+        {
+            sb.AppendLine("runs in process on the embedded store's bitmaps (no server, no temporaries)");
+            return sb.ToString();
+        }
         sb.AppendLine("commands:");
         var batch = RedisBatch.Build(p, keys.TemporaryNamespace + RunPlaceholder + ":", tempTtlSeconds, leaseTtlSeconds);
         foreach (var line in batch.Lines()) sb.AppendLine("  " + line);

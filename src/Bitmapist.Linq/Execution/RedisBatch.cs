@@ -42,6 +42,10 @@ internal sealed record RedisBatch(
 
         var commands = ImmutableArray.CreateBuilder<RedisCommand>();
         string Name(Operand o) => o.KeyName(tempPrefix);
+        var resultKey = Name(result);
+        var profile = program.Profile;
+        var lease = program.Read is ReadKind.Ids or ReadKind.Max && profile.HasGetRange;
+        var leased = lease && result.IsTemp;
         foreach (var step in program.Steps)
         {
             var target = tempPrefix + step.Target;
@@ -51,12 +55,10 @@ internal sealed record RedisBatch(
                 LiteralStep l => new RedisCommand("SET", [target, PagedBitmap.Of(l.Ids).ToRedisBytes()]),
                 _ => throw new InvalidOperationException(step.GetType().Name),
             });
-            commands.Add(new RedisCommand("EXPIRE", [target, tempTtlSeconds]));
+            // A leased result lives on after the batch: it gets the lease TTL instead of the short one.
+            commands.Add(new RedisCommand("EXPIRE", [target, leased && target == resultKey ? leaseTtlSeconds : tempTtlSeconds]));
         }
 
-        var resultKey = Name(result);
-        var profile = program.Profile;
-        var lease = program.Read is ReadKind.Ids or ReadKind.Max && profile.HasGetRange;
         var (read, readCommand) = program.Read switch
         {
             ReadKind.Count or ReadKind.Any => (BatchRead.Integer, new RedisCommand("BITCOUNT", [resultKey])),
@@ -67,8 +69,6 @@ internal sealed record RedisBatch(
         };
 
         var readIndex = -1;
-        var leased = lease && result.IsTemp;
-        if (leased) commands.Add(new RedisCommand("EXPIRE", [resultKey, leaseTtlSeconds]));
         if (readCommand is not null)
         {
             readIndex = commands.Count;

@@ -15,7 +15,7 @@ internal static class Optimizer
     public static IReadOnlyList<IRewriteRule> Rules { get; } =
     [
         new FlattenRule(),
-        new NotPushdownRule(),
+        new ComplementLiftRule(),
         new EmptySetRule(),
         new UniverseRule(),
         new DuplicateRule(),
@@ -28,16 +28,16 @@ internal static class Optimizer
     /// <summary>The last phase: complements that survived the main rules.</summary>
     public static IRewriteRule Complement { get; } = new ComplementRule();
 
-    /// <summary>Optimizes <paramref name="bound"/>; <paramref name="universe"/> is the bound configured universe, if any.</summary>
+    /// <summary>Optimizes <paramref name="bound"/>; <paramref name="universe"/> is the bound configured universe, if any; <paramref name="asWritten"/> is quoted in errors.</summary>
     /// <exception cref="BitmapistQueryException">The query needs a universe and none is configured.</exception>
-    public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string>? trace = null)
+    public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string>? trace = null, SetExpr? asWritten = null)
     {
         var main = Rewrite(bound, Rules, trace);
         var complemented = Rewrite(main, [.. Rules, Complement], trace);
         if (!Contains(complemented, SetKind.Universe)) return complemented;
         if (universe is null)
             throw new BitmapistQueryException(
-                $"The query {bound} needs the universe of all users (a complement with nothing to subtract it from), and no universe is configured.",
+                $"The query {asWritten ?? bound} needs the universe of all users (a complement with nothing to subtract it from), and no universe is configured.",
                 "Subtract from a positive set instead (write 'a - b', not '~b' alone), or configure a universe, e.g. a unique flag the application marks for every user.");
         return Rewrite(Substitute(complemented, universe), Rules, trace);
     }

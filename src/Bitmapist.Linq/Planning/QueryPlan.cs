@@ -18,7 +18,7 @@ public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetE
         var bound = Binder.Bind(query.Set, context);
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
         var rewrites = new List<string>();
-        var optimized = Optimizer.Optimize(bound, universe, rewrites.Add);
+        var optimized = Optimizer.Optimize(bound, universe, rewrites.Add, query.Set);
         var program = ProgramEmitter.Emit(optimized, query.Read, query.Id, profile);
         return new QueryPlan(query, context.Now, bound, optimized, rewrites, program);
     }

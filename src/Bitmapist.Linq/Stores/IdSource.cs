@@ -23,11 +23,8 @@ internal sealed class BitmapIdSource(PagedBitmap bitmap) : IdSource
         var n = 0;
         foreach (var id in bitmap.Ids(from))
         {
-            if ((++n & 0xFFFF) == 0)
-            {
-                ct.ThrowIfCancellationRequested();
-                await Task.Yield(); // let a long enumeration be cancelled and not monopolise a thread
-            }
+            ct.ThrowIfCancellationRequested();
+            if ((++n & 0xFFFF) == 0) await Task.Yield(); // a long enumeration does not monopolise a thread
             yield return id;
         }
     }

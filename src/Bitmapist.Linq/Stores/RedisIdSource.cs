@@ -23,7 +23,10 @@ internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int p
             ids.Clear();
             RedisBitmapDecoder.AppendIds(page, offset, ids);
             foreach (var id in ids)
+            {
+                ct.ThrowIfCancellationRequested();
                 if (id >= from) yield return id;
+            }
             if (page.Length < pageBytes) yield break;
             offset += page.Length;
         }
@@ -47,6 +50,6 @@ internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int p
 
     public override async ValueTask DisposeAsync()
     {
-        if (leased) await db.KeyDeleteAsync(key, CommandFlags.FireAndForget).ConfigureAwait(false);
+        if (leased) await RedisStore.DropLeaseAsync(db, key).ConfigureAwait(false);
     }
 }

@@ -62,25 +62,25 @@ public sealed class RedisStore : BitmapStore
     private IDatabase Db => Connection.GetDatabase(_database);
 
     /// <summary>
-    /// Reads INFO server: Redis 8.2 or later gets <see cref="CapabilityProfile.Redis8"/>, older Redis
-    /// <see cref="CapabilityProfile.Redis7"/>, and a server that reports no Redis version (bitmapist-server
-    /// answers INFO only for keys and commands) <see cref="CapabilityProfile.BitmapistServer"/>.
+    /// Detects the profile: a server without BITPOS is bitmapist-server
+    /// (<see cref="CapabilityProfile.BitmapistServer"/>); otherwise Redis 8.2 or later gets
+    /// <see cref="CapabilityProfile.Redis8"/> and older Redis <see cref="CapabilityProfile.Redis7"/>.
     /// </summary>
     public static async Task<CapabilityProfile> DetectProfileAsync(IConnectionMultiplexer connection)
     {
-        string info;
+        var server = connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
+            ?? throw new BitmapistStoreException("No connected Redis primary to detect the server's capabilities from.");
         try
         {
-            info = (string?)await connection.GetDatabase().ExecuteAsync("INFO", "server").ConfigureAwait(false) ?? "";
+            // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
+            await connection.GetDatabase().ExecuteAsync("BITPOS", "bitmapist-linq:probe:missing", 1).ConfigureAwait(false);
         }
         catch (RedisServerException)
         {
             return CapabilityProfile.BitmapistServer;
         }
-        var line = info.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("redis_version:", StringComparison.Ordinal));
-        if (line is null) return CapabilityProfile.BitmapistServer;
-        var text = new string(line["redis_version:".Length..].TakeWhile(c => char.IsDigit(c) || c == '.').ToArray());
-        return Version.TryParse(text, out var v) ? CapabilityProfile.ForRedisVersion(v) : CapabilityProfile.Redis7;
+        // StackExchange.Redis reads the version during its handshake.
+        return CapabilityProfile.ForRedisVersion(server.Version);
     }
 
     internal override async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
@@ -140,20 +140,17 @@ public sealed class RedisStore : BitmapStore
         {
             var tran = db.CreateTransaction();
             var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
-            var commit = Commit(tran, tasks, "query");
             try
             {
-                // The batch is atomic and deletes its own temporaries; cancelling only stops the wait.
-                await commit.WaitAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (batch.ResultIsLeased)
-            {
-                _ = commit.ContinueWith(_ => db.KeyDeleteAsync(batch.ResultKey!, CommandFlags.FireAndForget), TaskScheduler.Default);
-                throw;
+                // One round trip that deletes its own temporaries. It is not abandoned half-way on
+                // cancellation: the call returns only once the server has run it, so when it returns no
+                // temporary remains; cancellation is honoured right after.
+                await Commit(tran, tasks, "query").ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
             }
             catch when (batch.ResultIsLeased)
             {
-                await db.KeyDeleteAsync(batch.ResultKey!, CommandFlags.FireAndForget).ConfigureAwait(false);
+                await DropLeaseAsync(db, batch.ResultKey!).ConfigureAwait(false);
                 throw;
             }
             reply = batch.ReadIndex >= 0 ? await tasks[batch.ReadIndex].ConfigureAwait(false) : null;
@@ -165,6 +162,19 @@ public sealed class RedisStore : BitmapStore
             BatchRead.Value => new ProgramResult(0, new BitmapIdSource(PagedBitmap.FromRedisBytes((byte[]?)reply ?? []))),
             _ => new ProgramResult(0, new RedisIdSource(db, batch.ResultKey!, batch.ResultIsLeased)),
         };
+    }
+
+    /// <summary>Deletes a leased result; if Redis is gone the key's TTL removes it.</summary>
+    internal static async Task DropLeaseAsync(IDatabase db, string key)
+    {
+        try
+        {
+            await db.KeyDeleteAsync(key).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            // The lease carries a TTL: it expires by itself.
+        }
     }
 
     internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
@@ -197,7 +207,14 @@ public sealed class RedisStore : BitmapStore
         {
             committed = await tran.ExecuteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException)
+        catch (RedisTimeoutException e)
+        {
+            Observe(tasks);
+            throw new BitmapistStoreException(
+                $"The {what} got no answer in time: Redis may still run it (it is atomic and deletes its own temporaries, " +
+                $"which also carry a TTL). Raise syncTimeout/asyncTimeout in the connection string for very large bitmaps. ({e.Message})", e);
+        }
+        catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
         {
             Observe(tasks);
             throw new BitmapistStoreException($"The {what} was not applied: Redis could not be reached ({e.Message}).", e);

@@ -1,0 +1,32 @@
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Stores;
+
+namespace Bitmapist.Linq.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The back ends every behaviour and oracle test runs on: the embedded store, real Redis with its detected
+/// profile, and real Redis restricted to the bitmapist-server profile (AND/OR/XOR and GET only). Each store
+/// gets a fresh key prefix so tests sharing one redis-server never see each other's keys.
+/// </summary>
+public static class StoreKind
+{
+    public const string Embedded = "embedded";
+    public const string Redis = "redis";
+    public const string RedisAsBitmapistServer = "redis-as-bitmapist-server";
+
+    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer];
+
+    public static async Task<BitmapStore> CreateAsync(string kind, StoreOptions? options = null)
+    {
+        options ??= new StoreOptions();
+        if (options.Keys == KeyScheme.Default) options = options with { Keys = new KeyScheme($"t{Guid.NewGuid():N}_") };
+        return kind switch
+        {
+            Embedded => new EmbeddedStore(options),
+            Redis => await RedisStore.ConnectAsync(RedisServer.Endpoint, options),
+            RedisAsBitmapistServer => await RedisStore.ConnectAsync(RedisServer.Endpoint, options with { Profile = CapabilityProfile.BitmapistServer }),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+        };
+    }
+}

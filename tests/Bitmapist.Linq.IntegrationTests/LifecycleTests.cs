@@ -1,0 +1,174 @@
+using Bitmapist.Linq.IntegrationTests.Infrastructure;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
+using StackExchange.Redis;
+
+namespace Bitmapist.Linq.IntegrationTests;
+
+/// <summary>
+/// Temporary keys never leak: after success, a server error inside the batch, cancellation and a
+/// connection dropped mid-batch, a SCAN of the temporary namespace is empty once the call returns.
+/// </summary>
+public class LifecycleTests
+{
+    private static async Task<RedisStore> Redis() => (RedisStore)await StoreKind.CreateAsync(StoreKind.Redis);
+
+    private static async Task<RedisStore> Connect(string endpoint, string prefix) =>
+        await RedisStore.ConnectAsync(endpoint, new StoreOptions().WithPrefix(prefix));
+
+    private static async Task Seed(BitmapStore store)
+    {
+        var batch = store.CreateBatch();
+        for (var i = 0; i < 300; i++) batch.Mark(i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c", i * 37);
+        await batch.ExecuteAsync();
+    }
+
+    [SkippableFact]
+    public async Task No_temporary_remains_after_successful_queries_or_an_abandoned_enumeration()
+    {
+        await using var store = await Redis();
+        await Seed(store);
+        var deep = (store.Month("a") | store.Month("b")) & ~(store.Week("c") ^ store.Day("a")) | store.Ids(1, 2, 3);
+        await deep.CountAsync();
+        await deep.AnyAsync();
+        await deep.ContainsAsync(37);
+        await deep.MinAsync();
+        await deep.MaxAsync();
+        await deep.ToListAsync();
+        await foreach (var _ in deep.IdsAsync()) break; // abandoned after one id: the lease is disposed
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task A_lease_has_a_ttl_while_it_exists()
+    {
+        await using var store = await Redis();
+        await Seed(store);
+        await foreach (var _ in (store.Month("a") | store.Month("b")).IdsAsync())
+        {
+            var temps = await store.ListTemporariesAsync();
+            temps.Count.ShouldBe(1);
+            var ttl = await store.Connection.GetDatabase().KeyTimeToLiveAsync(temps[0]);
+            ttl.ShouldNotBeNull().ShouldBeGreaterThan(TimeSpan.Zero);
+            break;
+        }
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task A_server_error_inside_the_batch_is_reported_and_leaves_nothing()
+    {
+        await using var store = await Redis();
+        await Seed(store);
+        var wrongType = store.Keys.Key("broken", Model.Period.Of(Model.PeriodUnit.Month, store.Now));
+        await store.Connection.GetDatabase().HashSetAsync(wrongType, "not", "a bitmap");
+        var query = (store.Month("a") & store.Month("broken")) | store.Month("c");
+        var e = await Should.ThrowAsync<BitmapistQueryException>(() => query.CountAsync());
+        e.Message.ShouldContain("WRONGTYPE");
+        await Should.ThrowAsync<BitmapistQueryException>(() => query.ToListAsync());
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task Cancellation_leaves_nothing()
+    {
+        await using var store = await Redis();
+        await Seed(store);
+        var query = (store.Month("a") | store.Month("b")) - store.Month("c");
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Should.ThrowAsync<OperationCanceledException>(() => query.CountAsync(cancelled.Token));
+        await Should.ThrowAsync<OperationCanceledException>(() => query.ToListAsync(cancelled.Token));
+
+        using var midway = new CancellationTokenSource();
+        await Should.ThrowAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in query.IdsAsync(ct: midway.Token)) await midway.CancelAsync();
+        });
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task A_connection_dropped_before_exec_applies_nothing_and_leaves_nothing()
+    {
+        var endpoint = RedisServer.Endpoint;
+        await using var proxy = new DroppingProxy(endpoint);
+        var prefix = $"t{Guid.NewGuid():N}_";
+        await using var viaProxy = await Connect(proxy.Endpoint + ",connectRetry=0", prefix);
+        await using var direct = await Connect(endpoint, prefix);
+        await Seed(viaProxy);
+
+        proxy.DropOnNext("EXEC");
+        await Should.ThrowAsync<BitmapistStoreException>(() => ((viaProxy.Month("a") | viaProxy.Month("b")) - viaProxy.Month("c")).CountAsync());
+        proxy.Drops.ShouldBe(1);
+        (await direct.ListTemporariesAsync()).ShouldBeEmpty();
+
+        // A mark batch cut before EXEC writes nothing at all: no half-written state.
+        proxy.DropOnNext("EXEC");
+        await Should.ThrowAsync<BitmapistStoreException>(() => viaProxy.CreateBatch().Mark("new", 1).Mark("new", 2).ExecuteAsync());
+        (await direct.ListEventsAsync()).ShouldBe(["a", "b", "c"]);
+    }
+
+    [SkippableFact]
+    public async Task A_dead_redis_is_a_clear_error()
+    {
+        _ = RedisServer.Endpoint;
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() =>
+            RedisStore.ConnectAsync($"127.0.0.1:{RedisServer.FreePort()},connectTimeout=500"));
+        e.Message.ShouldStartWith("Cannot connect to Redis at '127.0.0.1:");
+
+        using var server = RedisServer.StartPrivate(out var port);
+        await using var store = await Connect($"127.0.0.1:{port},connectTimeout=500,connectRetry=0,syncTimeout=1000,asyncTimeout=1000", "x_");
+        await store.MarkAsync("a", 1);
+        server.Kill();
+        await server.WaitForExitAsync();
+        await Should.ThrowAsync<BitmapistStoreException>(() => store.MarkAsync("a", 2));
+        await Should.ThrowAsync<BitmapistStoreException>(() => (store.Month("a") & store.Month("b")).CountAsync());
+    }
+
+    [SkippableFact]
+    public async Task Every_query_is_one_multi_exec_whatever_its_depth()
+    {
+        using var server = RedisServer.StartPrivate(out var port);
+        try
+        {
+            await using var store = await Connect($"127.0.0.1:{port}", "rt_");
+            await Seed(store);
+            using var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+            var adminServer = admin.GetServer($"127.0.0.1:{port}");
+            SetExpr leaf(int i) => SetExpr.Event(i % 3 == 0 ? "a" : i % 3 == 1 ? "b" : "c", PeriodRef.Relative(Model.PeriodUnit.Day, -(i % 2)));
+            SetExpr build(int depth, ref int n) => depth == 0 ? leaf(n++) :
+                (depth % 3) switch
+                {
+                    0 => SetExpr.And(build(depth - 1, ref n), build(depth - 1, ref n)),
+                    1 => SetExpr.Or(build(depth - 1, ref n), build(depth - 1, ref n)),
+                    _ => SetExpr.Diff(build(depth - 1, ref n), build(depth - 1, ref n)),
+                };
+            for (var depth = 1; depth <= 6; depth++)
+            {
+                var n = 0;
+                var query = store.Set(build(depth, ref n));
+                await adminServer.ConfigResetStatisticsAsync();
+                await query.CountAsync();
+                var stats = await CommandStats(adminServer);
+                stats.GetValueOrDefault("exec").ShouldBe(1, $"depth {depth}");
+                stats.GetValueOrDefault("multi").ShouldBe(1, $"depth {depth}");
+                stats.GetValueOrDefault("bitop").ShouldBeGreaterThan(0);
+            }
+        }
+        finally
+        {
+            server.Kill();
+        }
+    }
+
+    private static async Task<Dictionary<string, long>> CommandStats(IServer server)
+    {
+        var info = await server.InfoAsync("commandstats");
+        // cmdstat_exec:calls=1,usec=...
+        return info.SelectMany(g => g)
+            .Where(kv => kv.Key.StartsWith("cmdstat_", StringComparison.Ordinal))
+            .ToDictionary(kv => kv.Key["cmdstat_".Length..],
+                kv => long.Parse(kv.Value.Split(',')[0].Split('=')[1]));
+    }
+}

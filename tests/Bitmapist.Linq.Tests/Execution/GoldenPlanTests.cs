@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Planning;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Tests.Execution;
+
+/// <summary>
+/// Query -> printed document (logical plan, rewrites, optimized plan, program and Redis commands) for every
+/// capability profile, compared with the baseline in Golden/NAME.txt. Set BITMAPIST_UPDATE_GOLDEN=1 to
+/// rewrite the baselines, then review the diff.
+/// </summary>
+public class GoldenPlanTests
+{
+    private static readonly DateTime Now = new(2026, 11, 28, 14, 5, 0);
+    private static SetExpr Month(string e, int offset = 0) => SetExpr.Event(e, PeriodRef.Relative(PeriodUnit.Month, offset));
+    private static SetExpr Week(string e) => SetExpr.Event(e, PeriodRef.Relative(PeriodUnit.Week));
+    private static SetExpr Day(string e, int offset = 0) => SetExpr.Event(e, PeriodRef.Relative(PeriodUnit.Day, offset));
+
+    public static readonly Dictionary<string, (SetQuery Query, SetExpr? Universe)> Cases = new()
+    {
+        ["single-key-count"] = (new(Month("active"), ReadKind.Count), null),
+        ["contains"] = (new(Month("active"), ReadKind.Contains, 123), null),
+        ["and-two-events"] = (new(Month("active") & Week("song:played"), ReadKind.Count), null),
+        ["retention"] = (new(Month("active", -1) & Month("active"), ReadKind.Count), null),
+        ["difference"] = (new(Month("active") & ~Week("active"), ReadKind.Count), null),
+        ["year-is-twelve-months"] = (new(SetExpr.Event("active", Period.Year(2026)), ReadKind.Count), null),
+        ["range-cover-three-months"] = (new(SetExpr.Range("active", PeriodRef.Of(Period.Day(2026, 6, 1)), PeriodRef.Of(Period.Day(2026, 8, 31))), ReadKind.Count), null),
+        ["last-7-days-all"] = (new(SetExpr.Range("active", PeriodRef.Relative(PeriodUnit.Day, -6), PeriodRef.Relative(PeriodUnit.Day, 0), RangeMode.All), ReadKind.Count), null),
+        ["wide-union-31-days"] = (new(SetExpr.Or(Enumerable.Range(0, 31).Select(i => Day("active", -i))), ReadKind.Count), null),
+        ["de-morgan"] = (new(Month("signup") & ~(Week("active") | Week("song:played")), ReadKind.Count), null),
+        ["bare-not-with-universe"] = (new(~Month("active"), ReadKind.Count), SetExpr.Unique("user")),
+        ["shared-sub-plan"] = (new((Month("a") & Month("b") | Month("c")) ^ (Month("a") & Month("b") | Month("d")), ReadKind.Count), null),
+        ["literal-ids"] = (new(Month("active") & SetExpr.Ids([1, 5, 42]), ReadKind.Ids), null),
+        ["empty-folds-away"] = (new(Month("active") & SetExpr.Empty, ReadKind.Count), null),
+        ["ids-of-composite"] = (new(Month("active") - Month("premium"), ReadKind.Ids), null),
+        ["min-and-max"] = (new(Week("active") & Week("song:played"), ReadKind.Max), null),
+        ["unique-flag"] = (new(Day("active") & SetExpr.Unique("premium"), ReadKind.Any), null),
+    };
+
+    public static TheoryData<string> Names() => [.. Cases.Keys];
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void Plan_matches_baseline(string name)
+    {
+        var (query, universe) = Cases[name];
+        var doc = new StringBuilder();
+        foreach (var profile in CapabilityProfile.All)
+        {
+            var plan = QueryPlan.Create(query, new BindContext(Now, KeyScheme.Default, universe), profile);
+            doc.AppendLine($"===== {profile.Name} =====");
+            doc.Append(ExplainPrinter.Print(plan, KeyScheme.Default));
+        }
+        var actual = doc.ToString().ReplaceLineEndings("\n");
+        var path = Path.Combine(SourceDirectory(), "Golden", name + ".txt");
+        if (Environment.GetEnvironmentVariable("BITMAPIST_UPDATE_GOLDEN") == "1")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, actual);
+        }
+        File.Exists(path).ShouldBeTrue($"No baseline {path}: run with BITMAPIST_UPDATE_GOLDEN=1 and review it.");
+        actual.ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), $"Plan changed for '{name}'. If intended, rerun with BITMAPIST_UPDATE_GOLDEN=1 and review the diff.");
+    }
+
+    [Fact]
+    public void A_bare_not_without_universe_is_a_clear_error()
+    {
+        var e = Should.Throw<BitmapistQueryException>(() =>
+            QueryPlan.Create(new SetQuery(~Month("active"), ReadKind.Count), new BindContext(Now, KeyScheme.Default), CapabilityProfile.Redis7));
+        e.Message.ShouldContain("~month(active)");
+        e.Message.ShouldContain("no universe is configured");
+        e.Fix.ShouldNotBeNull().ShouldContain("a - b");
+    }
+
+    [Fact]
+    public void Bare_bitop_not_is_never_emitted()
+    {
+        foreach (var (query, universe) in Cases.Values)
+        foreach (var profile in CapabilityProfile.All)
+        {
+            var plan = QueryPlan.Create(query, new BindContext(Now, KeyScheme.Default, universe), profile);
+            ExplainPrinter.Print(plan, KeyScheme.Default).ShouldNotContain("BITOP NOT");
+        }
+    }
+
+    [Fact]
+    public void Every_temporary_gets_a_ttl_right_after_it_is_written_and_is_deleted_in_the_same_batch()
+    {
+        foreach (var (query, universe) in Cases.Values)
+        foreach (var profile in CapabilityProfile.All.Where(p => p != CapabilityProfile.Embedded))
+        {
+            var plan = QueryPlan.Create(query, new BindContext(Now, KeyScheme.Default, universe), profile);
+            var batch = RedisBatch.Build(plan.Program, "tmp:", 60, 600);
+            var commands = batch.Commands;
+            for (var i = 0; i < commands.Length; i++)
+            {
+                var target = commands[i].Name switch { "BITOP" => commands[i].Args[1], "SET" => commands[i].Args[0], _ => null };
+                if (target is null) continue;
+                commands[i + 1].Name.ShouldBe("EXPIRE", $"{query}: {commands[i]}");
+                commands[i + 1].Args[0].ShouldBe(target);
+            }
+            commands.Count(c => c.Name == "BITOP" && c.Args[0] is "NOT").ShouldBe(0);
+            var deleted = commands.Where(c => c.Name == "DEL").SelectMany(c => c.Args).ToHashSet();
+            foreach (var temp in batch.Temporaries)
+                (deleted.Contains(temp) || (batch.ResultIsLeased && temp == batch.ResultKey)).ShouldBeTrue($"{query}: {temp} is neither deleted nor leased");
+            batch.NeedsTransaction.ShouldBe(!batch.Temporaries.IsEmpty);
+        }
+    }
+
+    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(Path.GetDirectoryName(path))!;
+}
