@@ -15,31 +15,30 @@ await store.MarkAsync("active", 123);
 await store.MarkAsync("song:played", 123);
 await store.MarkUniqueAsync("premium", 123);
 
-var activeThisMonth = store.Month("active");
+Events.DefaultStore = store; // the static entry points (bitmapist's "default system") use this store
+
+var activeThisMonth = Events.Month("active");
 var playedThisWeek = store.Week("song:played");
 
 Console.WriteLine($"Was user 123 active this month?              {await activeThisMonth.ContainsAsync(123)}");
 Console.WriteLine($"Was user 9,999,999 active this month?        {await activeThisMonth.ContainsAsync(9_999_999)}");
 Console.WriteLine($"How many users were active this month?       {await activeThisMonth.CountAsync():N0}");
 Console.WriteLine($"How many played a song this week?            {await playedThisWeek.CountAsync():N0}");
-Console.WriteLine($"Active this month AND played this week?      {await (activeThisMonth & playedThisWeek).CountAsync():N0}");
-Console.WriteLine($"Active this month but no song this week?     {await (activeThisMonth - playedThisWeek).CountAsync():N0}");
-Console.WriteLine($"Premium users active today?                  {await (store.Day("active") & store.Unique("premium")).CountAsync():N0}");
+// The same question written as LINQ: one plan, one batch.
+var listeners = Events.Month("active").Where(u => Events.Week("song:played").Contains(u));
+Console.WriteLine($"Active this month AND played this week?      {listeners.Count():N0}");
+Console.WriteLine($"Active this month but no song this week?     {await Events.Month("active").Where(u => !playedThisWeek.Contains(u)).CountAsync():N0}");
+var premiumToday = from u in Events.Day("active") where Events.Unique("premium").Contains(u) select u;
+Console.WriteLine($"Premium users active today?                  {await premiumToday.CountAsync():N0}");
 
-var lastMonth = store.Month("active").Previous();
+var lastMonth = Events.Month("active").Previous();
 var lastMonthCount = await lastMonth.CountAsync();
-var stillActive = await (lastMonth & activeThisMonth).CountAsync();
+var stillActive = await lastMonth.Where(u => activeThisMonth.Contains(u)).CountAsync();
 Console.WriteLine($"Active last month:                           {lastMonthCount:N0}");
 Console.WriteLine($"...of whom still active this month:          {stillActive:N0} ({100.0 * stillActive / Math.Max(1, lastMonthCount):F1}%)");
 
 Console.Write("First 10 users active today:                 ");
-var first = new List<long>();
-await foreach (var id in store.Day("active").IdsAsync())
-{
-    first.Add(id);
-    if (first.Count == 10) break;
-}
-Console.WriteLine(string.Join(", ", first));
+Console.WriteLine(string.Join(", ", await Events.Day("active").Take(10).ToListAsync()));
 
-Console.WriteLine("\nHow the 'active this month and not this week' query runs (explain):\n");
-Console.WriteLine((activeThisMonth - store.Week("active")).Explain());
+Console.WriteLine("\nHow 'active this month, no song this week' runs (ToPlanString):\n");
+Console.WriteLine(Events.Month("active").Where(u => !Events.Week("song:played").Contains(u)).ToPlanString());

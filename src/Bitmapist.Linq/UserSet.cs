@@ -1,45 +1,136 @@
+using System.Collections;
+using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
+using Bitmapist.Linq.Linq;
 using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;
 
 namespace Bitmapist.Linq;
 
 /// <summary>
-/// A set of users on one store: a query-model expression plus the store it runs on. Combine sets with
-/// <c>&amp;</c>, <c>|</c>, <c>^</c>, <c>-</c> and <c>~</c> (the complement needs a configured universe);
-/// every read plans the whole expression and runs it as one batch. Nothing is evaluated until a read.
+/// A set of users (ids, ascending) on one store, and a LINQ queryable over it. Build sets with the store's
+/// factories (<c>store.Month("active")</c>) or <see cref="Events"/>, combine them with
+/// <c>Where(u =&gt; other.Contains(u))</c>, <c>Intersect/Union/Except</c> or the operators
+/// <c>&amp; | ^ -</c> and <c>~</c> (the complement needs a configured universe). Nothing runs until a read;
+/// then the whole query is translated, planned and run as one batch.
 /// </summary>
-public sealed class UserSet
+/// <remarks>
+/// The element type is the user id as <see cref="long"/>, validated to [0, 2^32). Predicates must be
+/// expressions that become bitmap operations: a <c>Func&lt;long, bool&gt;</c> predicate does not compile
+/// against a <see cref="UserSet"/> (see the obsolete overloads), so nothing is filtered in the client unnoticed.
+/// </remarks>
+public sealed class UserSet : IOrderedQueryable<long>
 {
+    private readonly SetExpr? _root;      // a set built directly: no translation needed
+    private readonly int _skip;
+    private readonly int? _take;
+
     internal UserSet(BitmapStore store, SetExpr expr)
     {
         Store = store;
-        Expression = expr;
+        _root = expr;
+        Expression = Expression.Constant(this);
+    }
+
+    internal UserSet(BitmapStore store, Expression expression, int skip = 0, int? take = null)
+    {
+        Store = store;
+        Expression = expression;
+        _skip = skip;
+        _take = take;
     }
 
     /// <summary>The store this set belongs to.</summary>
     public BitmapStore Store { get; }
 
-    /// <summary>The set as a query-model expression.</summary>
-    public SetExpr Expression { get; }
+    /// <summary>The LINQ expression of this set.</summary>
+    public Expression Expression { get; }
+
+    Type IQueryable.ElementType => typeof(long);
+
+    IQueryProvider IQueryable.Provider => Store.QueryProvider;
+
+    /// <summary>The set as a query-model expression (translating the LINQ expression when there is one).</summary>
+    /// <exception cref="UnsupportedQueryException">Part of the LINQ expression cannot become a bitmap operation.</exception>
+    public SetExpr ToSetExpr() => _root ?? Store.QueryProvider.Translate(Expression);
+
+    private bool Paged => _skip > 0 || _take is not null;
+
+    // ------------------------------------------------------------------ composition
+
+    /// <summary>Users of this set for whom <paramref name="predicate"/> holds; the predicate must be made of <c>set.Contains(u)</c>, <c>u == id</c>, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c>.</summary>
+    public UserSet Where(Expression<Func<long, bool>> predicate) =>
+        Compose(nameof(Queryable.Where), Expression.Quote(predicate), typeof(Expression<Func<long, bool>>));
+
+    /// <summary>
+    /// Not supported: a compiled delegate (a <c>Func&lt;long, bool&gt;</c> variable) cannot become a bitmap
+    /// operation, and would otherwise bind to <c>Enumerable.Where</c> and read every id. A lambda written in
+    /// place never binds here (it has no delegate type to infer), so it reaches the expression overload.
+    /// </summary>
+    [Obsolete("A Func<long, bool> would filter every id in the client. Write the predicate as a lambda expression over sets: u => other.Contains(u).", error: true)]
+    public UserSet Where<TDelegate>(TDelegate predicate) where TDelegate : Delegate => throw new NotSupportedException();
+
+    /// <summary>The identity projection (<c>select u</c>); any other projection is not a set of users.</summary>
+    public UserSet Select(Expression<Func<long, long>> selector) =>
+        Compose(nameof(Queryable.Select), Expression.Quote(selector), typeof(Expression<Func<long, long>>));
+
+    /// <summary>Users in both sets.</summary>
+    public UserSet Intersect(UserSet other) => Combine(nameof(Queryable.Intersect), other);
+
+    /// <summary>Users in either set.</summary>
+    public UserSet Union(UserSet other) => Combine(nameof(Queryable.Union), other);
+
+    /// <summary>Users in this set and not in <paramref name="other"/>.</summary>
+    public UserSet Except(UserSet other) => Combine(nameof(Queryable.Except), other);
+
+    /// <summary>Skips the <paramref name="count"/> smallest ids (applies to enumeration and to the reads after it).</summary>
+    public UserSet Skip(int count) => new(Store, Expression, _skip + Math.Max(0, count), _take is { } t ? Math.Max(0, t - count) : null);
+
+    /// <summary>Keeps only the <paramref name="count"/> smallest ids.</summary>
+    public UserSet Take(int count) => new(Store, Expression, _skip, Math.Max(0, Math.Min(count, _take ?? int.MaxValue)));
+
+    /// <summary>The same event expression moved by <paramref name="n"/> periods (previous: -1).</summary>
+    /// <exception cref="InvalidOperationException">The set is not a single event in one period.</exception>
+    public UserSet Delta(int n) => ToSetExpr() is EventNode e
+        ? new UserSet(Store, SetExpr.Event(e.EventName, e.Period.Delta(n)))
+        : throw new InvalidOperationException($"Only a single event in one period can move in time; '{ToSetExpr()}' is not one.");
+
+    /// <summary>The previous period of the same event.</summary>
+    public UserSet Previous() => Delta(-1);
+
+    /// <summary>The next period of the same event.</summary>
+    public UserSet Next() => Delta(1);
+
+    // ------------------------------------------------------------------ reads
 
     /// <summary>Number of users (BITCOUNT; 0 for a missing key).</summary>
-    public Task<long> CountAsync(CancellationToken ct = default) => IntegerAsync(ReadKind.Count, 0, ct);
+    public async Task<long> CountAsync(CancellationToken ct = default)
+    {
+        if (!Paged) return await IntegerAsync(ReadKind.Count, 0, ct).ConfigureAwait(false);
+        var total = await new UserSet(Store, Expression).CountAsync(ct).ConfigureAwait(false);
+        return Math.Max(0, Math.Min(total - _skip, _take ?? long.MaxValue));
+    }
 
     /// <summary>Whether <paramref name="userId"/> is a member (GETBIT).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The id is outside [0, 2^32).</exception>
-    public async Task<bool> ContainsAsync(long userId, CancellationToken ct = default) =>
-        await IntegerAsync(ReadKind.Contains, UserIds.Validate(userId, nameof(userId)), ct).ConfigureAwait(false) == 1;
+    public async Task<bool> ContainsAsync(long userId, CancellationToken ct = default)
+    {
+        var id = UserIds.Validate(userId, nameof(userId));
+        if (Paged) return await IdsAsync(userId, ct).AnyAsync(i => i == userId, ct).ConfigureAwait(false);
+        return await IntegerAsync(ReadKind.Contains, id, ct).ConfigureAwait(false) == 1;
+    }
 
     /// <summary>Whether the set has any member: bitmapist's <c>has_events_marked</c>, as count &gt; 0 (never key existence).</summary>
     public async Task<bool> AnyAsync(CancellationToken ct = default) =>
-        await IntegerAsync(ReadKind.Any, 0, ct).ConfigureAwait(false) > 0;
+        Paged ? await CountAsync(ct).ConfigureAwait(false) > 0 : await IntegerAsync(ReadKind.Any, 0, ct).ConfigureAwait(false) > 0;
 
     /// <summary>The smallest member, or null when the set is empty.</summary>
     public async Task<long?> MinAsync(CancellationToken ct = default)
     {
-        var result = await Store.ExecuteAsync(new SetQuery(Expression, ReadKind.Min), null, ct).ConfigureAwait(false);
+        if (Paged) return await FirstOrNullAsync(ct).ConfigureAwait(false);
+        var result = await Store.ExecuteAsync(new SetQuery(ToSetExpr(), ReadKind.Min), null, ct).ConfigureAwait(false);
         if (result.Ids is null) return result.Integer >= 0 ? result.Integer : null;
         await using var ids = result.Ids;
         await foreach (var id in ids.IdsAsync(0, ct).ConfigureAwait(false)) return id;
@@ -49,10 +140,30 @@ public sealed class UserSet
     /// <summary>The largest member, or null when the set is empty.</summary>
     public async Task<long?> MaxAsync(CancellationToken ct = default)
     {
-        var result = await Store.ExecuteAsync(new SetQuery(Expression, ReadKind.Max), null, ct).ConfigureAwait(false);
+        if (Paged)
+        {
+            long? last = null;
+            await foreach (var id in IdsAsync(0, ct).ConfigureAwait(false)) last = id;
+            return last;
+        }
+        var result = await Store.ExecuteAsync(new SetQuery(ToSetExpr(), ReadKind.Max), null, ct).ConfigureAwait(false);
         if (result.Ids is null) return null;
         await using var ids = result.Ids;
         return await ids.MaxAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The smallest member.</summary>
+    /// <exception cref="InvalidOperationException">The set is empty.</exception>
+    public async Task<long> FirstAsync(CancellationToken ct = default) =>
+        await FirstOrNullAsync(ct).ConfigureAwait(false) ?? throw new InvalidOperationException($"The set {this} is empty.");
+
+    /// <summary>The smallest member, or 0 when the set is empty (LINQ's default; prefer <see cref="MinAsync"/>, which returns null).</summary>
+    public async Task<long> FirstOrDefaultAsync(CancellationToken ct = default) => await FirstOrNullAsync(ct).ConfigureAwait(false) ?? 0;
+
+    private async Task<long?> FirstOrNullAsync(CancellationToken ct)
+    {
+        await foreach (var id in IdsAsync(0, ct).ConfigureAwait(false)) return id;
+        return null;
     }
 
     /// <summary>
@@ -65,10 +176,20 @@ public sealed class UserSet
     public async IAsyncEnumerable<long> IdsAsync(long from = 0, [EnumeratorCancellation] CancellationToken ct = default)
     {
         var start = UserIds.Validate(from, nameof(from));
-        var result = await Store.ExecuteAsync(new SetQuery(Expression, ReadKind.Ids, start), null, ct).ConfigureAwait(false);
+        if (_take == 0) yield break;
+        var result = await Store.ExecuteAsync(new SetQuery(ToSetExpr(), ReadKind.Ids, start), null, ct).ConfigureAwait(false);
         await using var ids = result.Ids!;
-        await foreach (var id in ids.IdsAsync(start, ct).ConfigureAwait(false)) yield return id;
+        int skipped = 0, taken = 0;
+        await foreach (var id in ids.IdsAsync(start, ct).ConfigureAwait(false))
+        {
+            if (skipped < _skip) { skipped++; continue; }
+            yield return id;
+            if (++taken == _take) yield break;
+        }
     }
+
+    /// <summary>The members in ascending order, as an async stream (LINQ's name for <see cref="IdsAsync"/>).</summary>
+    public IAsyncEnumerable<long> AsAsyncEnumerable(CancellationToken ct = default) => IdsAsync(0, ct);
 
     /// <summary>The members in ascending order, as a list.</summary>
     public async Task<List<long>> ToListAsync(CancellationToken ct = default)
@@ -78,8 +199,14 @@ public sealed class UserSet
         return list;
     }
 
+    /// <summary>The members in ascending order, as an array.</summary>
+    public async Task<long[]> ToArrayAsync(CancellationToken ct = default) => [.. await ToListAsync(ct).ConfigureAwait(false)];
+
     /// <summary>Synchronous <see cref="CountAsync"/>.</summary>
-    public long Count() => CountAsync().GetAwaiter().GetResult();
+    public int Count() => checked((int)LongCount());
+
+    /// <summary>Synchronous <see cref="CountAsync"/>.</summary>
+    public long LongCount() => CountAsync().GetAwaiter().GetResult();
 
     /// <summary>Synchronous <see cref="ContainsAsync"/>.</summary>
     public bool Contains(long userId) => ContainsAsync(userId).GetAwaiter().GetResult();
@@ -87,51 +214,105 @@ public sealed class UserSet
     /// <summary>Synchronous <see cref="AnyAsync"/>.</summary>
     public bool Any() => AnyAsync().GetAwaiter().GetResult();
 
+    /// <summary>Synchronous <see cref="FirstAsync"/>.</summary>
+    public long First() => FirstAsync().GetAwaiter().GetResult();
+
+    /// <summary>Synchronous <see cref="FirstOrDefaultAsync"/>.</summary>
+    public long FirstOrDefault() => FirstOrDefaultAsync().GetAwaiter().GetResult();
+
+    /// <summary>The smallest member.</summary>
+    /// <exception cref="InvalidOperationException">The set is empty.</exception>
+    public long Min() => MinAsync().GetAwaiter().GetResult() ?? throw new InvalidOperationException($"The set {this} is empty.");
+
+    /// <summary>The largest member.</summary>
+    /// <exception cref="InvalidOperationException">The set is empty.</exception>
+    public long Max() => MaxAsync().GetAwaiter().GetResult() ?? throw new InvalidOperationException($"The set {this} is empty.");
+
     /// <summary>Synchronous <see cref="ToListAsync"/>.</summary>
     public List<long> ToList() => ToListAsync().GetAwaiter().GetResult();
 
-    /// <summary>The explain document of counting this set: logical plan, optimized plan, commands.</summary>
-    public string Explain(ReadKind read = ReadKind.Count) => Store.Explain(new SetQuery(Expression, read));
+    /// <summary>Synchronous <see cref="ToArrayAsync"/>.</summary>
+    public long[] ToArray() => ToArrayAsync().GetAwaiter().GetResult();
 
-    /// <summary>The same event expression moved by <paramref name="n"/> periods (previous: -1).</summary>
-    /// <exception cref="InvalidOperationException">The set is not a single event in one period.</exception>
-    public UserSet Delta(int n) => Expression is EventNode e
-        ? new UserSet(Store, SetExpr.Event(e.EventName, e.Period.Delta(n)))
-        : throw new InvalidOperationException($"Only a single event in one period can move in time; '{Expression}' is not one.");
+    /// <summary>Not supported: counting with a delegate would read every id into the client.</summary>
+    [Obsolete("A Func<long, bool> would test every id in the client. Filter with Where(u => other.Contains(u)) first, then Count().", error: true)]
+    public int Count<TDelegate>(TDelegate predicate) where TDelegate : Delegate => throw new NotSupportedException();
 
-    /// <summary>The previous period of the same event.</summary>
-    public UserSet Previous() => Delta(-1);
+    /// <summary>Not supported: testing with a delegate would read every id into the client.</summary>
+    [Obsolete("A Func<long, bool> would test every id in the client. Filter with Where(u => other.Contains(u)) first, then Any().", error: true)]
+    public bool Any<TDelegate>(TDelegate predicate) where TDelegate : Delegate => throw new NotSupportedException();
 
-    /// <summary>The next period of the same event.</summary>
-    public UserSet Next() => Delta(1);
+    /// <summary>The members in ascending order (streams pages; blocks on I/O).</summary>
+    public IEnumerator<long> GetEnumerator() => IdsAsync().ToBlockingEnumerable().GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    // ------------------------------------------------------------------ diagnostics
+
+    /// <summary>The explain document of reading this set: logical plan, rewrites, optimized plan, commands.</summary>
+    public string ToPlanString(ReadKind read = ReadKind.Count) => Store.Explain(new SetQuery(ToSetExpr(), read));
+
+    /// <summary>Same as <see cref="ToPlanString"/>.</summary>
+    public string Explain(ReadKind read = ReadKind.Count) => ToPlanString(read);
+
+    /// <summary>The set in the text query language.</summary>
+    public override string ToString() => _root?.Text ?? Expression.ToString();
 
     private async Task<long> IntegerAsync(ReadKind read, uint id, CancellationToken ct) =>
-        (await Store.ExecuteAsync(new SetQuery(Expression, read, id), null, ct).ConfigureAwait(false)).Integer;
+        (await Store.ExecuteAsync(new SetQuery(ToSetExpr(), read, id), null, ct).ConfigureAwait(false)).Integer;
 
-    private static UserSet Combine(UserSet a, UserSet b, Func<SetExpr, SetExpr, SetExpr> op)
+    // ------------------------------------------------------------------ operators
+
+    private UserSet Compose(string method, Expression argument, Type argumentType)
+    {
+        if (Paged) throw new InvalidOperationException("Skip and Take must come last in a query: they page the ids of the final set.");
+        var call = Expression.Call(typeof(Queryable), method, method == nameof(Queryable.Select) ? [typeof(long), typeof(long)] : [typeof(long)], Expression, argument);
+        return new UserSet(Store, call);
+    }
+
+    private UserSet Combine(string method, UserSet other)
+    {
+        SameStore(this, other);
+        if (_root is not null && other._root is not null && !Paged && !other.Paged)
+        {
+            return method switch
+            {
+                nameof(Queryable.Intersect) => new UserSet(Store, _root & other._root),
+                nameof(Queryable.Union) => new UserSet(Store, _root | other._root),
+                _ => new UserSet(Store, _root - other._root),
+            };
+        }
+        if (Paged || other.Paged) throw new InvalidOperationException("Skip and Take must come last in a query: they page the ids of the final set.");
+        return new UserSet(Store, Expression.Call(typeof(Queryable), method, [typeof(long)], Expression, other.Expression));
+    }
+
+    private static void SameStore(UserSet a, UserSet b)
     {
         if (!ReferenceEquals(a.Store, b.Store))
             throw new InvalidOperationException(
-                $"'{a.Expression}' and '{b.Expression}' belong to different stores ('{a.Store.Options.Name}' and '{b.Store.Options.Name}'). " +
+                $"'{a}' and '{b}' belong to different stores ('{a.Store.Options.Name}' and '{b.Store.Options.Name}'). " +
                 "A query runs on one store: build both sets from the same store.");
-        return new UserSet(a.Store, op(a.Expression, b.Expression));
     }
 
     /// <summary>Users in both sets.</summary>
-    public static UserSet operator &(UserSet a, UserSet b) => Combine(a, b, (x, y) => x & y);
+    public static UserSet operator &(UserSet a, UserSet b) => a.Intersect(b);
 
     /// <summary>Users in either set.</summary>
-    public static UserSet operator |(UserSet a, UserSet b) => Combine(a, b, (x, y) => x | y);
+    public static UserSet operator |(UserSet a, UserSet b) => a.Union(b);
 
     /// <summary>Users in exactly one of the two sets.</summary>
-    public static UserSet operator ^(UserSet a, UserSet b) => Combine(a, b, (x, y) => x ^ y);
+    public static UserSet operator ^(UserSet a, UserSet b)
+    {
+        SameStore(a, b);
+        return a._root is not null && b._root is not null
+            ? new UserSet(a.Store, a._root ^ b._root)
+            : new UserSet(a.Store, Expression.ExclusiveOr(a.Expression, b.Expression));
+    }
 
     /// <summary>Users in <paramref name="a"/> and not in <paramref name="b"/>.</summary>
-    public static UserSet operator -(UserSet a, UserSet b) => Combine(a, b, (x, y) => SetExpr.Diff(x, y));
+    public static UserSet operator -(UserSet a, UserSet b) => a.Except(b);
 
     /// <summary>Users of the universe not in <paramref name="a"/> (needs a configured universe unless combined with a positive set).</summary>
-    public static UserSet operator ~(UserSet a) => new(a.Store, SetExpr.Not(a.Expression));
-
-    /// <summary>The set in the text query language.</summary>
-    public override string ToString() => Expression.Text;
+    public static UserSet operator ~(UserSet a) =>
+        a._root is not null ? new(a.Store, SetExpr.Not(a._root)) : new(a.Store, Expression.OnesComplement(a.Expression));
 }

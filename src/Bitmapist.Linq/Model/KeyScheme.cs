@@ -67,7 +67,8 @@ public sealed partial class KeyScheme : IEquatable<KeyScheme>
         var suffix = rest[(sep + 1)..].ToString();
         if (!TryParseSuffix(suffix, out period)) return false;
         eventName = rest[..sep].ToString();
-        return true;
+        // Only keys this scheme would write: bitmapist never zero-pads, so "2026-01" is someone else's key.
+        return string.Equals(Key(eventName, period), key, StringComparison.Ordinal);
     }
 
     private static bool TryParseSuffix(string suffix, out Period period)
@@ -112,7 +113,7 @@ public sealed partial class KeyScheme : IEquatable<KeyScheme>
 
     private static string EscapeGlob(string s) => GlobSpecial().Replace(s, @"\$0");
 
-    [GeneratedRegex(@"^(?<w>W)?(?<n>\d{1,9})(-(?<n>\d{1,9})){1,3}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<w>W)?(?<n>[0-9]{1,9})(-(?<n>[0-9]{1,9})){1,3}$", RegexOptions.CultureInvariant)]
     private static partial Regex SuffixPattern();
 
     [GeneratedRegex(@"[\\*?\[\]]")]

@@ -17,7 +17,7 @@ public readonly record struct Period : IComparable<Period>
     private Period(PeriodUnit unit, DateTime start)
     {
         Unit = unit;
-        Start = start;
+        Start = DateTime.SpecifyKind(start, DateTimeKind.Unspecified); // wall clock, whatever the caller's kind
     }
 
     /// <summary>The granularity.</summary>

@@ -108,6 +108,25 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
     /// <summary>The dateless unique flag <paramref name="eventName"/>.</summary>
     public UserSet Unique(string eventName) => Set(SetExpr.Unique(eventName));
 
+    /// <summary>Users with <paramref name="eventName"/> in any (or every) period from <paramref name="from"/> to <paramref name="to"/> (same unit).</summary>
+    public UserSet Range(string eventName, PeriodRef from, PeriodRef to, RangeMode mode = RangeMode.Any) =>
+        Set(SetExpr.Range(eventName, from, to, mode));
+
+    /// <summary>Users with <paramref name="eventName"/> at any time from day <paramref name="first"/> to day <paramref name="last"/> (inclusive), read with the fewest keys.</summary>
+    public UserSet During(string eventName, DateTime first, DateTime last) =>
+        Range(eventName, PeriodRef.Of(Period.Of(PeriodUnit.Day, first)), PeriodRef.Of(Period.Of(PeriodUnit.Day, last)));
+
+    /// <summary>This store's entry points, for code that reads <c>store.Events.Month("active")</c> like the static <see cref="Bitmapist.Linq.Events"/>.</summary>
+    public BitmapStore Events => this;
+
+    /// <summary>The cache of translated LINQ query shapes, with its hit and miss counters.</summary>
+    public Linq.TranslationCache TranslationCache => QueryProvider.Cache;
+
+    /// <summary>The LINQ provider of this store's sets.</summary>
+    internal Linq.BitmapQueryProvider QueryProvider => _provider ??= new Linq.BitmapQueryProvider(this);
+
+    private Linq.BitmapQueryProvider? _provider;
+
     /// <summary>A literal set of ids.</summary>
     public UserSet Ids(params IEnumerable<long> ids) => Set(SetExpr.Ids(ids));
 
@@ -131,6 +150,7 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
     {
         ct.ThrowIfCancellationRequested();
         var plan = Plan(query, parameters);
+        Options.PlanLog?.Invoke(plan);
         if (plan.Program.Result is null) return ProgramResult.EmptySet with { Integer = query.Read == ReadKind.Min ? -1 : 0 };
         return await RunAsync(plan.Program, ct).ConfigureAwait(false);
     }

@@ -211,8 +211,9 @@ public sealed class RedisStore : BitmapStore
         {
             Observe(tasks);
             throw new BitmapistStoreException(
-                $"The {what} got no answer in time: Redis may still run it (it is atomic and deletes its own temporaries, " +
-                $"which also carry a TTL). Raise syncTimeout/asyncTimeout in the connection string for very large bitmaps. ({e.Message})", e);
+                $"The {what} got no answer in time. Redis may still apply it, all of it or none (it is one MULTI/EXEC; " +
+                $"temporaries are deleted by the same batch and carry a TTL). Raise syncTimeout/asyncTimeout in the " +
+                $"connection string for very large bitmaps. ({e.Message})", e);
         }
         catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
         {

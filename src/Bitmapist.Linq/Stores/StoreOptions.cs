@@ -32,6 +32,12 @@ public sealed record StoreOptions
     /// <summary>TTL on a result that outlives its batch (paged ids) until it is disposed.</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Receives every plan just before it runs (logging, diagnostics). Keep it fast: it is on the query path.</summary>
+    public Action<Planning.QueryPlan>? PlanLog { get; init; }
+
+    /// <summary>The most LINQ query shapes the translation cache keeps (see <see cref="Linq.TranslationCache"/>).</summary>
+    public int TranslationCacheCapacity { get; init; } = 1024;
+
     /// <summary>A name for this store among several ("systems" in bitmapist).</summary>
     public string Name { get; init; } = "default";
 

@@ -17,6 +17,9 @@ public static class StoreKind
 
     public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer];
 
+    // Generous timeouts: a 512 MiB bitmap (id 2^32-1) on a loaded 2-core machine takes seconds to allocate.
+    private static string Configuration => RedisServer.Endpoint + ",syncTimeout=30000,asyncTimeout=30000";
+
     public static async Task<BitmapStore> CreateAsync(string kind, StoreOptions? options = null)
     {
         options ??= new StoreOptions();
@@ -24,8 +27,8 @@ public static class StoreKind
         return kind switch
         {
             Embedded => new EmbeddedStore(options),
-            Redis => await RedisStore.ConnectAsync(RedisServer.Endpoint, options),
-            RedisAsBitmapistServer => await RedisStore.ConnectAsync(RedisServer.Endpoint, options with { Profile = CapabilityProfile.BitmapistServer }),
+            Redis => await RedisStore.ConnectAsync(Configuration, options),
+            RedisAsBitmapistServer => await RedisStore.ConnectAsync(Configuration, options with { Profile = CapabilityProfile.BitmapistServer }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

@@ -1,0 +1,85 @@
+using System.Linq.Expressions;
+using System.Text;
+
+namespace Bitmapist.Linq.Linq;
+
+/// <summary>
+/// The cache key of a LINQ query: its tree with literals written in and captured values left out, so that
+/// the same query run with 10,000 different captured values has one key, and no key holds a value.
+/// </summary>
+internal sealed class ShapeKey : ExpressionVisitor
+{
+    private readonly StringBuilder _sb = new(128);
+
+    /// <summary>The key, and whether the tree reads anything that can change between executions (captured values, clocks).</summary>
+    public static (string Key, bool HasHoles) Of(Expression e)
+    {
+        var v = new ShapeKey();
+        v.Visit(e);
+        return (v._sb.ToString(), v._holes);
+    }
+
+    private bool _holes;
+
+    public override Expression? Visit(Expression? node)
+    {
+        if (node is null) return null;
+        _sb.Append((int)node.NodeType).Append('(');
+        var result = base.Visit(node);
+        _sb.Append(')');
+        return result;
+    }
+
+    protected override Expression VisitConstant(ConstantExpression node)
+    {
+        switch (node.Value)
+        {
+            case null: _sb.Append("null"); break;
+            case string s: _sb.Append('"').Append(s.Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"'); break;
+            case var v when v.GetType().IsPrimitive || v is decimal or DateTime or Enum:
+                _sb.Append(v.GetType().Name).Append(':').Append(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture));
+                break;
+            case UserSet set:
+                // A set built without LINQ is a literal of the query: its printed form is its identity.
+                _sb.Append("set:").Append(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(set.Store)).Append(':').Append(set.ToString());
+                break;
+            default:
+                // A closure or another object: its contents are read at every execution, never keyed.
+                _holes = true;
+                _sb.Append('$').Append(node.Type.FullName);
+                break;
+        }
+        return node;
+    }
+
+    protected override Expression VisitMember(MemberExpression node)
+    {
+        if (node.Expression is null) _holes = true; // static member, e.g. DateTime.UtcNow: read every time
+        _sb.Append(node.Member.DeclaringType?.FullName).Append('.').Append(node.Member.Name);
+        return base.VisitMember(node);
+    }
+
+    protected override Expression VisitMethodCall(MethodCallExpression node)
+    {
+        _sb.Append(node.Method.DeclaringType?.FullName).Append('.').Append(node.Method.Name).Append('`').Append(node.Method.MetadataToken);
+        return base.VisitMethodCall(node);
+    }
+
+    protected override Expression VisitParameter(ParameterExpression node)
+    {
+        _sb.Append('p').Append(node.Name);
+        return node;
+    }
+
+    protected override Expression VisitNew(NewExpression node)
+    {
+        _sb.Append(node.Type.FullName);
+        return base.VisitNew(node);
+    }
+
+    protected override Expression VisitUnary(UnaryExpression node)
+    {
+        _sb.Append(node.Type.Name);
+        return base.VisitUnary(node);
+    }
+}
