@@ -62,7 +62,7 @@ public sealed class UserSet : IOrderedQueryable<long>
 
     /// <summary>Users of this set for whom <paramref name="predicate"/> holds; the predicate must be made of <c>set.Contains(u)</c>, <c>u == id</c>, <c>!</c>, <c>&amp;&amp;</c>, <c>||</c>.</summary>
     public UserSet Where(Expression<Func<long, bool>> predicate) =>
-        Compose(nameof(Queryable.Where), Expression.Quote(predicate), typeof(Expression<Func<long, bool>>));
+        Compose(nameof(Queryable.Where), Expression.Quote(predicate));
 
     /// <summary>
     /// Not supported: a compiled delegate (a <c>Func&lt;long, bool&gt;</c> variable) cannot become a bitmap
@@ -74,7 +74,7 @@ public sealed class UserSet : IOrderedQueryable<long>
 
     /// <summary>The identity projection (<c>select u</c>); any other projection is not a set of users.</summary>
     public UserSet Select(Expression<Func<long, long>> selector) =>
-        Compose(nameof(Queryable.Select), Expression.Quote(selector), typeof(Expression<Func<long, long>>));
+        Compose(nameof(Queryable.Select), Expression.Quote(selector));
 
     /// <summary>Users in both sets.</summary>
     public UserSet Intersect(UserSet other) => Combine(nameof(Queryable.Intersect), other);
@@ -263,11 +263,10 @@ public sealed class UserSet : IOrderedQueryable<long>
 
     // ------------------------------------------------------------------ operators
 
-    private UserSet Compose(string method, Expression argument, Type argumentType)
+    private UserSet Compose(string method, Expression argument)
     {
         if (Paged) throw new InvalidOperationException("Skip and Take must come last in a query: they page the ids of the final set.");
-        var call = Expression.Call(typeof(Queryable), method, method == nameof(Queryable.Select) ? [typeof(long), typeof(long)] : [typeof(long)], Expression, argument);
-        return new UserSet(Store, call);
+        return new UserSet(Store, Expression.Call(QueryableMethods.Get(method), Expression, argument));
     }
 
     private UserSet Combine(string method, UserSet other)
@@ -283,7 +282,7 @@ public sealed class UserSet : IOrderedQueryable<long>
             };
         }
         if (Paged || other.Paged) throw new InvalidOperationException("Skip and Take must come last in a query: they page the ids of the final set.");
-        return new UserSet(Store, Expression.Call(typeof(Queryable), method, [typeof(long)], Expression, other.Expression));
+        return new UserSet(Store, Expression.Call(QueryableMethods.Get(method), Expression, other.Expression));
     }
 
     private static void SameStore(UserSet a, UserSet b)

@@ -19,7 +19,10 @@ public sealed class EmbeddedPersistenceTests : IDisposable
         {
             await Sample.SampleData.GenerateAsync(store, new Sample.SampleDataOptions(Users: 2000, Days: 30, End: new DateTime(2026, 11, 28)));
             await store.MarkAsync("edge", Model.UserIds.Max, new DateTime(2026, 11, 28));
-        } // saved on dispose
+            store.HasUnsavedChanges.ShouldBeTrue();
+            store.Save();
+            store.HasUnsavedChanges.ShouldBeFalse();
+        }
         File.Exists(path + ".tmp").ShouldBeFalse();
 
         using var reopened = EmbeddedStore.Open(path);
@@ -35,7 +38,11 @@ public sealed class EmbeddedPersistenceTests : IDisposable
     public async Task A_truncated_or_altered_file_is_refused_and_left_untouched()
     {
         var path = PathOf("data.bmdb");
-        using (var store = EmbeddedStore.Open(path)) await store.MarkAsync("active", 42);
+        using (var store = EmbeddedStore.Open(path))
+        {
+            await store.MarkAsync("active", 42);
+            store.Save();
+        }
         var good = await File.ReadAllBytesAsync(path);
 
         await File.WriteAllBytesAsync(path, good[..(good.Length / 2)]);
@@ -69,6 +76,20 @@ public sealed class EmbeddedPersistenceTests : IDisposable
         (await File.ReadAllBytesAsync(path)).ShouldNotBe(first);
         using var reopened = EmbeddedStore.Open(path + "");
         (await reopened.Month("active").CountAsync()).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Disposing_without_saving_keeps_the_file_as_it_was()
+    {
+        var path = PathOf("data.bmdb");
+        using (var store = EmbeddedStore.Open(path))
+        {
+            await store.MarkAsync("active", 1);
+            store.Save();
+        }
+        var saved = await File.ReadAllBytesAsync(path);
+        using (var store = EmbeddedStore.Open(path)) await store.MarkAsync("active", 2); // e.g. a failed import
+        (await File.ReadAllBytesAsync(path)).ShouldBe(saved);
     }
 
     [Fact]

@@ -20,9 +20,9 @@ internal sealed class BitmapQueryProvider(BitmapStore store) : IQueryProvider
 
     public SetExpr Translate(Expression query)
     {
-        var (key, _) = ShapeKey.Of(query);
-        if (Cache.TryGet(key, out var cached)) return cached.Instantiate(query, this);
-        var (filled, template) = QueryTranslator.Translate(this, query);
+        var (key, nodes) = ShapeKey.Of(query);
+        if (Cache.TryGet(key, out var cached)) return cached.Instantiate(nodes, this);
+        var (filled, template) = QueryTranslator.Translate(this, query, nodes);
         Cache.Add(key, template);
         return filled;
     }
@@ -41,7 +41,7 @@ internal sealed class BitmapQueryProvider(BitmapStore store) : IQueryProvider
                     "Only sets of this library can be combined; read the other data first and pass its ids with Events.Ids(...)."),
                 _ => throw QueryTranslator.Unsupported(e, $"its value is a {value.GetType().Name}, not a set of users.", "Use a UserSet here."),
             },
-            HoleKind.Id => SetExpr.Ids([Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)]),
+            HoleKind.Id => SetExpr.Id(Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)),
             HoleKind.Ids => SetExpr.Ids(((IEnumerable)value!).Cast<object>().Select(o => Convert.ToInt64(o, System.Globalization.CultureInfo.InvariantCulture))),
             _ => value is true ? SetExpr.Universe : SetExpr.Empty,
         };

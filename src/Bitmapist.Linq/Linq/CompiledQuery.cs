@@ -20,12 +20,13 @@ public static class CompiledQuery
         ArgumentNullException.ThrowIfNull(query);
         var provider = store.QueryProvider;
         var parameter = query.Parameters[0];
+        var nodes = Linq.ShapeKey.Of(query.Body).Nodes;
         Linq.CachedTranslation? prepared = null;
         return arg =>
         {
             var bound = new Dictionary<ParameterExpression, object?>(1) { [parameter] = arg };
-            if (prepared is not null) return store.Set(prepared.Instantiate(query.Body, provider, bound));
-            var (filled, template) = Linq.QueryTranslator.Translate(provider, query.Body, bound);
+            if (prepared is not null) return store.Set(prepared.Instantiate(nodes, provider, bound));
+            var (filled, template) = Linq.QueryTranslator.Translate(provider, query.Body, nodes, bound);
             prepared = template;
             return store.Set(filled);
         };

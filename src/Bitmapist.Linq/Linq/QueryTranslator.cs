@@ -24,19 +24,22 @@ internal sealed class QueryTranslator
     // Parameters of a compiled query: values given per call, so they are captured values, not users.
     private readonly IReadOnlyDictionary<ParameterExpression, object?>? _bound;
 
-    private QueryTranslator(BitmapQueryProvider provider, Expression root, IReadOnlyDictionary<ParameterExpression, object?>? bound)
+    private QueryTranslator(BitmapQueryProvider provider, IReadOnlyList<Expression> nodes, IReadOnlyDictionary<ParameterExpression, object?>? bound)
     {
         _provider = provider;
         _bound = bound;
-        var i = 0;
-        foreach (var node in PreOrder.Nodes(root)) _positions.TryAdd(node, i++);
+        for (var i = 0; i < nodes.Count; i++) _positions.TryAdd(nodes[i], i);
     }
 
     /// <summary>Translates <paramref name="query"/>: the filled expression, and the cacheable template.</summary>
+    /// <param name="provider">The store's provider.</param>
+    /// <param name="query">The expression tree.</param>
+    /// <param name="nodes">Its nodes in <see cref="ShapeKey"/> order: cache entries find captured values by these positions.</param>
+    /// <param name="bound">Values of a compiled query's parameters.</param>
     public static (SetExpr Filled, CachedTranslation Template) Translate(BitmapQueryProvider provider, Expression query,
-        IReadOnlyDictionary<ParameterExpression, object?>? bound = null)
+        IReadOnlyList<Expression> nodes, IReadOnlyDictionary<ParameterExpression, object?>? bound = null)
     {
-        var t = new QueryTranslator(provider, query, bound);
+        var t = new QueryTranslator(provider, nodes, bound);
         var template = t.Set(query);
         var holes = t._holes.OrderBy(h => h.Position).ToImmutableArray();
         return (CachedTranslation.Fill(template, [.. t._values]), new CachedTranslation(template, holes));

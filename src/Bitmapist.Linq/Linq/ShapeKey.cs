@@ -11,19 +11,23 @@ internal sealed class ShapeKey : ExpressionVisitor
 {
     private readonly StringBuilder _sb = new(128);
 
-    /// <summary>The key, and whether the tree reads anything that can change between executions (captured values, clocks).</summary>
-    public static (string Key, bool HasHoles) Of(Expression e)
+    /// <summary>
+    /// The key, and every node in the visitor's pre-order: the numbering that cache entries use to find
+    /// their captured values again, so a hit needs no second walk.
+    /// </summary>
+    public static (string Key, List<Expression> Nodes) Of(Expression e)
     {
         var v = new ShapeKey();
         v.Visit(e);
-        return (v._sb.ToString(), v._holes);
+        return (v._sb.ToString(), v._nodes);
     }
 
-    private bool _holes;
+    private readonly List<Expression> _nodes = new(32);
 
     public override Expression? Visit(Expression? node)
     {
         if (node is null) return null;
+        _nodes.Add(node);
         _sb.Append((int)node.NodeType).Append('(');
         var result = base.Visit(node);
         _sb.Append(')');
@@ -45,8 +49,7 @@ internal sealed class ShapeKey : ExpressionVisitor
                 break;
             default:
                 // A closure or another object: its contents are read at every execution, never keyed.
-                _holes = true;
-                _sb.Append('$').Append(node.Type.FullName);
+                _sb.Append('$').Append(node.Type.TypeHandle.Value);
                 break;
         }
         return node;
@@ -54,14 +57,13 @@ internal sealed class ShapeKey : ExpressionVisitor
 
     protected override Expression VisitMember(MemberExpression node)
     {
-        if (node.Expression is null) _holes = true; // static member, e.g. DateTime.UtcNow: read every time
-        _sb.Append(node.Member.DeclaringType?.FullName).Append('.').Append(node.Member.Name);
+        _sb.Append(node.Member.Module.MetadataToken).Append(':').Append(node.Member.MetadataToken);
         return base.VisitMember(node);
     }
 
     protected override Expression VisitMethodCall(MethodCallExpression node)
     {
-        _sb.Append(node.Method.DeclaringType?.FullName).Append('.').Append(node.Method.Name).Append('`').Append(node.Method.MetadataToken);
+        _sb.Append(node.Method.MethodHandle.Value); // distinct per method and generic instantiation
         return base.VisitMethodCall(node);
     }
 
@@ -73,13 +75,13 @@ internal sealed class ShapeKey : ExpressionVisitor
 
     protected override Expression VisitNew(NewExpression node)
     {
-        _sb.Append(node.Type.FullName);
+        _sb.Append(node.Type.TypeHandle.Value);
         return base.VisitNew(node);
     }
 
     protected override Expression VisitUnary(UnaryExpression node)
     {
-        _sb.Append(node.Type.Name);
+        _sb.Append(node.Type.TypeHandle.Value);
         return base.VisitUnary(node);
     }
 }

@@ -85,23 +85,12 @@ internal sealed class CachedTranslation(SetExpr template, ImmutableArray<Hole> h
 
     public static string SlotName(int slot) => "_h" + slot;
 
-    /// <summary>Reads the captured values of <paramref name="query"/> (same shape) and fills the template.</summary>
-    public SetExpr Instantiate(Expression query, BitmapQueryProvider provider, IReadOnlyDictionary<ParameterExpression, object?>? bound = null)
+    /// <summary>Reads the captured values of a query of this shape (its nodes in <see cref="ShapeKey"/> order) and fills the template.</summary>
+    public SetExpr Instantiate(IReadOnlyList<Expression> nodes, BitmapQueryProvider provider, IReadOnlyDictionary<ParameterExpression, object?>? bound = null)
     {
         if (Holes.IsEmpty) return Template;
-        var values = new SetExpr[Holes.Max(h => h.Slot) + 1];
-        var position = 0;
-        var next = 0;
-        foreach (var node in PreOrder.Nodes(query))
-        {
-            while (next < Holes.Length && Holes[next].Position == position)
-            {
-                var hole = Holes[next++];
-                values[hole.Slot] = provider.HoleValue(node, hole.Kind, bound);
-            }
-            if (next == Holes.Length) break;
-            position++;
-        }
+        var values = new SetExpr[Holes.Length];
+        foreach (var hole in Holes) values[hole.Slot] = provider.HoleValue(nodes[hole.Position], hole.Kind, bound);
         return Fill(Template, values);
     }
 

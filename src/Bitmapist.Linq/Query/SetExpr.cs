@@ -60,6 +60,9 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
         return members.Length == 0 ? Empty : new IdsNode([.. members]);
     }
 
+    /// <summary>The literal set of one id, validated to [0, 2^32).</summary>
+    public static SetExpr Id(long id) => new IdsNode([UserIds.Validate(id, nameof(id))]);
+
     /// <summary>A stored key, as is (no prefix added).</summary>
     public static SetExpr Key(string key) => new KeyNode(key);
 

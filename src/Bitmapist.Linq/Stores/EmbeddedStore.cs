@@ -30,7 +30,8 @@ public sealed class EmbeddedStore : BitmapStore
 
     /// <summary>
     /// Opens the store persisted at <paramref name="path"/>, or starts it empty when the file does not exist yet.
-    /// Changes are written back by <see cref="Save"/> and on dispose.
+    /// Changes are written back by <see cref="Save"/> only: never implicitly, so an interrupted operation
+    /// cannot overwrite a good file with half its work.
     /// </summary>
     /// <exception cref="EmbeddedStoreFileException">The file exists but is truncated, damaged or not a store file; it is left untouched.</exception>
     public static EmbeddedStore Open(string path, StoreOptions? options = null)
@@ -82,10 +83,13 @@ public sealed class EmbeddedStore : BitmapStore
         }
     }
 
-    /// <summary>Saves when file-backed and changed.</summary>
+    /// <summary>True when the store changed since it was opened or last saved.</summary>
+    public bool HasUnsavedChanges => _dirty;
+
+    /// <summary>Releases the lock. Does not save: call <see cref="Save"/> when the work succeeded.</summary>
     public override void Dispose()
     {
-        if (FilePath is not null && _dirty) Save();
+        _lock.Dispose();
         base.Dispose();
     }
 

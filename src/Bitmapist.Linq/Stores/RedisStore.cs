@@ -43,7 +43,9 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ArgumentException)
         {
-            throw new BitmapistStoreException($"Cannot connect to Redis at '{configuration}': {e.Message}", e);
+            // StackExchange.Redis appends advice about abortConnect, which does not apply here: keep the first sentence.
+            var reason = e.Message.Split(". ", 2)[0].TrimEnd('.');
+            throw new BitmapistStoreException($"Cannot connect to Redis at '{configuration}': {reason}.", e);
         }
         var profile = options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
         return new RedisStore(mux, profile, options, ownsConnection: true);

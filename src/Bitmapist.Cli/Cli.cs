@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using Bitmapist.Cli.Commands;
+
+namespace Bitmapist.Cli;
+
+/// <summary>The <c>bitmapist</c> command line: builds the command tree and runs one command line.</summary>
+public static class Cli
+{
+    /// <summary>Exit code of a successful command.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code when the command was valid but failed (store unreachable, damaged file, I/O).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code of a malformed command line (unknown command or option, bad id, bad date).</summary>
+    public const int Usage = 2;
+
+    /// <summary>Exit code when the command was cancelled (Ctrl+C).</summary>
+    public const int Cancelled = 130;
+
+    /// <summary>
+    /// Runs one command line, writing results to <paramref name="stdout"/> and notes and errors to
+    /// <paramref name="stderr"/>; returns the process exit code. Nothing is static: calls may run in parallel.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var context = new CliContext(stdout, stderr);
+        var root = BuildRootCommand(context);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
+        {
+            foreach (var error in parse.Errors) context.Error(error.Message);
+            var command = parse.CommandResult.Command;
+            var path = command == root ? "bitmapist" : "bitmapist " + command.Name;
+            await stderr.WriteLineAsync($"Run '{path} --help' for usage.").ConfigureAwait(false);
+            return Usage;
+        }
+        var invocation = new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            EnableDefaultExceptionHandler = false, // every command reports its own errors in one sentence
+            ProcessTerminationTimeout = null, // Program.cs handles Ctrl+C through the token
+        };
+        return await parse.InvokeAsync(invocation, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The command tree; a new one per run, bound to that run's writers.</summary>
+    internal static Command BuildRootCommand(CliContext context)
+    {
+        var global = new GlobalOptions();
+        // A plain command named "bitmapist" rather than a RootCommand, whose name is the host process's
+        // (in tests "testhost"): help then reads "bitmapist count ..." however the tool is started.
+        var root = new Command("bitmapist",
+            "User analytics on bitmaps, on a bitmapist Redis (--redis), an embedded store file (--data) " +
+            "or, with neither, the built-in sample data (events signup, active, song:played; unique flag premium).");
+        root.Options.Add(new HelpOption());
+        root.Options.Add(new VersionOption());
+        global.AddTo(root);
+        // A bare `bitmapist` asks for a command (the REPL will live here).
+        root.SetAction(_ =>
+        {
+            context.Error("give a command: events, mark, count, ids, in, explain or sample ('bitmapist --help' describes them).");
+            return Usage;
+        });
+        root.Subcommands.Add(EventsCommand.Create(context, global));
+        root.Subcommands.Add(MarkCommand.Create(context, global));
+        root.Subcommands.Add(CountCommand.Create(context, global));
+        root.Subcommands.Add(IdsCommand.Create(context, global));
+        root.Subcommands.Add(InCommand.Create(context, global));
+        root.Subcommands.Add(ExplainCommand.Create(context, global));
+        root.Subcommands.Add(SampleCommand.Create(context, global));
+        return root;
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Bitmapist.Linq;
+using Bitmapist.Linq.Stores;
+
+namespace Bitmapist.Cli.Commands;
+
+/// <summary>What a command's body gets: its parse result, the global settings, the printer and the run's writers.</summary>
+internal sealed record Invocation(ParseResult Parse, CliSettings Settings, Output Output, CliContext Context)
+{
+    /// <summary>Opens the store the global options name (dispose it with <c>await using</c>).</summary>
+    public Task<StoreSession> OpenStoreAsync(StoreAccess access, CancellationToken ct, Linq.Tracking.TrackingOptions? tracking = null) =>
+        StoreSession.OpenAsync(Settings, Context, access, tracking, ct);
+}
+
+/// <summary>Runs command bodies with the shared error policy: one sentence on stderr and an exit code, never a stack trace.</summary>
+internal static class CommandRunner
+{
+    /// <summary>Sets <paramref name="command"/>'s action to <paramref name="body"/>, wrapped in the error policy.</summary>
+    public static void SetBody(this Command command, CliContext context, GlobalOptions global, Func<Invocation, CancellationToken, Task> body)
+    {
+        command.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var settings = global.Read(parse);
+                await body(new Invocation(parse, settings, new Output(context.Out, settings.Format), context), ct).ConfigureAwait(false);
+                return Cli.Ok;
+            }
+            catch (Exception e)
+            {
+                var (message, code) = Describe(e, ct);
+                context.Error(message);
+                return code;
+            }
+        });
+    }
+
+    /// <summary>The sentence and exit code for an exception escaping a command.</summary>
+    internal static (string Message, int ExitCode) Describe(Exception e, CancellationToken ct) => e switch
+    {
+        CliException c => (c.Message, c.ExitCode),
+        OperationCanceledException when ct.IsCancellationRequested => ("Cancelled.", Cli.Cancelled),
+        BitmapistStoreException or EmbeddedStoreFileException or BitmapistQueryException => (e.Message, Cli.Failed),
+        ArgumentOutOfRangeException a => (Strip(a), Cli.Usage),
+        ArgumentException a => (Strip(a), Cli.Usage),
+        IOException or UnauthorizedAccessException => (e.Message, Cli.Failed),
+        StackExchange.Redis.RedisException => ($"Redis failed: {e.Message}", Cli.Failed),
+        TimeoutException => ($"Timed out: {e.Message}", Cli.Failed),
+        _ => ($"Unexpected error ({e.GetType().Name}): {e.Message}", Cli.Failed),
+    };
+
+    // ArgumentException appends " (Parameter 'x')" and "Actual value was ..." to the message; the first part is the sentence.
+    private static string Strip(ArgumentException e)
+    {
+        var message = e.Message;
+        if (e.ParamName is { } name)
+        {
+            var suffix = message.IndexOf($" (Parameter '{name}')", StringComparison.Ordinal);
+            if (suffix >= 0) message = message[..suffix];
+        }
+        return message;
+    }
+}

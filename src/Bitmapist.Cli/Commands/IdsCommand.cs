@@ -1,0 +1,55 @@
+using System.CommandLine;
+
+namespace Bitmapist.Cli.Commands;
+
+/// <summary><c>bitmapist ids &lt;event&gt; [--period unit] [--at when] [--limit n]</c>: the users, ascending, streamed.</summary>
+internal static class IdsCommand
+{
+    public static Command Create(CliContext context, GlobalOptions global)
+    {
+        var eventName = new Argument<string>("event") { Description = "Event name, e.g. active." };
+        var period = new PeriodOptions();
+        var limit = new Option<int?>("--limit", "-n") { Description = "Print at most this many ids (the smallest).", HelpName = "n" };
+        var command = new Command("ids", "List the ids of the users who did an event in a period, ascending.");
+        command.Arguments.Add(eventName);
+        period.AddTo(command);
+        command.Options.Add(limit);
+        command.SetBody(context, global, async (run, ct) =>
+        {
+            var name = Parsing.EventName(run.Parse.GetValue(eventName));
+            period.Validate(run.Parse);
+            var max = run.Parse.GetValue(limit) ?? int.MaxValue;
+            if (max < 0) throw new CliException("--limit cannot be negative.");
+            await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
+            var (set, _) = period.Set(run.Parse, session.Store, name);
+            var output = run.Output;
+            var ids = Take(set.IdsAsync(ct: ct), max);
+            if (output.Format == OutputFormat.Json)
+            {
+                using var json = output.BeginJson();
+                json.Writer.WriteStartArray("ids");
+                await foreach (var id in ids.ConfigureAwait(false))
+                {
+                    json.Writer.WriteNumberValue(id);
+                    json.Flush();
+                }
+                json.Writer.WriteEndArray();
+                return;
+            }
+            if (output.Format == OutputFormat.Csv) await output.Writer.WriteLineAsync("id".AsMemory(), ct).ConfigureAwait(false);
+            await foreach (var id in ids.ConfigureAwait(false)) await output.Writer.WriteLineAsync(Output.Text(id).AsMemory(), ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async IAsyncEnumerable<long> Take(IAsyncEnumerable<long> ids, int max)
+    {
+        if (max == 0) yield break;
+        var n = 0;
+        await foreach (var id in ids.ConfigureAwait(false))
+        {
+            yield return id;
+            if (++n >= max) yield break;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace Bitmapist.Cli.Commands;
+
+/// <summary><c>bitmapist in &lt;id&gt; &lt;event&gt; [--period unit] [--at when]</c>: whether one user did the event in the period.</summary>
+internal static class InCommand
+{
+    public static Command Create(CliContext context, GlobalOptions global)
+    {
+        var id = new Argument<string>("id") { Description = "User id, from 0 to 4294967295." };
+        var eventName = new Argument<string>("event") { Description = "Event name, e.g. active." };
+        var period = new PeriodOptions();
+        var command = new Command("in", "Tell whether a user did an event in a period.");
+        command.Arguments.Add(id);
+        command.Arguments.Add(eventName);
+        period.AddTo(command);
+        command.SetBody(context, global, async (run, ct) =>
+        {
+            var user = Parsing.UserId(run.Parse.GetValue(id) ?? "");
+            var name = Parsing.EventName(run.Parse.GetValue(eventName));
+            period.Validate(run.Parse);
+            await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
+            var (set, p) = period.Set(run.Parse, session.Store, name);
+            var contains = await set.ContainsAsync(user, ct).ConfigureAwait(false);
+            var output = run.Output;
+            switch (output.Format)
+            {
+                case OutputFormat.Json:
+                    output.Json(w => w.WriteBoolean("contains", contains));
+                    break;
+                case OutputFormat.Csv:
+                    output.Csv(["contains"], [[Output.Text(contains)]]);
+                    break;
+                default:
+                    output.Table(["id", "event", "period", "contains"], [[Output.Text(user), name, p.ToString(), contains ? "yes" : "no"]]);
+                    break;
+            }
+        });
+        return command;
+    }
+}

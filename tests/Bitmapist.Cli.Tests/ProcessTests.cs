@@ -1,0 +1,48 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace Bitmapist.Cli.Tests;
+
+/// <summary>The built tool runs as its own process (dotnet bitmapist.dll), outside the test host.</summary>
+public sealed class ProcessTests : IDisposable
+{
+    private readonly TempDir _dir = CliHarness.TempDir();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task The_built_executable_runs_commands_and_reports_errors()
+    {
+        var file = _dir.File("p.bms");
+        var sample = await Run("sample", "--data", file, "--users", "500", "--days", "14", "--now", CliHarness.Now, "--format", "json");
+        sample.ExitCode.ShouldBe(0, sample.Err);
+
+        var count = await Run("count", "active", "--period", "week", "--data", file, "--now", CliHarness.Now, "--format", "json");
+        count.ExitCode.ShouldBe(0, count.Err);
+        using (var store = CliHarness.OpenStore(file))
+            JsonDocument.Parse(count.Out).RootElement.GetProperty("count").GetInt64().ShouldBe(await store.Week("active", 2026, 48).CountAsync());
+
+        var bad = await Run("in", "-5", "active", "--data", file);
+        bad.ShouldFailWith(2, "outside");
+    }
+
+    private static async Task<CliResult> Run(params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "bitmapist.dll");
+        File.Exists(dll).ShouldBeTrue($"{dll} is built next to the tests");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(dll);
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+}

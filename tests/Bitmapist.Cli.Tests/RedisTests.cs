@@ -1,0 +1,41 @@
+using Bitmapist.Linq.Stores;
+
+namespace Bitmapist.Cli.Tests;
+
+/// <summary>
+/// The same commands on a real Redis, when BITMAPIST_REDIS names one (CI sets it); skipped otherwise, unless
+/// BITMAPIST_REQUIRE_REDIS=1 makes a missing server a failure. Keys live under a prefix of their own, deleted after.
+/// </summary>
+public sealed class RedisTests
+{
+    [SkippableFact]
+    public async Task Sample_mark_and_read_on_redis()
+    {
+        var redis = Environment.GetEnvironmentVariable("BITMAPIST_REDIS");
+        if (string.IsNullOrEmpty(redis) && Environment.GetEnvironmentVariable("BITMAPIST_REQUIRE_REDIS") == "1")
+            throw new InvalidOperationException("BITMAPIST_REQUIRE_REDIS=1 but BITMAPIST_REDIS is not set.");
+        Skip.If(string.IsNullOrEmpty(redis), "BITMAPIST_REDIS is not set");
+
+        var prefix = $"clitest_{Guid.NewGuid():N}_";
+        string[] Args(params string[] args) => [.. args, "--redis", redis!, "--prefix", prefix, "--now", CliHarness.Now, "--format", "json"];
+        try
+        {
+            var sample = (await CliHarness.Run(Args("sample", "--users", "300", "--days", "7"))).Json();
+            sample.GetProperty("lastDay").GetString().ShouldBe("2026-11-28");
+            QueryCommandTests.Strings((await CliHarness.Run(Args("events"))).Json().GetProperty("events"))
+                .ShouldBe(["active", "premium", "signup", "song:played"]);
+
+            (await CliHarness.Run(Args("mark", "bought", "7", "8", "--at", "2026-11-27T09:00:00"))).ExitCode.ShouldBe(0);
+            (await CliHarness.Run(Args("count", "bought", "--period", "week"))).Json().GetProperty("count").GetInt64().ShouldBe(2);
+            (await CliHarness.Run(Args("ids", "bought", "--period", "day", "--at", "2026-11-27"))).Json()
+                .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([7, 8]);
+            (await CliHarness.Run(Args("in", "8", "bought"))).Json().GetProperty("contains").GetBoolean().ShouldBeTrue();
+            (await CliHarness.Run(Args("explain", "active", "--period", "year"))).Json().GetProperty("explain").GetString()!.ShouldContain("BITOP OR");
+        }
+        finally
+        {
+            await using var store = await RedisStore.ConnectAsync(redis!, new StoreOptions().WithPrefix(prefix));
+            await store.DeleteEventsAsync();
+        }
+    }
+}
