@@ -9,7 +9,17 @@ namespace Bitmapist.Linq.Linq;
 /// </summary>
 internal sealed class ShapeKey : ExpressionVisitor
 {
-    private readonly StringBuilder _sb = new(128);
+    // One builder per thread, reused: building the key is on every query's path, and growing a fresh
+    // builder each time was most of the bytes a cache hit allocated.
+    [ThreadStatic] private static StringBuilder? _cachedBuilder;
+    private readonly StringBuilder _sb;
+
+    private ShapeKey()
+    {
+        _sb = _cachedBuilder ?? new StringBuilder(1024);
+        _cachedBuilder = null;
+        _sb.Clear();
+    }
 
     /// <summary>
     /// The key, and every node in the visitor's pre-order: the numbering that cache entries use to find
@@ -19,7 +29,9 @@ internal sealed class ShapeKey : ExpressionVisitor
     {
         var v = new ShapeKey();
         v.Visit(e);
-        return (v._sb.ToString(), v._nodes);
+        var key = v._sb.ToString();
+        if (v._sb.Capacity <= 16 * 1024) _cachedBuilder = v._sb;
+        return (key, v._nodes);
     }
 
     private readonly List<Expression> _nodes = new(32);
