@@ -118,7 +118,7 @@ public sealed class UserSet : IOrderedQueryable<long>
     public async Task<bool> ContainsAsync(long userId, CancellationToken ct = default)
     {
         var id = UserIds.Validate(userId, nameof(userId));
-        if (Paged) return await IdsAsync(userId, ct).AnyAsync(i => i == userId, ct).ConfigureAwait(false);
+        if (Paged) return await IdsAsync(0, ct).AnyAsync(i => i == userId, ct).ConfigureAwait(false);
         return await IntegerAsync(ReadKind.Contains, id, ct).ConfigureAwait(false) == 1;
     }
 
@@ -305,7 +305,7 @@ public sealed class UserSet : IOrderedQueryable<long>
         SameStore(a, b);
         return a._root is not null && b._root is not null
             ? new UserSet(a.Store, a._root ^ b._root)
-            : new UserSet(a.Store, Expression.ExclusiveOr(a.Expression, b.Expression));
+            : new UserSet(a.Store, Expression.ExclusiveOr(AsUserSet(a.Expression), AsUserSet(b.Expression), XorOperator));
     }
 
     /// <summary>Users in <paramref name="a"/> and not in <paramref name="b"/>.</summary>
@@ -313,5 +313,11 @@ public sealed class UserSet : IOrderedQueryable<long>
 
     /// <summary>Users of the universe not in <paramref name="a"/> (needs a configured universe unless combined with a positive set).</summary>
     public static UserSet operator ~(UserSet a) =>
-        a._root is not null ? new(a.Store, SetExpr.Not(a._root)) : new(a.Store, Expression.OnesComplement(a.Expression));
+        a._root is not null ? new(a.Store, SetExpr.Not(a._root)) : new(a.Store, Expression.OnesComplement(AsUserSet(a.Expression), ComplementOperator));
+
+    // A composed query's expression is typed IQueryable<long>; the operators are defined on UserSet.
+    private static Expression AsUserSet(Expression e) => e.Type == typeof(UserSet) ? e : Expression.Convert(e, typeof(UserSet));
+
+    private static readonly System.Reflection.MethodInfo XorOperator = typeof(UserSet).GetMethod("op_ExclusiveOr")!;
+    private static readonly System.Reflection.MethodInfo ComplementOperator = typeof(UserSet).GetMethod("op_OnesComplement")!;
 }

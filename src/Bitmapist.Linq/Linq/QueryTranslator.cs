@@ -51,7 +51,8 @@ internal sealed class QueryTranslator
         {
             case ConstantExpression { Value: UserSet s }:
                 return _provider.SetOf(s, e);
-            case UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.Quote } u when u.Type.IsAssignableFrom(u.Operand.Type):
+            case UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.Quote } u
+                when u.Type.IsAssignableFrom(u.Operand.Type) || IsSet(u.Type) && IsSet(u.Operand.Type):
                 return Set(u.Operand);
             case UnaryExpression { NodeType: ExpressionType.OnesComplement or ExpressionType.Not } u:
                 return SetExpr.Not(Set(u.Operand));

@@ -109,6 +109,10 @@ public sealed partial class KeyScheme : IEquatable<KeyScheme>
     {
         ArgumentNullException.ThrowIfNull(eventName);
         if (eventName.Length == 0) throw new ArgumentException("An event name cannot be empty.", nameof(eventName));
+        // Its keys would start with {prefix}bitop_, which bitmapist and this library treat as result keys:
+        // the event would be invisible to listing and could be taken for a temporary.
+        if (eventName == "bitop" || eventName.StartsWith("bitop_", StringComparison.Ordinal))
+            throw new ArgumentException($"The event name '{eventName}' is reserved: keys starting with 'bitop_' are bit-operation results. Choose another name.", nameof(eventName));
     }
 
     private static string EscapeGlob(string s) => GlobSpecial().Replace(s, @"\$0");

@@ -59,6 +59,8 @@ public class LinqTranslationTests
         ["select-identity"] = (s => s.Month("a").Select(u => u), Month("a")),
         ["queryable-where"] = (s => (UserSet)Queryable.Where(s.Month("a"), u => s.Week("b").Contains(u)), Month("a") & Week("b")),
         ["true-and-false"] = (s => s.Month("a").Where(u => true).Where(u => s.Week("b").Contains(u) || false), Month("a") & SetExpr.Universe & (Week("b") | SetExpr.Empty)),
+        ["composed-xor"] = (s => s.Month("a").Where(u => u != 3) ^ s.Week("b").Where(u => s.Day("c").Contains(u)), (Month("a") & ~SetExpr.Ids([3])) ^ (Week("b") & Day("c"))),
+        ["composed-complement"] = (s => s.Month("a") & ~s.Week("b").Where(u => s.Day("c").Contains(u)), Month("a") & ~(Week("b") & Day("c"))),
         ["composed-operand"] = (s => s.Month("a").Where(u => (s.Week("b") | s.Day("c")).Contains(u)), Month("a") & (Week("b") | Day("c"))),
     };
 
