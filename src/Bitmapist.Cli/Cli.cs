@@ -62,7 +62,7 @@ public static class Cli
         // A bare `bitmapist` asks for a command (the REPL will live here).
         root.SetAction(_ =>
         {
-            context.Error("give a command: events, mark, count, ids, in, explain or sample ('bitmapist --help' describes them).");
+            context.Error("give a command: query, events, mark, count, ids, in, explain or sample ('bitmapist --help' describes them).");
             return Usage;
         });
         root.Subcommands.Add(EventsCommand.Create(context, global));
@@ -72,6 +72,7 @@ public static class Cli
         root.Subcommands.Add(InCommand.Create(context, global));
         root.Subcommands.Add(ExplainCommand.Create(context, global));
         root.Subcommands.Add(SampleCommand.Create(context, global));
+        root.Subcommands.Add(QueryCommand.Create(context, global));
         return root;
     }
 }

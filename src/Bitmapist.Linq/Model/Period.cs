@@ -128,9 +128,9 @@ public readonly record struct Period : IComparable<Period>
     /// <summary>A readable label: <c>2026</c>, <c>2026-11</c>, <c>2026-W48</c>, <c>2026-11-28</c>, <c>2026-11-28T14</c>, <c>unique</c>.</summary>
     public override string ToString() => Unit switch
     {
-        PeriodUnit.Year => Start.Year.ToString(CultureInfo.InvariantCulture),
+        PeriodUnit.Year => Start.Year.ToString("0000", CultureInfo.InvariantCulture), // 4 digits: never read as an offset
         PeriodUnit.Month => Start.ToString("yyyy-MM", CultureInfo.InvariantCulture),
-        PeriodUnit.Week => string.Create(CultureInfo.InvariantCulture, $"{IsoYear}-W{IsoWeek:00}"),
+        PeriodUnit.Week => string.Create(CultureInfo.InvariantCulture, $"{IsoYear:0000}-W{IsoWeek:00}"),
         PeriodUnit.Day => Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         PeriodUnit.Hour => Start.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture),
         _ => "unique",

@@ -40,7 +40,8 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
     public static SetExpr Universe { get; } = new UniverseNode();
 
     /// <summary><paramref name="eventName"/> in one period.</summary>
-    public static SetExpr Event(string eventName, PeriodRef period) => new EventNode(eventName, period);
+    public static SetExpr Event(string eventName, PeriodRef period) =>
+        period.Unit == PeriodUnit.Unique ? Unique(eventName) : new EventNode(eventName, period);
 
     /// <summary><paramref name="eventName"/> in one fixed period.</summary>
     public static SetExpr Event(string eventName, Period period) =>

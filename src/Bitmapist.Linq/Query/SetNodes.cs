@@ -19,6 +19,8 @@ public sealed class EventNode(string eventName, PeriodRef period)
     internal static string Print(string eventName, PeriodRef period)
     {
         KeyScheme.ValidateEventName(eventName);
+        if (period.Unit == PeriodUnit.Unique)
+            throw new ArgumentException("A unique flag has no period: use SetExpr.Unique(name).", nameof(period));
         var arg = period.ArgumentText;
         return $"{PeriodRef.FunctionName(period.Unit)}({TextSyntax.Name(eventName)}{(arg.Length > 0 ? ", " + arg : "")})";
     }
@@ -50,7 +52,8 @@ public sealed class EventRangeNode(string eventName, PeriodRef from, PeriodRef t
             throw new ArgumentException($"A range needs both ends in the same unit, not {from.Unit} and {to.Unit}.", nameof(to));
         if (from.Unit == PeriodUnit.Unique)
             throw new ArgumentException("A unique flag has no periods to range over.", nameof(from));
-        static string End(PeriodRef p) => p.IsRelative ? p.Offset.ToString(CultureInfo.InvariantCulture) : p.ArgumentText;
+        // Relative ends always carry a sign (or are 0), so "+1000" never reads back as the year 1000.
+        static string End(PeriodRef p) => p.IsRelative ? p.Offset.ToString("+0;-0;0", CultureInfo.InvariantCulture) : p.ArgumentText;
         var all = mode == RangeMode.All ? "all " : "";
         return $"{all}{PeriodRef.FunctionName(from.Unit)}({TextSyntax.Name(eventName)}, {End(from)}..{End(to)})";
     }
@@ -77,7 +80,9 @@ public sealed class UniqueNode(string eventName) : SetExpr(SetKind.Unique, Print
 
 /// <summary>A literal, sorted, duplicate-free set of ids.</summary>
 public sealed class IdsNode(ImmutableArray<uint> ids)
-    : SetExpr(SetKind.Ids, "{" + string.Join(", ", ids) + "}")
+    : SetExpr(SetKind.Ids, ids.IsDefaultOrEmpty
+        ? throw new ArgumentException("An empty literal is SetExpr.Empty.", nameof(ids))
+        : "{" + string.Join(", ", ids) + "}")
 {
     /// <summary>The ids, ascending.</summary>
     public ImmutableArray<uint> Members { get; } = ids;

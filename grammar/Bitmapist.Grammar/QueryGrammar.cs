@@ -1,0 +1,154 @@
+using Irony.Parsing;
+
+namespace Bitmapist.Grammar;
+
+/// <summary>
+/// The Irony grammar of the bitmapist text query language. <c>grammar/README.md</c> is its reference;
+/// <c>Bitmapist.Linq.Text.TextQuery</c> walks its parse trees into the query model.
+/// </summary>
+/// <remarks>
+/// New lines are white space: a statement ends where the next token cannot continue it, so an expression may
+/// span lines and <c>;</c> or a new line separates statements. Numbers, dates and offsets are one terminal
+/// (<see cref="Number"/>) so the scanner never has to choose between them; the tree walker classifies them.
+/// Build <see cref="LanguageData"/> from an instance once and share it: it is immutable after construction.
+/// </remarks>
+public sealed class QueryGrammar : Irony.Parsing.Grammar
+{
+    /// <summary>The period functions, in the order the language reference lists them.</summary>
+    public static readonly IReadOnlyList<string> PeriodFunctions = ["year", "month", "week", "day", "hour"];
+
+    /// <summary>Every function name (period functions, <c>unique</c> and <c>key</c>), for suggestions.</summary>
+    public static readonly IReadOnlyList<string> FunctionNames = [.. PeriodFunctions, "unique", "key"];
+
+    /// <summary>Statement keywords, for completion and suggestions.</summary>
+    public static readonly IReadOnlyList<string> StatementKeywords = ["count", "ids", "percent", "explain", "events", "let"];
+
+    /// <summary>A bare name: an event name or a <c>let</c> name.</summary>
+    public IdentifierTerminal Name { get; }
+
+    /// <summary>A quoted name: <c>'...'</c> or <c>"..."</c>, the quote doubled inside.</summary>
+    public StringLiteral Quoted { get; }
+
+    /// <summary>An integer (optionally signed), or a date: <c>2026</c>, <c>2026-11</c>, <c>2026-W48</c>, <c>2026-11-28</c>, <c>2026-11-28T14</c>.</summary>
+    public RegexBasedTerminal Number { get; }
+
+    /// <summary>A parameter, <c>@name</c>.</summary>
+    public RegexBasedTerminal Parameter { get; }
+
+#pragma warning disable CS1591 // the non-terminals are named like the language reference's constructs
+    public NonTerminal Program { get; } = new("program");
+    public NonTerminal Statement { get; } = new("statement");
+    public NonTerminal CountStatement { get; } = new("countStatement");
+    public NonTerminal IdsStatement { get; } = new("idsStatement");
+    public NonTerminal InStatement { get; } = new("inStatement");
+    public NonTerminal PercentStatement { get; } = new("percentStatement");
+    public NonTerminal ExplainStatement { get; } = new("explainStatement");
+    public NonTerminal EventsStatement { get; } = new("eventsStatement");
+    public NonTerminal LetStatement { get; } = new("letStatement");
+    public NonTerminal BareStatement { get; } = new("bareStatement");
+    public NonTerminal Limit { get; } = new("limit");
+    public NonTerminal After { get; } = new("after");
+    public NonTerminal Set { get; } = new("set");
+    public NonTerminal Term { get; } = new("term");
+    public NonTerminal Binary { get; } = new("binary");
+    public NonTerminal BinaryOperator { get; } = new("binaryOperator");
+    public NonTerminal Unary { get; } = new("unary");
+    public NonTerminal UnaryOperator { get; } = new("unaryOperator");
+    public NonTerminal Parenthesized { get; } = new("parenthesized");
+    public NonTerminal PeriodCall { get; } = new("periodCall");
+    public NonTerminal AllCall { get; } = new("allCall");
+    public NonTerminal Unit { get; } = new("unit");
+    public NonTerminal PeriodArgument { get; } = new("periodArgument");
+    public NonTerminal PeriodRange { get; } = new("periodRange");
+    public NonTerminal PeriodValue { get; } = new("periodValue");
+    public NonTerminal UniqueCall { get; } = new("uniqueCall");
+    public NonTerminal KeyCall { get; } = new("keyCall");
+    public NonTerminal During { get; } = new("during");
+    public NonTerminal IdSet { get; } = new("idSet");
+    public NonTerminal IdList { get; } = new("idList");
+    public NonTerminal UserId { get; } = new("userId");
+    public NonTerminal Universe { get; } = new("universe");
+    public NonTerminal ParameterRef { get; } = new("parameterRef");
+    public NonTerminal NameRef { get; } = new("nameRef");
+    public NonTerminal EventName { get; } = new("eventName");
+#pragma warning restore CS1591
+
+    /// <summary>Builds the grammar (keywords are case-insensitive).</summary>
+    public QueryGrammar() : base(caseSensitive: false)
+    {
+        Name = new IdentifierTerminal("name", "_:.", "_") { ErrorAlias = "a name" };
+        Quoted = new StringLiteral("quoted", "'", StringOptions.AllowsDoubledQuote | StringOptions.NoEscapes | StringOptions.AllowsLineBreak) { ErrorAlias = "a quoted name" };
+        Quoted.AddStartEnd("\"", StringOptions.AllowsDoubledQuote | StringOptions.NoEscapes | StringOptions.AllowsLineBreak);
+        Number = new RegexBasedTerminal("number",
+            @"[+-]?[0-9]+(-W[0-9]{1,2}|-[0-9]{1,2}(-[0-9]{1,2}(T[0-9]{1,2})?)?)?",
+            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "+", "-") { ErrorAlias = "a number" };
+        Parameter = new RegexBasedTerminal("parameter", "@[A-Za-z_][A-Za-z0-9_:.]*", "@") { ErrorAlias = "a parameter like @name" };
+        NonGrammarTerminals.Add(new CommentTerminal("dashComment", "--", "\n", "\r"));
+        NonGrammarTerminals.Add(new CommentTerminal("hashComment", "#", "\n", "\r"));
+
+        // Statements: ';' is optional between them (a new line is white space).
+        Program.Rule = MakeStarRule(Program, Statement | ";");
+        Statement.Rule = CountStatement | IdsStatement | InStatement | PercentStatement | ExplainStatement
+            | EventsStatement | LetStatement | BareStatement;
+        var explainable = new NonTerminal("explainable") { Rule = CountStatement | IdsStatement | InStatement | PercentStatement | BareStatement };
+        CountStatement.Rule = ToTerm("count") + Set;
+        IdsStatement.Rule = ToTerm("ids") + Set + Limit + After;
+        Limit.Rule = Empty | ToTerm("limit") + Number;
+        After.Rule = Empty | ToTerm("after") + UserId;
+        InStatement.Rule = UserId + "in" + Set;
+        PercentStatement.Rule = ToTerm("percent") + Set + "of" + Set;
+        ExplainStatement.Rule = ToTerm("explain") + explainable;
+        // "events" then a name on the next line: the name is the prefix (write "events;" to end it).
+        EventsStatement.Rule = ToTerm("events") + PreferShiftHere() + Name | ToTerm("events") + PreferShiftHere() + Quoted | "events";
+        LetStatement.Rule = ToTerm("let") + Name + "=" + Set;
+        BareStatement.Rule = Set;
+
+        // Sets, lowest to highest: or | ; xor ^ ; and & - ; prefix not ! ~.
+        Set.Rule = Term | Binary;
+        Binary.Rule = Set + BinaryOperator + Set;
+        BinaryOperator.Rule = ToTerm("or") | "|" | "xor" | "^" | "and" | "&" | "-";
+        Term.Rule = PeriodCall | AllCall | UniqueCall | KeyCall | During | IdSet | Universe | ParameterRef | NameRef
+            | Parenthesized | Unary;
+        Unary.Rule = UnaryOperator + Term;
+        UnaryOperator.Rule = ToTerm("not") | "!" | "~";
+        Parenthesized.Rule = "(" + Set + ")";
+        PeriodCall.Rule = Unit + "(" + EventName + ")" | Unit + "(" + EventName + "," + PeriodArgument + ")";
+        AllCall.Rule = ToTerm("all") + Unit + "(" + EventName + "," + PeriodRange + ")";
+        Unit.Rule = ToTerm("year") | "month" | "week" | "day" | "hour";
+        PeriodArgument.Rule = PeriodValue | PeriodRange;
+        PeriodRange.Rule = PeriodValue + ".." + PeriodValue;
+        PeriodValue.Rule = Number;
+        UniqueCall.Rule = ToTerm("unique") + "(" + EventName + ")";
+        KeyCall.Rule = ToTerm("key") + "(" + Quoted + ")";
+        During.Rule = EventName + "during" + PeriodRange;
+        IdSet.Rule = "{" + IdList + "}";
+        IdList.Rule = MakeStarRule(IdList, ToTerm(","), UserId);
+        UserId.Rule = Number;
+        Universe.Rule = ToTerm("users");
+        ParameterRef.Rule = Parameter;
+        NameRef.Rule = Name;
+        EventName.Rule = Name | Quoted;
+
+        RegisterOperators(10, "or", "|");
+        RegisterOperators(20, "xor", "^");
+        RegisterOperators(30, "and", "&", "-");
+        MarkPunctuation("(", ")", ",", "{", "}", ";", "=", "..");
+        MarkTransient(Statement, explainable, Set, Term, BinaryOperator, UnaryOperator, PeriodArgument);
+        MarkReservedWords("and", "or", "xor", "not", "users", "all", "during", "count", "ids", "in", "percent", "of",
+            "explain", "events", "let", "limit", "after", "key", "year", "month", "week", "day", "hour", "unique");
+
+        // What a syntax error says was expected, in words.
+        Set.ErrorAlias = "a set like month(active)";
+        Term.ErrorAlias = "a set like month(active)";
+        EventName.ErrorAlias = "an event name";
+        PeriodValue.ErrorAlias = "a date like 2026-11-28 or an offset like -1";
+        PeriodRange.ErrorAlias = "a range like -6..0";
+        UserId.ErrorAlias = "a user id like 42";
+        Unit.ErrorAlias = "a period function (year, month, week, day, hour)";
+        BinaryOperator.ErrorAlias = "an operator (or, xor, and, -)";
+        Statement.ErrorAlias = "a statement";
+
+        Root = Program;
+        LanguageFlags = LanguageFlags.Default;
+    }
+}

@@ -1,0 +1,42 @@
+namespace Bitmapist.Linq.Text;
+
+/// <summary>
+/// A text query that does not parse: where (1-based <see cref="Line"/> and <see cref="Column"/>), the source line
+/// with a caret under the problem, and what was expected in words.
+/// </summary>
+public sealed class QuerySyntaxException : BitmapistQueryException
+{
+    internal QuerySyntaxException(string problem, int line, int column, string sourceLine)
+        : base(Render(problem, line, column, sourceLine))
+    {
+        Problem = problem;
+        Line = line;
+        Column = column;
+        SourceLine = sourceLine;
+    }
+
+    /// <summary>What is wrong, without the position (<c>expected ')' or ',', found the end of the query</c>).</summary>
+    public string Problem { get; }
+
+    /// <summary>The line of the problem, from 1.</summary>
+    public int Line { get; }
+
+    /// <summary>The column of the problem, from 1.</summary>
+    public int Column { get; }
+
+    /// <summary>The source line that holds the problem.</summary>
+    public string SourceLine { get; }
+
+    /// <summary>The source line and, under it, a caret at <see cref="Column"/> (tabs kept so the caret lines up).</summary>
+    public string Caret => CaretLines(Column, SourceLine);
+
+    private static string CaretLines(int column, string sourceLine)
+    {
+        var pad = new char[Math.Max(0, column - 1)];
+        for (var i = 0; i < pad.Length; i++) pad[i] = i < sourceLine.Length && sourceLine[i] == '\t' ? '\t' : ' ';
+        return sourceLine + "\n" + new string(pad) + "^";
+    }
+
+    private static string Render(string problem, int line, int column, string sourceLine) =>
+        $"Line {line}, column {column}: {problem}\n{CaretLines(column, sourceLine)}";
+}

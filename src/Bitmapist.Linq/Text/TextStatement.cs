@@ -1,0 +1,60 @@
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Text;
+
+/// <summary>One statement of a text query, as <see cref="TextQuery.Parse"/> returns it.</summary>
+public abstract record TextStatement
+{
+    /// <summary>The line the statement starts on, from 1.</summary>
+    public int Line { get; init; }
+
+    /// <summary>The statement in the text query language.</summary>
+    public abstract string Text { get; }
+
+    /// <inheritdoc />
+    public sealed override string ToString() => Text;
+}
+
+/// <summary><c>count s</c>, <c>ids s [limit N] [after ID]</c>, <c>ID in s</c>, or a bare set (a count).</summary>
+/// <param name="Query">The set and what to read; for ids, <see cref="SetQuery.Id"/> is the first id to return.</param>
+/// <param name="Limit">For ids: at most this many ids, or null for all.</param>
+/// <param name="IsBare">True for a bare set, which means count.</param>
+public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBare = false) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => IsBare ? Query.Set.Text
+        : Query.Read == ReadKind.Ids
+            ? "ids " + Query.Set.Text + (Limit is { } n ? $" limit {n}" : "") + (Query.Id > 0 ? $" after {Query.Id - 1}" : "")
+            : Query.ToString();
+}
+
+/// <summary><c>percent part of whole</c>: 100 * |part and whole| / |whole|.</summary>
+public sealed record PercentStatement(SetExpr Part, SetExpr Whole) : TextStatement
+{
+    /// <summary>The intersection whose count is the numerator.</summary>
+    public SetExpr Numerator => SetExpr.And(Part, Whole);
+
+    /// <inheritdoc />
+    public override string Text => $"percent {Part.Text} of {Whole.Text}";
+}
+
+/// <summary><c>explain statement</c>: the plans of <see cref="Statement"/> instead of its result.</summary>
+public sealed record ExplainStatement(TextStatement Statement) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => "explain " + Statement.Text;
+}
+
+/// <summary><c>events [prefix]</c>: the event names in the store.</summary>
+public sealed record EventsStatement(string Prefix) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => Prefix.Length == 0 ? "events" : "events " + TextSyntax.Name(Prefix);
+}
+
+/// <summary><c>let name = set</c>: a name later statements can use in place of the set.</summary>
+public sealed record LetStatement(string Name, SetExpr Set) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => $"let {Name} = {Set.Text}";
+}
