@@ -20,9 +20,15 @@ internal sealed class BitmapQueryProvider(BitmapStore store) : IQueryProvider
 
     public SetExpr Translate(Expression query)
     {
-        var (key, nodes) = ShapeKey.Of(query);
-        if (Cache.TryGet(key, out var cached)) return cached.Instantiate(nodes, this);
-        var (filled, template) = QueryTranslator.Translate(this, query, nodes);
+        var shape = ShapeKey.Walk(query);
+        if (Cache.TryGet(shape.Key, out var cached))
+        {
+            shape.Release();
+            return cached.Instantiate(shape.Nodes, this);
+        }
+        var key = shape.ToString();
+        shape.Release();
+        var (filled, template) = QueryTranslator.Translate(this, query, shape.Nodes);
         Cache.Add(key, template);
         return filled;
     }

@@ -27,11 +27,41 @@ internal sealed class ShapeKey : ExpressionVisitor
     /// </summary>
     public static (string Key, List<Expression> Nodes) Of(Expression e)
     {
+        var v = Walk(e);
+        var key = v._sb.ToString();
+        v.Release();
+        return (key, v._nodes);
+    }
+
+    /// <summary>Walks <paramref name="e"/>; read the key with <see cref="Key"/> (no string is made) and call <see cref="Release"/> after.</summary>
+    public static ShapeKey Walk(Expression e)
+    {
         var v = new ShapeKey();
         v.Visit(e);
-        var key = v._sb.ToString();
-        if (v._sb.Capacity <= 16 * 1024) _cachedBuilder = v._sb;
-        return (key, v._nodes);
+        return v;
+    }
+
+    /// <summary>The key as characters: a cache lookup needs no string.</summary>
+    public ReadOnlySpan<char> Key
+    {
+        get
+        {
+            foreach (var chunk in _sb.GetChunks())
+                if (chunk.Length == _sb.Length) return chunk.Span; // the usual case: one chunk
+            return _sb.ToString();
+        }
+    }
+
+    /// <summary>The nodes in pre-order.</summary>
+    public List<Expression> Nodes => _nodes;
+
+    /// <summary>The key as a string, for storing it.</summary>
+    public override string ToString() => _sb.ToString();
+
+    /// <summary>Returns the builder for reuse by the next walk on this thread.</summary>
+    public void Release()
+    {
+        if (_sb.Capacity <= 16 * 1024) _cachedBuilder = _sb;
     }
 
     private readonly List<Expression> _nodes = new(32);

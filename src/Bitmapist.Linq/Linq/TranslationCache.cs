@@ -16,11 +16,16 @@ namespace Bitmapist.Linq.Linq;
 public sealed class TranslationCache
 {
     private readonly ConcurrentDictionary<string, CachedTranslation> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, CachedTranslation>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private long _hits;
     private long _misses;
 
     /// <summary>A cache of at most <paramref name="capacity"/> shapes.</summary>
-    public TranslationCache(int capacity = 1024) => Capacity = capacity;
+    public TranslationCache(int capacity = 1024)
+    {
+        Capacity = capacity;
+        _bySpan = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>The most shapes kept; when full, the cache is emptied and refills with the shapes in use.</summary>
     public int Capacity { get; }
@@ -34,9 +39,9 @@ public sealed class TranslationCache
     /// <summary>Translations done in full (shapes not in the cache).</summary>
     public long Misses => Interlocked.Read(ref _misses);
 
-    internal bool TryGet(string key, out CachedTranslation entry)
+    internal bool TryGet(ReadOnlySpan<char> key, out CachedTranslation entry)
     {
-        if (_entries.TryGetValue(key, out entry!))
+        if (_bySpan.TryGetValue(key, out entry!))
         {
             Interlocked.Increment(ref _hits);
             return true;
