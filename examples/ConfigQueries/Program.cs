@@ -1,0 +1,61 @@
+// ConfigQueries: named text queries in appsettings.json, checked at start-up and run from code.
+// Run: dotnet run --project examples/ConfigQueries
+// Try a typo in appsettings.json (bin/.../appsettings.json, or here and run again): start-up stops and names the query.
+using Bitmapist.Linq;
+using Bitmapist.Linq.Hosting;
+using Bitmapist.Linq.Stores;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args,
+    ContentRootPath = AppContext.BaseDirectory, // appsettings.json is copied next to the program
+});
+builder.Services.AddBitmapist(builder.Configuration.GetSection("Bitmapist"));
+
+using var host = builder.Build();
+try
+{
+    // Opens the store (here: the built-in sample data, in memory) and parses and plans every named query.
+    await host.StartAsync();
+}
+catch (BitmapistConfigurationException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+var queries = host.Services.GetRequiredService<NamedQueries>();
+var store = host.Services.GetRequiredService<BitmapStore>();
+Console.WriteLine($"{queries.Names.Count} named queries from appsettings.json, on the sample data ending {store.Now:yyyy-MM-dd}:\n");
+
+foreach (var name in queries.Names)
+{
+    var query = queries[name];
+    if (query.Parameters.Length > 0) continue; // run below, with their parameters
+    var result = await queries.RunAsync(name);
+    Console.WriteLine($"{name,-26} {result,-30} {query}");
+}
+
+// A query with a parameter: the text says @cohort, the code gives the set.
+var lastMonthSignups = store.Month("signup").Previous();
+var share = await queries.PercentAsync("cohortActiveThisMonth", new { cohort = lastMonthSignups });
+Console.WriteLine($"\n{"cohortActiveThisMonth",-26} {share,-30:F1} with @cohort = {lastMonthSignups.ToSetExpr()}");
+var thisMonthSignups = store.Month("signup");
+var dictionary = new Dictionary<string, Bitmapist.Linq.Query.SetExpr> { ["cohort"] = thisMonthSignups.ToSetExpr() };
+share = await queries.PercentAsync("cohortActiveThisMonth", dictionary);
+Console.WriteLine($"{"cohortActiveThisMonth",-26} {share,-30:F1} with @cohort = {thisMonthSignups.ToSetExpr()}");
+
+// Forgetting a parameter is a clear error, not a silent zero.
+try
+{
+    await queries.PercentAsync("cohortActiveThisMonth");
+}
+catch (BitmapistQueryException e)
+{
+    Console.WriteLine($"\nWithout @cohort: {e.Message}");
+}
+
+await host.StopAsync();
+return 0;

@@ -1,0 +1,129 @@
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
+using Bitmapist.Linq.Tracking;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Bitmapist.Linq.Hosting;
+
+/// <summary>Registers Bitmapist.Linq from a configuration section.</summary>
+public static class BitmapistServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers, from <paramref name="configuration"/> (typically <c>configuration.GetSection("Bitmapist")</c>):
+    /// <see cref="BitmapistOptions"/> (validated at start-up), the <see cref="BitmapStore"/> as a singleton disposed
+    /// with the container (Redis, an embedded file, the built-in sample or an empty in-memory store; "now" from a
+    /// registered <see cref="TimeProvider"/> when there is one), <see cref="NamedQueries"/>, and a hosted service
+    /// that opens the store and parses and plans every named query when the host starts, so a bad query stops
+    /// start-up with an error naming it. Without a host, resolving <see cref="NamedQueries"/> does the same.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configuration">The <c>Bitmapist</c> section.</param>
+    /// <param name="configure">Adjusts the options after binding.</param>
+    public static IServiceCollection AddBitmapist(this IServiceCollection services, IConfiguration configuration, Action<BitmapistOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var path = configuration is IConfigurationSection section ? section.Path : "Bitmapist";
+
+        services.AddOptions<BitmapistOptions>()
+            .Bind(configuration)
+            .Configure(o =>
+            {
+                o.SectionPath = path;
+                BindQueryLines(configuration, o);
+                configure?.Invoke(o);
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitmapistOptions>, BitmapistOptionsValidator>());
+        services.TryAddSingleton(CreateStore);
+        services.TryAddSingleton<NamedQueries>();
+        services.AddHostedService<BitmapistStartup>();
+        return services;
+    }
+
+    /// <summary>A query written as a JSON array of lines binds as nothing: join its lines.</summary>
+    private static void BindQueryLines(IConfiguration configuration, BitmapistOptions options)
+    {
+        foreach (var query in configuration.GetSection("Queries").GetChildren())
+        {
+            if (query.Value is not null) continue;
+            var lines = query.GetChildren().ToList();
+            if (lines.Count == 0) continue;
+            options.Queries[query.Key] = string.Join("\n",
+                lines.OrderBy(l => int.TryParse(l.Key, out var i) ? i : int.MaxValue).Select(l => l.Value ?? ""));
+        }
+    }
+
+    private static BitmapStore CreateStore(IServiceProvider services)
+    {
+        var o = services.GetRequiredService<IOptions<BitmapistOptions>>().Value;
+        SetExpr? universe = null;
+        if (!string.IsNullOrWhiteSpace(o.Universe))
+        {
+            var setting = $"{o.SectionPath}:Universe";
+            try
+            {
+                universe = TextQuery.ParseSet(o.Universe);
+            }
+            catch (QuerySyntaxException e)
+            {
+                throw BitmapistConfigurationException.DoesNotParse("universe", setting, e);
+            }
+        }
+        var options = new StoreOptions
+        {
+            Keys = new KeyScheme(o.Prefix),
+            Clock = services.GetService<TimeProvider>() ?? TimeProvider.System,
+            Tracking = new TrackingOptions(o.Tracking.Hourly, o.Tracking.Unique),
+            Universe = universe,
+        };
+        if (!string.IsNullOrWhiteSpace(o.Redis))
+            return Task.Run(() => RedisStore.ConnectAsync(o.Redis, options)).GetAwaiter().GetResult();
+        if (!string.IsNullOrWhiteSpace(o.DataFile))
+            return EmbeddedStore.Open(o.DataFile, options);
+        var store = new EmbeddedStore(options);
+        if (o.SampleData)
+        {
+            var sample = new Sample.SampleDataOptions(o.SampleUsers, o.SampleDays);
+            Task.Run(() => Sample.SampleData.GenerateAsync(store, sample)).GetAwaiter().GetResult();
+        }
+        return store;
+    }
+}
+
+/// <summary>Checks the settings that need no store: one data source at most, a prefix, a sample size.</summary>
+internal sealed class BitmapistOptionsValidator : IValidateOptions<BitmapistOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BitmapistOptions options)
+    {
+        var failures = new List<string>();
+        var p = options.SectionPath;
+        var sources = new[] { (p + ":Redis", !string.IsNullOrWhiteSpace(options.Redis)), (p + ":DataFile", !string.IsNullOrWhiteSpace(options.DataFile)), (p + ":SampleData", options.SampleData) }
+            .Where(s => s.Item2).Select(s => s.Item1).ToList();
+        if (sources.Count > 1)
+            failures.Add($"{string.Join(" and ", sources)} are set together: choose one store.");
+        if (string.IsNullOrEmpty(options.Prefix))
+            failures.Add($"{p}:Prefix is empty: give the key prefix, e.g. trackist_ (the default) or bitmapist_.");
+        if (options.SampleData && (options.SampleUsers < 1 || options.SampleDays < 1))
+            failures.Add($"{p}:SampleUsers and {p}:SampleDays must be positive.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>Opens the store and checks every named query when the host starts.</summary>
+internal sealed class BitmapistStartup(IServiceProvider services) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<NamedQueries>();
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,253 @@
+using System.Reflection;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
+using Microsoft.Extensions.Options;
+
+namespace Bitmapist.Linq.Hosting;
+
+/// <summary>
+/// The named queries of the <c>Bitmapist:Queries</c> section, parsed and planned when this service is created
+/// (at start-up, by <see cref="BitmapistServiceCollectionExtensions.AddBitmapist"/>), and run from code with
+/// their <c>@name</c> parameters.
+/// </summary>
+/// <remarks>
+/// Parameters are given as an anonymous object (<c>new { cohort = store.Month("signup") }</c>) or a dictionary
+/// (<c>IReadOnlyDictionary&lt;string, SetExpr&gt;</c> or <c>IEnumerable&lt;KeyValuePair&lt;string, object&gt;&gt;</c>);
+/// a value is a <see cref="SetExpr"/>, a <see cref="UserSet"/>, a user id or a collection of ids. Names match
+/// the text's without the <c>@</c>, ignoring case. Thread-safe.
+/// </remarks>
+public sealed class NamedQueries
+{
+    private readonly Dictionary<string, NamedQuery> _queries = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Parses and plans every query of <paramref name="options"/> against <paramref name="store"/>.</summary>
+    /// <exception cref="BitmapistConfigurationException">A query does not parse or cannot be planned: the message names it.</exception>
+    public NamedQueries(BitmapStore store, IOptions<BitmapistOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(options);
+        Store = store;
+        var settings = options.Value;
+        foreach (var (name, text) in settings.Queries.OrderBy(q => q.Key, StringComparer.OrdinalIgnoreCase))
+        {
+            var setting = $"{settings.SectionPath}:Queries:{name}";
+            var query = NamedQuery.Parse(name, setting, text ?? "");
+            Check(query);
+            _queries[name] = query;
+        }
+    }
+
+    /// <summary>The store the queries run on.</summary>
+    public BitmapStore Store { get; }
+
+    /// <summary>The names of the queries, sorted.</summary>
+    public IReadOnlyList<string> Names => [.. _queries.Keys.Order(StringComparer.OrdinalIgnoreCase)];
+
+    /// <summary>The query named <paramref name="name"/> (ignoring case).</summary>
+    /// <exception cref="KeyNotFoundException">No query has that name.</exception>
+    public NamedQuery this[string name] => TryGet(name, out var query)
+        ? query
+        : throw new KeyNotFoundException(_queries.Count == 0
+            ? $"There is no named query '{name}': the configuration defines none (section Queries)."
+            : $"There is no named query '{name}'; the queries are {string.Join(", ", Names)}.");
+
+    /// <summary>Looks a query up by name (ignoring case).</summary>
+    public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out NamedQuery query) =>
+        _queries.TryGetValue(name, out query);
+
+    /// <summary>The query's set with <paramref name="parameters"/> bound, to compose further with LINQ or read yourself.</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    public UserSet Set(string name, object? parameters = null)
+    {
+        var query = this[name];
+        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(Set));
+        return Store.Set(Bind(query, query.Set, parameters));
+    }
+
+    /// <summary>The number of users in the query's set.</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    public Task<long> CountAsync(string name, object? parameters = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(CountAsync));
+        return Store.Set(Bind(query, query.Set, parameters)).CountAsync(ct);
+    }
+
+    /// <summary>Whether <paramref name="userId"/> is in the query's set.</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    public Task<bool> ContainsAsync(string name, long userId, object? parameters = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(ContainsAsync));
+        return Store.Set(Bind(query, query.Set, parameters)).ContainsAsync(userId, ct);
+    }
+
+    /// <summary>
+    /// The ids of the query's set, ascending: at most <paramref name="limit"/>, or for an <c>ids</c> statement its
+    /// own <c>limit</c> and <c>after</c>; all of them otherwise.
+    /// </summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    public async Task<IReadOnlyList<long>> IdsAsync(string name, object? parameters = null, int? limit = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(IdsAsync));
+        var (from, ownLimit) = query.Statement is QueryStatement { Query.Read: ReadKind.Ids } q ? ((long)q.Query.Id, q.Limit) : (0L, null);
+        var max = limit ?? ownLimit ?? int.MaxValue;
+        var ids = new List<long>();
+        if (max <= 0) return ids;
+        await foreach (var id in Store.Set(Bind(query, query.Set, parameters)).IdsAsync(from, ct).ConfigureAwait(false))
+        {
+            ids.Add(id);
+            if (ids.Count >= max) break;
+        }
+        return ids;
+    }
+
+    /// <summary>For a <c>percent part of whole</c> query: the share of the whole in the part, in percent (0 when the whole is empty).</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not a percent query.</exception>
+    public async Task<double> PercentAsync(string name, object? parameters = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        if (query.Statement is not PercentStatement p)
+            throw new BitmapistQueryException($"The query {query.Setting} is not a percent query.", "Use CountAsync, IdsAsync or ContainsAsync, or write it as percent ... of ....");
+        var values = Values(query, parameters);
+        var whole = await Store.Set(Substitute(p.Whole, values)).CountAsync(ct).ConfigureAwait(false);
+        if (whole == 0) return 0;
+        var part = await Store.Set(Substitute(p.Numerator, values)).CountAsync(ct).ConfigureAwait(false);
+        return 100.0 * part / whole;
+    }
+
+    /// <summary>Runs the query as its statement says: a count, ids (with its limit), a membership or a percentage.</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
+    public async Task<NamedQueryResult> RunAsync(string name, object? parameters = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        switch (query.Kind)
+        {
+            case NamedQueryKind.Percent:
+                return new(query.Name, query.Kind, Percent: await PercentAsync(name, parameters, ct).ConfigureAwait(false));
+            case NamedQueryKind.Ids:
+                return new(query.Name, query.Kind, Ids: await IdsAsync(name, parameters, null, ct).ConfigureAwait(false));
+            case NamedQueryKind.Contains:
+                var id = ((QueryStatement)query.Statement).Query.Id;
+                return new(query.Name, query.Kind, Contains: await ContainsAsync(name, id, parameters, ct).ConfigureAwait(false));
+            default:
+                return new(query.Name, query.Kind, Count: await CountAsync(name, parameters, ct).ConfigureAwait(false));
+        }
+    }
+
+    /// <summary>The explain document of the query with <paramref name="parameters"/> bound (for a percent query, the part's then the whole's).</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
+    public string Explain(string name, object? parameters = null)
+    {
+        var query = this[name];
+        var values = Values(query, parameters);
+        return string.Concat(Queries(query).Select(q => Store.Explain(q, values)));
+    }
+
+    // ------------------------------------------------------------------ parameters
+
+    /// <summary>The query's set with parameters replaced by their values.</summary>
+    private static SetExpr Bind(NamedQuery query, SetExpr set, object? parameters) => Substitute(set, Values(query, parameters));
+
+    private static SetExpr Substitute(SetExpr set, IReadOnlyDictionary<string, SetExpr> values)
+    {
+        if (set is ParameterNode p) return values.TryGetValue(p.Name, out var value) ? value : set;
+        var children = set.Children;
+        if (children.IsEmpty) return set;
+        var bound = children.Select(c => Substitute(c, values)).ToArray();
+        return bound.SequenceEqual(children, ReferenceEqualityComparer.Instance) ? set : set.WithChildren([.. bound]);
+    }
+
+    /// <summary>The parameter values, checked against the query's parameters: every one given, no other.</summary>
+    private static IReadOnlyDictionary<string, SetExpr> Values(NamedQuery query, object? parameters)
+    {
+        var values = QueryParameters.From(parameters);
+        foreach (var name in query.Parameters)
+            if (!values.ContainsKey(name))
+                throw new BitmapistQueryException($"The query {query.Setting} needs the parameter @{name}, which has no value.",
+                    $"Pass it when running the query, e.g. new {{ {name} = store.Month(\"signup\") }}.");
+        foreach (var name in values.Keys)
+            if (!query.Parameters.Contains(name, StringComparer.OrdinalIgnoreCase))
+                throw new BitmapistQueryException($"The query {query.Setting} has no parameter @{name}.",
+                    query.Parameters.IsEmpty ? "It takes no parameters." : $"Its parameters are {string.Join(", ", query.Parameters.Select(n => "@" + n))}.");
+        return values;
+    }
+
+    private static BitmapistQueryException NotForPercent(NamedQuery query, string method) =>
+        new($"The query {query.Setting} is a percent query, which {method} cannot run.", "Use PercentAsync or RunAsync.");
+
+    // ------------------------------------------------------------------ start-up check
+
+    private static IEnumerable<SetQuery> Queries(NamedQuery query) => query.Statement switch
+    {
+        QueryStatement q => [q.Query],
+        PercentStatement p => [new SetQuery(p.Numerator, ReadKind.Count), new SetQuery(p.Whole, ReadKind.Count)],
+        _ => [],
+    };
+
+    /// <summary>Plans the query with an opaque placeholder key for each parameter, so planning errors surface at start-up.</summary>
+    private void Check(NamedQuery query)
+    {
+        var placeholders = query.Parameters.ToDictionary(n => n, n => SetExpr.Key($"{Store.Keys.Prefix}@{n}"), StringComparer.OrdinalIgnoreCase);
+        try
+        {
+            foreach (var q in Queries(query)) Store.Plan(q, placeholders);
+        }
+        catch (BitmapistQueryException e) when (e is not QuerySyntaxException)
+        {
+            throw new BitmapistConfigurationException(query.Setting, $"The query {query.Setting} cannot be planned: {e.Message}", e);
+        }
+    }
+}
+
+/// <summary>Turns the parameters given from code into set expressions.</summary>
+internal static class QueryParameters
+{
+    public static IReadOnlyDictionary<string, SetExpr> From(object? parameters)
+    {
+        var result = new Dictionary<string, SetExpr>(StringComparer.OrdinalIgnoreCase);
+        switch (parameters)
+        {
+            case null:
+                break;
+            case IEnumerable<KeyValuePair<string, SetExpr>> sets:
+                foreach (var (name, value) in sets) Add(result, name, value);
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> objects:
+                foreach (var (name, value) in objects) Add(result, name, value);
+                break;
+            case IEnumerable<KeyValuePair<string, UserSet>> userSets:
+                foreach (var (name, value) in userSets) Add(result, name, value);
+                break;
+            default:
+                foreach (var property in parameters.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance))
+                    if (property.GetIndexParameters().Length == 0) Add(result, property.Name, property.GetValue(parameters));
+                break;
+        }
+        return result;
+    }
+
+    private static void Add(Dictionary<string, SetExpr> result, string name, object? value)
+    {
+        name = name.StartsWith('@') ? name[1..] : name;
+        if (!result.TryAdd(name, ToSet(name, value)))
+            throw new ArgumentException($"The parameter @{name} is given twice.", "parameters");
+    }
+
+    private static SetExpr ToSet(string name, object? value) => value switch
+    {
+        SetExpr set => set,
+        UserSet users => users.ToSetExpr(),
+        long id => SetExpr.Id(id),
+        int id => SetExpr.Id(id),
+        uint id => SetExpr.Id(id),
+        IEnumerable<long> ids => SetExpr.Ids(ids),
+        IEnumerable<int> ids => SetExpr.Ids(ids.Select(i => (long)i)),
+        IEnumerable<uint> ids => SetExpr.Ids(ids.Select(i => (long)i)),
+        null => throw new ArgumentException($"The parameter @{name} is null: pass a set.", "parameters"),
+        _ => throw new ArgumentException(
+            $"The parameter @{name} is a {value.GetType().Name}: pass a SetExpr, a UserSet, a user id or a collection of ids.", "parameters"),
+    };
+}
