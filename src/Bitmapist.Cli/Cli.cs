@@ -23,11 +23,18 @@ public static class Cli
     /// Runs one command line, writing results to <paramref name="stdout"/> and notes and errors to
     /// <paramref name="stderr"/>; returns the process exit code. Nothing is static: calls may run in parallel.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default)
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
+        RunAsync(args, stdout, stderr, null, ct);
+
+    /// <summary>
+    /// Runs one command line with <paramref name="input"/> as stdin for the REPL (<c>bitmapist</c> alone or
+    /// <c>bitmapist repl</c>): a terminal for the interactive REPL, or a stream of statements. Without one the REPL refuses to start.
+    /// </summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Repl.ReplInput? input, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(args);
         var context = new CliContext(stdout, stderr);
-        var root = BuildRootCommand(context);
+        var root = BuildRootCommand(context, input);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
@@ -48,7 +55,7 @@ public static class Cli
     }
 
     /// <summary>The command tree; a new one per run, bound to that run's writers.</summary>
-    internal static Command BuildRootCommand(CliContext context)
+    internal static Command BuildRootCommand(CliContext context, Repl.ReplInput? input = null)
     {
         var global = new GlobalOptions();
         // A plain command named "bitmapist" rather than a RootCommand, whose name is the host process's
@@ -59,12 +66,10 @@ public static class Cli
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());
         global.AddTo(root);
-        // A bare `bitmapist` asks for a command (the REPL will live here).
-        root.SetAction(_ =>
-        {
-            context.Error("give a command: query, events, mark, count, ids, in, explain or sample ('bitmapist --help' describes them).");
-            return Usage;
-        });
+        // A bare `bitmapist` starts the REPL.
+        var history = Repl.ReplCommand.HistoryOption();
+        root.Options.Add(history);
+        Repl.ReplCommand.SetAction(root, history, context, global, input);
         root.Subcommands.Add(EventsCommand.Create(context, global));
         root.Subcommands.Add(MarkCommand.Create(context, global));
         root.Subcommands.Add(CountCommand.Create(context, global));
@@ -73,6 +78,7 @@ public static class Cli
         root.Subcommands.Add(ExplainCommand.Create(context, global));
         root.Subcommands.Add(SampleCommand.Create(context, global));
         root.Subcommands.Add(QueryCommand.Create(context, global));
+        root.Subcommands.Add(Repl.ReplCommand.Create(context, global, input));
         return root;
     }
 }

@@ -11,8 +11,8 @@ namespace Bitmapist.Linq.Execution;
 /// </summary>
 public static class ExplainPrinter
 {
-    /// <summary>Temporary keys print as <c>{namespace}q:N</c>: the real name carries a random run id.</summary>
-    public const string RunPlaceholder = "q";
+    /// <summary>A leased result's name carries a random id; explain prints this in its place.</summary>
+    public const string LeasePlaceholder = "<id>";
 
     /// <summary>Prints <paramref name="plan"/>.</summary>
     public static string Print(QueryPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60, int leaseTtlSeconds = 600)
@@ -46,7 +46,7 @@ public static class ExplainPrinter
             return sb.ToString();
         }
         sb.AppendLine("commands:");
-        var batch = RedisBatch.Build(p, keys.TemporaryNamespace + RunPlaceholder + ":", tempTtlSeconds, leaseTtlSeconds);
+        var batch = RedisBatch.Build(p, RedisBatch.TempPrefix(keys), RedisBatch.LeasePrefix(keys) + LeasePlaceholder, tempTtlSeconds, leaseTtlSeconds);
         foreach (var line in batch.Lines()) sb.AppendLine("  " + line);
         return sb.ToString();
     }

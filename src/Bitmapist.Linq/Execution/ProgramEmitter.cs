@@ -22,7 +22,52 @@ internal sealed class ProgramEmitter
     {
         var emitter = new ProgramEmitter(profile);
         Operand? result = optimized.Kind == SetKind.Empty ? null : emitter.Operand(optimized);
-        return new BitmapProgram([.. emitter._steps], result, read, id, emitter._temps, profile);
+        var (steps, finalResult, temps) = ReuseTemporaries(emitter._steps, result);
+        return new BitmapProgram([.. steps], finalResult, read, id, temps, profile);
+    }
+
+    /// <summary>
+    /// Gives each step's result the key of a temporary that is no longer needed, when there is one: on Redis a
+    /// fresh key per node makes the server allocate (and page-fault) a new string every time, which made
+    /// bandwidth-bound batches 2x slower than reusing keys (docs/performance.md, suite 4). BITOP may write
+    /// into one of its own sources, so a source read for the last time by a step is free for its result.
+    /// </summary>
+    private static (List<ProgramStep> Steps, Operand? Result, int Temps) ReuseTemporaries(List<ProgramStep> steps, Operand? result)
+    {
+        var lastUse = new Dictionary<int, int>();
+        for (var i = 0; i < steps.Count; i++)
+            if (steps[i] is BitOpStep b)
+                foreach (var s in b.Sources.Where(s => s.IsTemp)) lastUse[s.Temp] = i;
+        if (result is { IsTemp: true } r) lastUse[r.Temp] = int.MaxValue;
+
+        var slotOf = new Dictionary<int, int>();
+        var free = new SortedSet<int>();
+        var slots = 0;
+        var rewritten = new List<ProgramStep>(steps.Count);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            Operand Map(Operand o) => o.IsTemp ? Execution.Operand.Temporary(slotOf[o.Temp]) : o;
+            var mapped = step is BitOpStep bit ? bit with { Sources = [.. bit.Sources.Select(Map)] } : step;
+            // Sources read here for the last time die now; their slots can take this step's result.
+            if (step is BitOpStep b)
+                foreach (var dead in b.Sources.Where(s => s.IsTemp && lastUse[s.Temp] == i && s.Temp != step.Target).Select(s => s.Temp).Distinct())
+                    free.Add(slotOf[dead]);
+            if (!slotOf.TryGetValue(step.Target, out var slot))
+            {
+                if (free.Count > 0)
+                {
+                    slot = free.Min;
+                    free.Remove(slot);
+                }
+                else slot = slots++;
+                slotOf[step.Target] = slot;
+            }
+            rewritten.Add(mapped with { Target = slot });
+            if (!lastUse.ContainsKey(step.Target)) free.Add(slot); // written but never read (cannot happen today; keeps the pool honest)
+        }
+        var finalResult = result is { IsTemp: true } res ? Execution.Operand.Temporary(slotOf[res.Temp]) : result;
+        return (rewritten, finalResult, slots);
     }
 
     private Operand Operand(SetExpr e)

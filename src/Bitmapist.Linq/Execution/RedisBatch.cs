@@ -32,23 +32,37 @@ internal sealed record RedisBatch(
     bool ResultIsLeased,
     ImmutableArray<string> Temporaries)
 {
+    /// <summary>The names of a store's temporaries: <c>{prefix}bitop_tmp:q:N</c>, the same in every batch.</summary>
+    public static string TempPrefix(Model.KeyScheme keys) => keys.TemporaryNamespace + "q:";
+
+    /// <summary>The names of leased results: <c>{prefix}bitop_tmp:lease:{random id}</c>.</summary>
+    public static string LeasePrefix(Model.KeyScheme keys) => keys.TemporaryNamespace + "lease:";
+
     /// <summary>True when the batch writes temporaries and so must run as MULTI/EXEC.</summary>
     public bool NeedsTransaction => !Temporaries.IsEmpty;
 
-    public static RedisBatch Build(BitmapProgram program, string tempPrefix, int tempTtlSeconds, int leaseTtlSeconds)
+    /// <param name="program">The program.</param>
+    /// <param name="tempPrefix">Names of the temporaries. They may be the same for every batch: a batch runs as one
+    /// atomic MULTI/EXEC that deletes its temporaries before any other client's command can run, and reusing
+    /// names lets Redis reuse the memory (fresh names cost a new allocation per key; docs/performance.md).</param>
+    /// <param name="leaseKey">The unique name of a result that outlives the batch (paged ids), if any.</param>
+    /// <param name="tempTtlSeconds">TTL of each temporary, a safety net.</param>
+    /// <param name="leaseTtlSeconds">TTL of a leased result.</param>
+    public static RedisBatch Build(BitmapProgram program, string tempPrefix, string leaseKey, int tempTtlSeconds, int leaseTtlSeconds)
     {
         if (program.Result is not { } result)
             return new RedisBatch([], -1, BatchRead.Nothing, null, false, []);
 
         var commands = ImmutableArray.CreateBuilder<RedisCommand>();
-        string Name(Operand o) => o.KeyName(tempPrefix);
-        var resultKey = Name(result);
         var profile = program.Profile;
         var lease = program.Read is ReadKind.Ids or ReadKind.Max && profile.HasGetRange;
         var leased = lease && result.IsTemp;
+        string TempName(int t) => leased && t == result.Temp ? leaseKey : tempPrefix + t;
+        string Name(Operand o) => o.StoredKey ?? TempName(o.Temp);
+        var resultKey = Name(result);
         foreach (var step in program.Steps)
         {
-            var target = tempPrefix + step.Target;
+            var target = TempName(step.Target);
             commands.Add(step switch
             {
                 BitOpStep b => new RedisCommand("BITOP", [b.Op.ToString().ToUpperInvariant(), target, .. b.Sources.Select(Name)]),
@@ -75,7 +89,7 @@ internal sealed record RedisBatch(
             commands.Add(readCommand);
         }
 
-        var temporaries = Enumerable.Range(0, program.TempCount).Select(t => tempPrefix + t).ToImmutableArray();
+        var temporaries = Enumerable.Range(0, program.TempCount).Select(TempName).ToImmutableArray();
         var toDelete = temporaries.Where(t => !(leased && t == resultKey)).ToArray();
         if (toDelete.Length > 0) commands.Add(new RedisCommand("DEL", [.. toDelete]));
         return new RedisBatch(commands.ToImmutable(), readIndex, read, resultKey, leased, temporaries);

@@ -125,7 +125,7 @@ public sealed class RedisStore : BitmapStore
     internal override async Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var batch = RedisBatch.Build(program, $"{Keys.TemporaryNamespace}{NewRunId()}:",
+        var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(Keys), RedisBatch.LeasePrefix(Keys) + NewRunId(),
             TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
         var db = Db;
         if (batch.Read == BatchRead.Nothing) return ProgramResult.EmptySet;

@@ -93,7 +93,7 @@ public class GoldenPlanTests
         foreach (var profile in CapabilityProfile.All.Where(p => p != CapabilityProfile.Embedded))
         {
             var plan = QueryPlan.Create(query, new BindContext(Now, KeyScheme.Default, universe), profile);
-            var batch = RedisBatch.Build(plan.Program, "tmp:", 60, 600);
+            var batch = RedisBatch.Build(plan.Program, "tmp:", "lease:1", 60, 600);
             var commands = batch.Commands;
             for (var i = 0; i < commands.Length; i++)
             {

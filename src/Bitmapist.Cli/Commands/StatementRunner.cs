@@ -1,0 +1,202 @@
+using System.Globalization;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
+
+namespace Bitmapist.Cli.Commands;
+
+/// <summary>What one statement of the text query language produced.</summary>
+internal abstract record StatementResult;
+
+/// <summary><c>count s</c> or a bare set.</summary>
+internal sealed record CountResult(long Count) : StatementResult;
+
+/// <summary><c>ID in s</c>.</summary>
+internal sealed record ContainsResult(long Id, bool Contains) : StatementResult;
+
+/// <summary><c>percent a of b</c>: <see cref="Percent"/> = 100 * <see cref="Part"/> / <see cref="Whole"/>.</summary>
+internal sealed record PercentResult(double Percent, long Part, long Whole) : StatementResult;
+
+/// <summary><c>explain statement</c>.</summary>
+internal sealed record ExplainResult(string Plan) : StatementResult;
+
+/// <summary><c>events [prefix]</c>.</summary>
+internal sealed record EventsResult(IReadOnlyList<string> Names) : StatementResult;
+
+/// <summary><c>ids s [limit N] [after ID]</c>: the ids, read lazily (enumerate once).</summary>
+internal sealed record IdsResult(IAsyncEnumerable<long> Ids, int? Limit) : StatementResult;
+
+/// <summary><c>let</c>: nothing to print.</summary>
+internal sealed record NoResult : StatementResult
+{
+    public static readonly NoResult Instance = new();
+}
+
+/// <summary>
+/// Runs parsed statements of the text query language on a store and prints their results in the output format;
+/// shared by <c>bitmapist query</c>, scripts piped to the REPL and the interactive REPL (which renders its own tables).
+/// </summary>
+internal static class StatementRunner
+{
+    /// <summary>
+    /// Parses <paramref name="source"/> and runs every statement, printing results to <paramref name="context"/>'s stdout
+    /// in the settings' format; a syntax error runs nothing. Returns the exit code.
+    /// </summary>
+    /// <param name="origin">Named before a syntax error (a file), or null.</param>
+    public static async Task<int> RunScriptAsync(string source, string? origin, CliSettings settings, CliContext context, CancellationToken ct)
+    {
+        IReadOnlyList<TextStatement> statements;
+        try
+        {
+            statements = TextQuery.Parse(source);
+        }
+        catch (QuerySyntaxException e)
+        {
+            // The caret rendering needs its lines: not folded into one like other errors.
+            await context.Err.WriteLineAsync("bitmapist: " + (origin is null ? "" : origin + ": ") + e.Message).ConfigureAwait(false);
+            return Cli.Usage;
+        }
+        try
+        {
+            var output = new Output(context.Out, settings.Format);
+            var access = statements.All(s => s is ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
+            await using var session = await StoreSession.OpenAsync(settings, context, access, ct: ct).ConfigureAwait(false);
+            foreach (var statement in statements)
+                await PrintAsync(output, await ExecuteAsync(statement, session.Store, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+            return Cli.Ok;
+        }
+        catch (Exception e)
+        {
+            var (message, code) = CommandRunner.Describe(e, ct);
+            context.Error(message);
+            return code;
+        }
+    }
+
+    /// <summary>Runs one statement; the ids of an <see cref="IdsResult"/> are read as they are enumerated.</summary>
+    public static async Task<StatementResult> ExecuteAsync(TextStatement statement, BitmapStore store, CancellationToken ct)
+    {
+        switch (statement)
+        {
+            case QueryStatement { Query.Read: ReadKind.Count } q:
+                return new CountResult(await store.Set(q.Query.Set).CountAsync(ct).ConfigureAwait(false));
+            case QueryStatement { Query.Read: ReadKind.Contains } q:
+                return new ContainsResult(q.Query.Id, await store.Set(q.Query.Set).ContainsAsync(q.Query.Id, ct).ConfigureAwait(false));
+            case QueryStatement { Query.Read: ReadKind.Ids } q:
+                return new IdsResult(Take(store.Set(q.Query.Set).IdsAsync(q.Query.Id, ct), q.Limit ?? int.MaxValue), q.Limit);
+            case PercentStatement p:
+                var whole = await store.Set(p.Whole).CountAsync(ct).ConfigureAwait(false);
+                var part = whole == 0 ? 0 : await store.Set(p.Numerator).CountAsync(ct).ConfigureAwait(false);
+                return new PercentResult(whole == 0 ? 0.0 : 100.0 * part / whole, part, whole);
+            case ExplainStatement e:
+                return new ExplainResult(Explain(store, e.Statement));
+            case EventsStatement e:
+                return new EventsResult(await store.ListEventsAsync(e.Prefix, ct).ConfigureAwait(false));
+            case LetStatement:
+                return NoResult.Instance; // the parser already put the set in place of the name
+            default:
+                throw new CliException($"'{statement.Text}' cannot run here.", Cli.Failed);
+        }
+    }
+
+    /// <summary>Prints a result in the output's format (one JSON object per statement with <c>--format json</c>).</summary>
+    public static async Task PrintAsync(Output output, StatementResult result, CancellationToken ct)
+    {
+        switch (result)
+        {
+            case CountResult c: Print(output, "count", c.Count); break;
+            case ContainsResult c: Print(output, "contains", c.Contains); break;
+            case PercentResult p: Print(output, "percent", p.Percent); break;
+            case ExplainResult e: Print(output, "explain", e.Plan); break;
+            case EventsResult e:
+                switch (output.Format)
+                {
+                    case OutputFormat.Json:
+                        output.Json(w =>
+                        {
+                            w.WriteStartArray("events");
+                            foreach (var name in e.Names) w.WriteStringValue(name);
+                            w.WriteEndArray();
+                        });
+                        break;
+                    case OutputFormat.Csv:
+                        output.Csv(["event"], e.Names.Select(n => new[] { n }));
+                        break;
+                    default:
+                        output.Lines(e.Names);
+                        break;
+                }
+                break;
+            case IdsResult i:
+                await PrintIdsAsync(output, i.Ids, ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private static string Explain(BitmapStore store, TextStatement statement) => statement switch
+    {
+        QueryStatement q => store.Explain(q.Query),
+        PercentStatement p => store.Explain(new SetQuery(p.Numerator, ReadKind.Count)) + store.Explain(new SetQuery(p.Whole, ReadKind.Count)),
+        _ => throw new CliException($"'{statement.Text}' has no plan to explain.", Cli.Failed),
+    };
+
+    private static void Print(Output output, string name, object value)
+    {
+        switch (output.Format)
+        {
+            case OutputFormat.Json:
+                output.Json(w =>
+                {
+                    switch (value)
+                    {
+                        case long n: w.WriteNumber(name, n); break;
+                        case double d: w.WriteNumber(name, d); break;
+                        case bool b: w.WriteBoolean(name, b); break;
+                        default: w.WriteString(name, (string)value); break;
+                    }
+                });
+                break;
+            case OutputFormat.Csv:
+                output.Csv([name], [[Text(value)]]);
+                break;
+            default:
+                var text = Text(value);
+                if (text.EndsWith('\n')) output.Writer.Write(text);
+                else output.Writer.WriteLine(text);
+                break;
+        }
+    }
+
+    /// <summary>A value as the table format prints it (a percent with at most two decimals).</summary>
+    public static string Text(object value) => value is double d
+        ? d.ToString("0.##", CultureInfo.InvariantCulture)
+        : Output.Text(value);
+
+    private static async Task PrintIdsAsync(Output output, IAsyncEnumerable<long> ids, CancellationToken ct)
+    {
+        if (output.Format == OutputFormat.Json)
+        {
+            using var json = output.BeginJson();
+            json.Writer.WriteStartArray("ids");
+            await foreach (var id in ids.ConfigureAwait(false))
+            {
+                json.Writer.WriteNumberValue(id);
+                json.Flush();
+            }
+            json.Writer.WriteEndArray();
+            return;
+        }
+        if (output.Format == OutputFormat.Csv) await output.Writer.WriteLineAsync("id".AsMemory(), ct).ConfigureAwait(false);
+        await foreach (var id in ids.ConfigureAwait(false)) await output.Writer.WriteLineAsync(Output.Text(id).AsMemory(), ct).ConfigureAwait(false);
+    }
+
+    private static async IAsyncEnumerable<long> Take(IAsyncEnumerable<long> ids, int max)
+    {
+        var n = 0;
+        await foreach (var id in ids.ConfigureAwait(false))
+        {
+            if (n++ >= max) yield break;
+            yield return id;
+        }
+    }
+}
