@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Bitmapist.Linq.Tests.Linq;
 
 /// <summary>LINQ queries translate to the same query-model expression (and so the same plan) as the hand-built twin.</summary>
+[Collection(DefaultStoreCollection.Name)]
 public class LinqTranslationTests
 {
     private static readonly DateTime Now = new(2026, 11, 28, 14, 5, 0, DateTimeKind.Utc);

@@ -4,6 +4,7 @@ using Bitmapist.Linq.Stores;
 namespace Bitmapist.Linq.Tests.Linq;
 
 /// <summary>Every shape that cannot become a bitmap plan fails at translation, quoting it, saying why and what to write.</summary>
+[Collection(DefaultStoreCollection.Name)]
 public class UnsupportedLinqTests
 {
     private readonly EmbeddedStore _store = new();

@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using Bitmapist.Linq.Stores;
+
+namespace Bitmapist.Linq.Tests;
+
+/// <summary>Tests that change <see cref="Events.DefaultStore"/> run one at a time.</summary>
+[CollectionDefinition(Name)]
+public sealed class DefaultStoreCollection
+{
+    public const string Name = "Events.DefaultStore";
+}
+
+/// <summary>
+/// The README's C# snippets, compiled and run here. Each region between the markers must equal the README's
+/// code block line for line (whitespace and <c>using</c> lines aside), so the README cannot drift from code
+/// that builds and runs.
+/// </summary>
+[Collection(DefaultStoreCollection.Name)]
+public class ReadmeSnippetTests
+{
+    [Fact]
+    public async Task The_short_tour_runs()
+    {
+        // README: A short tour
+        // In process, or: await RedisStore.ConnectAsync("localhost:6379")
+        await using var store = new EmbeddedStore();
+
+        // Marking (default timestamp: now, UTC). Writes trackist_active_2026-11, ..._W2026-48, ..._2026-11-28.
+        await store.MarkAsync("active", 123);
+        await store.MarkAsync("song:played", 123, at: new DateTime(2026, 11, 27, 20, 0, 0));
+        await store.MarkUniqueAsync("premium", 123);            // dateless flag: trackist_premium_u
+
+        // Many marks in one round trip (atomic on Redis), or a bulk import for millions of records.
+        await store.CreateBatch().Mark("active", 1).Mark("active", 2).ExecuteAsync();
+        var import = store.CreateBulkImport();
+        await import.AddAsync("active", 42, DateTime.UtcNow);
+        await import.FlushAsync();
+
+        // Sets of users. Relative periods ("this month") are resolved at every execution, never frozen.
+        var active = store.Month("active");                    // this month
+        var played = store.Week("song:played");               // this ISO week
+        bool was123 = await active.ContainsAsync(123);
+        long both = await (active & played).CountAsync();     // & | ^ - and ~ (complement needs a universe)
+        long churned = await (active.Previous() - active).CountAsync();
+        await foreach (var id in (active & store.Unique("premium")).IdsAsync()) { /* ascending, paged */ }
+
+        // Fixed periods, years (the OR of 12 months), ranges covered with the fewest keys.
+        long nov = await store.Month("active", 2026, 11).CountAsync();
+        long year = await store.Year("active", 2026).CountAsync();
+
+        // What will run, and why: logical plan, rewrites, optimized plan, Redis commands.
+        Console.WriteLine((active - store.Week("active")).Explain());
+        // README: end
+
+        was123.ShouldBeTrue();
+        (await active.CountAsync()).ShouldBe(4); // 1, 2, 42, 123
+        churned.ShouldBe(0);
+        year.ShouldBeGreaterThanOrEqualTo(nov);
+        both.ShouldBeLessThanOrEqualTo(1);
+        SnippetShouldMatchReadme("A short tour");
+    }
+
+    [Fact]
+    public async Task The_linq_section_runs()
+    {
+        var store = new EmbeddedStore();
+        await store.MarkAsync("active", 7, store.Now.AddMonths(-1));
+        await store.MarkAsync("active", 8, store.Now.AddMonths(-1));
+        await store.MarkAsync("active", 9, store.Now.AddMonths(-1));
+        await store.MarkAsync("active", 9);
+
+        // README: LINQ
+        Events.DefaultStore = store;   // once, at start-up (bitmapist's "default system"); or use store.Events.Month(...)
+
+        // The design card's example, as written: active this month and played a song this week.
+        var listeners = Events.Month("active").Where(u => Events.Week("song:played").Contains(u));
+        long n = listeners.Count();                              // or await listeners.CountAsync(ct)
+
+        // !, &&, ||, u == id, ids.Contains(u), query syntax, Intersect/Union/Except, Skip/Take over ascending ids.
+        long[] vipIds = [7, 42];
+        var lapsed = from u in Events.Month("active").Previous()
+                     where !Events.Month("active").Contains(u) && !vipIds.Contains(u)
+                     select u;
+        List<long> firstPage = await lapsed.Take(100).ToListAsync();
+        Console.WriteLine(lapsed.ToPlanString());                // the plan and the commands, before running anything
+
+        // Captured variables are read at every execution; "this month" is resolved at every execution.
+        // Hot paths can prepare a query once:
+        var activeIn = CompiledQuery.Create(store, (int month) => store.Month("active", 2026, month));
+        long october = await activeIn(10).CountAsync();
+        // README: end
+
+        n.ShouldBe(0);
+        firstPage.ShouldBe([8]); // 7 is a VIP, 9 is still active
+        october.ShouldBe(await store.Month("active", 2026, 10).CountAsync());
+        SnippetShouldMatchReadme("LINQ");
+    }
+
+    private static void SnippetShouldMatchReadme(string heading, [CallerFilePath] string thisFile = "")
+    {
+        var source = File.ReadAllLines(thisFile);
+        var start = Array.FindIndex(source, l => l.Trim() == $"// README: {heading}");
+        var end = Array.FindIndex(source, start + 1, l => l.Trim() == "// README: end");
+        var tested = Code(source[(start + 1)..end]);
+
+        var readmePath = Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", "README.md");
+        var readme = File.ReadAllLines(readmePath);
+        var headingLine = Array.FindIndex(readme, l => l.TrimStart('#', ' ') == heading && l.StartsWith('#'));
+        headingLine.ShouldBeGreaterThanOrEqualTo(0, $"README.md has no heading '{heading}'");
+        var open = Array.FindIndex(readme, headingLine, l => l.Trim() == "```csharp");
+        var close = Array.FindIndex(readme, open + 1, l => l.Trim() == "```");
+        Code(readme[(open + 1)..close]).ShouldBe(tested, $"README.md's '{heading}' snippet differs from the code tested in {Path.GetFileName(thisFile)}");
+    }
+
+    private static List<string> Code(IEnumerable<string> lines) =>
+        [.. lines.Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith("using ", StringComparison.Ordinal))];
+}
