@@ -1,0 +1,69 @@
+namespace Bitmapist.Cli.Tests;
+
+/// <summary>import: CSV lines through the bulk path; bad lines reported by number and skipped, good lines kept.</summary>
+public sealed class ImportCommandTests : IDisposable
+{
+    private readonly TempDir _dir = CliHarness.TempDir();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task Imports_good_lines_and_reports_bad_ones_by_number()
+    {
+        var csv = _dir.File("events.csv");
+        await File.WriteAllLinesAsync(csv,
+        [
+            "user_id,event,timestamp",              // 1: header
+            "1,signup,2026-11-28T10:00:00",         // 2
+            "2,\"song:played\",2026-11-28T11:00:00", // 3: quoted
+            "x,signup,2026-11-28",                   // 4: bad id
+            "3,signup,yesterday",                    // 5: bad timestamp
+            "",                                      // 6: blank, ignored
+            "4,signup",                              // 7: missing field
+            "4294967296,signup,2026-11-28",          // 8: id out of range
+            "5,\"sign,up\",2026-11-27T23:59:59Z",    // 9: comma inside quotes
+            "6,signup,\"2026-11-28",                 // 10: unclosed quote
+        ]);
+        var store = _dir.File("store.bms");
+        var result = await CliHarness.Run("import", csv, "--data", store, "--format", "json");
+        result.ExitCode.ShouldBe(0, result.Err);
+        var json = result.Json();
+        json.GetProperty("imported").GetInt64().ShouldBe(3);
+        json.GetProperty("bad").GetInt64().ShouldBe(5);
+        json.GetProperty("badLines").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([4, 5, 7, 8, 10]);
+        QueryCommandTests.Strings(json.GetProperty("events")).ShouldBe(["sign,up", "signup", "song:played"]);
+        result.Err.ShouldContain("line 4: 'x' is not a user id");
+        result.Err.ShouldContain("line 5: 'yesterday' is not a date or timestamp");
+        result.Err.ShouldContain("line 7: expected 3 fields (user id, event, timestamp), found 2");
+        result.Err.ShouldContain("line 8: User id 4294967296 is outside");
+        result.Err.ShouldContain("line 10: a quoted field is not closed");
+
+        using var saved = CliHarness.OpenStore(store);
+        (await saved.Day("signup", 2026, 11, 28).ToListAsync()).ShouldBe([1]);
+        (await saved.Day("song:played", 2026, 11, 28).ToListAsync()).ShouldBe([2]);
+        (await saved.Day("sign,up", 2026, 11, 27).ToListAsync()).ShouldBe([5]);
+    }
+
+    [Fact]
+    public async Task A_file_without_header_and_with_unique_flags()
+    {
+        var csv = _dir.File("plain.csv");
+        await File.WriteAllLinesAsync(csv, ["10,active,2026-11-01T08:00:00", "11,active,2026-11-02T09:00:00"]);
+        var store = _dir.File("store.bms");
+        var result = await CliHarness.Run("import", csv, "--unique", "--hourly", "--data", store);
+        result.ExitCode.ShouldBe(0, result.Err);
+        result.Out.ShouldContain("imported 2 records (1 events)");
+        using var saved = CliHarness.OpenStore(store);
+        (await saved.Unique("active").ToListAsync()).ShouldBe([10, 11]);
+        (await saved.Hour("active", 2026, 11, 2, 9).ToListAsync()).ShouldBe([11]);
+    }
+
+    [Fact]
+    public async Task A_missing_file_or_no_store_is_an_error()
+    {
+        (await CliHarness.Run("import", _dir.File("nope.csv"), "--data", _dir.File("s.bms"))).ShouldFailWith(2, "No such file");
+        var csv = _dir.File("a.csv");
+        await File.WriteAllTextAsync(csv, "1,a,2026-11-28\n");
+        (await CliHarness.Run("import", csv)).ExitCode.ShouldNotBe(0); // the in-memory sample would lose the writes
+    }
+}
