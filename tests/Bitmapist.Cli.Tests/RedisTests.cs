@@ -31,6 +31,29 @@ public sealed class RedisTests
                 .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([7, 8]);
             (await CliHarness.Run(Args("in", "8", "bought"))).Json().GetProperty("contains").GetBoolean().ShouldBeTrue();
             (await CliHarness.Run(Args("explain", "active", "--period", "year"))).Json().GetProperty("explain").GetString()!.ShouldContain("BITOP OR");
+
+            // The text language on Redis: one JSON object per statement, the same numbers as the commands above.
+            var query = await CliHarness.Run(Args("query", "count week(bought); 7 in day(bought, 2026-11-27) - {8}; ids day(bought, 2026-11-27) & {8, 9}"));
+            query.ExitCode.ShouldBe(0, query.Err);
+            var lines = query.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            lines.ShouldBe(["{\"count\":2}", "{\"contains\":true}", "{\"ids\":[8]}"]);
+            (await CliHarness.Run(Args("query", "count month(active) &"))).ShouldFailWith(2, "column");
+
+            // Bulk import on Redis, bad lines skipped.
+            var csv = Path.Combine(Path.GetTempPath(), $"{prefix}.csv");
+            await File.WriteAllLinesAsync(csv, ["100,imported,2026-11-28T01:00:00", "oops,imported,2026-11-28", "101,imported,2026-11-28T02:00:00"]);
+            try
+            {
+                var import = (await CliHarness.Run(Args("import", csv))).Json();
+                import.GetProperty("imported").GetInt64().ShouldBe(2);
+                import.GetProperty("badLines").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([2]);
+                (await CliHarness.Run(Args("ids", "imported", "--period", "day"))).Json()
+                    .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([100, 101]);
+            }
+            finally
+            {
+                File.Delete(csv);
+            }
         }
         finally
         {
