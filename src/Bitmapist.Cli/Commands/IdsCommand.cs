@@ -22,34 +22,8 @@ internal static class IdsCommand
             if (max < 0) throw new CliException("--limit cannot be negative.");
             await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
             var (set, _) = period.Set(run.Parse, session.Store, name);
-            var output = run.Output;
-            var ids = Take(set.IdsAsync(ct: ct), max);
-            if (output.Format == OutputFormat.Json)
-            {
-                using var json = output.BeginJson();
-                json.Writer.WriteStartArray("ids");
-                await foreach (var id in ids.ConfigureAwait(false))
-                {
-                    json.Writer.WriteNumberValue(id);
-                    json.Flush();
-                }
-                json.Writer.WriteEndArray();
-                return;
-            }
-            if (output.Format == OutputFormat.Csv) await output.Writer.WriteLineAsync("id".AsMemory(), ct).ConfigureAwait(false);
-            await foreach (var id in ids.ConfigureAwait(false)) await output.Writer.WriteLineAsync(Output.Text(id).AsMemory(), ct).ConfigureAwait(false);
+            await StatementRunner.PrintIdsAsync(run.Output, StatementRunner.Take(set.IdsAsync(ct: ct), max), ct).ConfigureAwait(false);
         });
         return command;
-    }
-
-    private static async IAsyncEnumerable<long> Take(IAsyncEnumerable<long> ids, int max)
-    {
-        if (max == 0) yield break;
-        var n = 0;
-        await foreach (var id in ids.ConfigureAwait(false))
-        {
-            yield return id;
-            if (++n >= max) yield break;
-        }
     }
 }

@@ -172,7 +172,8 @@ internal static class StatementRunner
         ? d.ToString("0.##", CultureInfo.InvariantCulture)
         : Output.Text(value);
 
-    private static async Task PrintIdsAsync(Output output, IAsyncEnumerable<long> ids, CancellationToken ct)
+    /// <summary>Prints ids as they stream in: a JSON array, a CSV column or one per line.</summary>
+    internal static async Task PrintIdsAsync(Output output, IAsyncEnumerable<long> ids, CancellationToken ct)
     {
         if (output.Format == OutputFormat.Json)
         {
@@ -190,7 +191,8 @@ internal static class StatementRunner
         await foreach (var id in ids.ConfigureAwait(false)) await output.Writer.WriteLineAsync(Output.Text(id).AsMemory(), ct).ConfigureAwait(false);
     }
 
-    private static async IAsyncEnumerable<long> Take(IAsyncEnumerable<long> ids, int max)
+    /// <summary>At most <paramref name="max"/> ids of the stream.</summary>
+    internal static async IAsyncEnumerable<long> Take(IAsyncEnumerable<long> ids, int max)
     {
         var n = 0;
         await foreach (var id in ids.ConfigureAwait(false))

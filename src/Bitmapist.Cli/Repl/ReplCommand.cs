@@ -42,7 +42,7 @@ internal static class ReplCommand
             if (input is null)
             {
                 // In-process runs (Cli.RunAsync without an input) have no stdin to read statements from.
-                context.Error("give a command: query, events, mark, count, ids, in, explain or sample ('bitmapist --help' describes them); the REPL needs a terminal or statements on stdin.");
+                context.Error("give a command: query, events, mark, import, count, ids, in, explain or sample ('bitmapist --help' describes them); the REPL needs a terminal or statements on stdin.");
                 return Cli.Usage;
             }
             CliSettings settings;
