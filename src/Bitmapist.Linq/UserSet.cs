@@ -133,7 +133,7 @@ public sealed class UserSet : IOrderedQueryable<long>
         var result = await Store.ExecuteAsync(new SetQuery(ToSetExpr(), ReadKind.Min), null, ct).ConfigureAwait(false);
         if (result.Ids is null) return result.Integer >= 0 ? result.Integer : null;
         await using var ids = result.Ids;
-        await foreach (var id in ids.IdsAsync(0, ct).ConfigureAwait(false)) return id;
+        await foreach (var page in ids.PagesAsync(0, ct).ConfigureAwait(false)) return page[0];
         return null;
     }
 
@@ -180,11 +180,15 @@ public sealed class UserSet : IOrderedQueryable<long>
         var result = await Store.ExecuteAsync(new SetQuery(ToSetExpr(), ReadKind.Ids, start), null, ct).ConfigureAwait(false);
         await using var ids = result.Ids!;
         int skipped = 0, taken = 0;
-        await foreach (var id in ids.IdsAsync(start, ct).ConfigureAwait(false))
+        await foreach (var page in ids.PagesAsync(start, ct).ConfigureAwait(false))
         {
-            if (skipped < _skip) { skipped++; continue; }
-            yield return id;
-            if (++taken == _take) yield break;
+            foreach (var id in page)
+            {
+                if (skipped < _skip) { skipped++; continue; }
+                yield return id;
+                if (++taken == _take) yield break;
+            }
+            ct.ThrowIfCancellationRequested();
         }
     }
 
@@ -195,7 +199,19 @@ public sealed class UserSet : IOrderedQueryable<long>
     public async Task<List<long>> ToListAsync(CancellationToken ct = default)
     {
         var list = new List<long>();
-        await foreach (var id in IdsAsync(0, ct).ConfigureAwait(false)) list.Add(id);
+        if (Paged)
+        {
+            await foreach (var id in IdsAsync(0, ct).ConfigureAwait(false)) list.Add(id);
+            return list;
+        }
+        // Whole pages at a time: no async step per id.
+        var result = await Store.ExecuteAsync(new SetQuery(ToSetExpr(), ReadKind.Ids), null, ct).ConfigureAwait(false);
+        await using var ids = result.Ids!;
+        await foreach (var page in ids.PagesAsync(0, ct).ConfigureAwait(false))
+        {
+            list.EnsureCapacity(list.Count + page.Length);
+            foreach (var id in page) list.Add(id);
+        }
         return list;
     }
 

@@ -11,7 +11,7 @@ namespace Bitmapist.Linq.Stores;
 /// </summary>
 internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int pageBytes = 64 * 1024) : IdSource
 {
-    public override async IAsyncEnumerable<uint> IdsAsync(uint from, [EnumeratorCancellation] CancellationToken ct)
+    public override async IAsyncEnumerable<uint[]> PagesAsync(uint from, [EnumeratorCancellation] CancellationToken ct)
     {
         var offset = (long)(from / 64) * 8; // start on a word boundary
         var ids = new List<uint>();
@@ -22,11 +22,8 @@ internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int p
             if (page is null || page.Length == 0) yield break;
             ids.Clear();
             RedisBitmapDecoder.AppendIds(page, offset, ids);
-            foreach (var id in ids)
-            {
-                ct.ThrowIfCancellationRequested();
-                if (id >= from) yield return id;
-            }
+            var first = ids.FindIndex(id => id >= from); // only the first page can hold ids below from
+            if (first >= 0) yield return first == 0 ? [.. ids] : [.. ids.Skip(first)];
             if (page.Length < pageBytes) yield break;
             offset += page.Length;
         }
