@@ -112,9 +112,9 @@ public sealed class NamedQueries
         if (query.Statement is not PercentStatement p)
             throw new BitmapistQueryException($"The query {query.Setting} is not a percent query.", "Use CountAsync, IdsAsync or ContainsAsync, or write it as percent ... of ....");
         var values = Values(query, parameters);
-        var whole = await Store.Set(Substitute(p.Whole, values)).CountAsync(ct).ConfigureAwait(false);
+        var whole = await Store.Set(p.Whole.WithParameters(values)).CountAsync(ct).ConfigureAwait(false);
         if (whole == 0) return 0;
-        var part = await Store.Set(Substitute(p.Numerator, values)).CountAsync(ct).ConfigureAwait(false);
+        var part = await Store.Set(p.Numerator.WithParameters(values)).CountAsync(ct).ConfigureAwait(false);
         return 100.0 * part / whole;
     }
 
@@ -149,16 +149,8 @@ public sealed class NamedQueries
     // ------------------------------------------------------------------ parameters
 
     /// <summary>The query's set with parameters replaced by their values.</summary>
-    private static SetExpr Bind(NamedQuery query, SetExpr set, object? parameters) => Substitute(set, Values(query, parameters));
+    private static SetExpr Bind(NamedQuery query, SetExpr set, object? parameters) => set.WithParameters(Values(query, parameters));
 
-    private static SetExpr Substitute(SetExpr set, IReadOnlyDictionary<string, SetExpr> values)
-    {
-        if (set is ParameterNode p) return values.TryGetValue(p.Name, out var value) ? value : set;
-        var children = set.Children;
-        if (children.IsEmpty) return set;
-        var bound = children.Select(c => Substitute(c, values)).ToArray();
-        return bound.SequenceEqual(children, ReferenceEqualityComparer.Instance) ? set : set.WithChildren([.. bound]);
-    }
 
     /// <summary>The parameter values, checked against the query's parameters: every one given, no other.</summary>
     private static IReadOnlyDictionary<string, SetExpr> Values(NamedQuery query, object? parameters)

@@ -111,6 +111,15 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
         };
     }
 
+    /// <summary>This expression with every <c>@parameter</c> that has a value in <paramref name="values"/> replaced by it (the others stay).</summary>
+    public SetExpr WithParameters(IReadOnlyDictionary<string, SetExpr> values)
+    {
+        if (this is ParameterNode p) return values.TryGetValue(p.Name, out var value) ? value : this;
+        if (Children.IsEmpty) return this;
+        var bound = Children.Select(c => c.WithParameters(values)).ToArray();
+        return bound.SequenceEqual(Children, ReferenceEqualityComparer.Instance) ? this : WithChildren([.. bound]);
+    }
+
     /// <summary>Rebuilds this node with new children (same kind); leaves return themselves.</summary>
     public abstract SetExpr WithChildren(ImmutableArray<SetExpr> children);
 
