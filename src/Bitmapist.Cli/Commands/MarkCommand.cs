@@ -57,7 +57,7 @@ internal static class MarkCommand
 
             IReadOnlyList<string> keys = isUnique
                 ? [store.Keys.Key(name, Period.Unique)]
-                : [.. KeyUnits(isHourly).Select(u => store.Keys.Key(name, Period.Of(u, moment)))];
+                : store.Keys.KeysForMark(name, moment, new TrackingOptions(Hourly: isHourly));
 
             var output = run.Output;
             switch (output.Format)
@@ -89,13 +89,5 @@ internal static class MarkCommand
             }
         });
         return command;
-    }
-
-    private static IEnumerable<PeriodUnit> KeyUnits(bool hourly)
-    {
-        yield return PeriodUnit.Month;
-        yield return PeriodUnit.Week;
-        yield return PeriodUnit.Day;
-        if (hourly) yield return PeriodUnit.Hour;
     }
 }

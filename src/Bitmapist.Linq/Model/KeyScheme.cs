@@ -45,6 +45,10 @@ public sealed partial class KeyScheme : IEquatable<KeyScheme>
     public IReadOnlyList<string> KeysFor(string eventName, Period period) =>
         period.StoredPeriods().Select(p => Key(eventName, p)).ToArray();
 
+    /// <summary>The keys one mark of <paramref name="eventName"/> at <paramref name="at"/> writes: month, ISO week and day, plus hour and unique when <paramref name="tracking"/> says so.</summary>
+    public IReadOnlyList<string> KeysForMark(string eventName, DateTime at, Tracking.TrackingOptions tracking) =>
+        [.. Tracking.MarkKeys.For(this, eventName, at, tracking)];
+
     /// <summary>The SCAN pattern matching every key of the events whose names start with <paramref name="namePrefix"/>.</summary>
     public string ScanPattern(string namePrefix = "") => EscapeGlob(Prefix + namePrefix) + "*";
 
