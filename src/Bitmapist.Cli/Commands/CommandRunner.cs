@@ -35,6 +35,26 @@ internal static class CommandRunner
         });
     }
 
+    /// <summary>Reads the global options for a command that runs its own body; on failure reports it and gives the exit code.</summary>
+    public static bool TryReadSettings(GlobalOptions global, ParseResult parse, CliContext context, CancellationToken ct,
+        out CliSettings settings, out int exitCode)
+    {
+        try
+        {
+            settings = global.Read(parse);
+            exitCode = Cli.Ok;
+            return true;
+        }
+        catch (Exception e)
+        {
+            var (message, code) = Describe(e, ct);
+            context.Error(message);
+            settings = null!;
+            exitCode = code;
+            return false;
+        }
+    }
+
     /// <summary>The sentence and exit code for an exception escaping a command.</summary>
     internal static (string Message, int ExitCode) Describe(Exception e, CancellationToken ct) => e switch
     {

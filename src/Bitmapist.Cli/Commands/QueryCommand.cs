@@ -40,17 +40,7 @@ internal static class QueryCommand
                     return Cli.Failed;
                 }
             }
-            CliSettings settings;
-            try
-            {
-                settings = global.Read(parse);
-            }
-            catch (Exception e)
-            {
-                var (message, code) = CommandRunner.Describe(e, ct);
-                context.Error(message);
-                return code;
-            }
+            if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
             return await StatementRunner.RunScriptAsync(source!, path, settings, context, ct).ConfigureAwait(false);
         });
         return command;

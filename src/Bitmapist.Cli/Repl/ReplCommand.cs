@@ -45,17 +45,7 @@ internal static class ReplCommand
                 context.Error("give a command: query, events, mark, import, count, ids, in, explain or sample ('bitmapist --help' describes them); the REPL needs a terminal or statements on stdin.");
                 return Cli.Usage;
             }
-            CliSettings settings;
-            try
-            {
-                settings = global.Read(parse);
-            }
-            catch (Exception e)
-            {
-                var (message, code) = CommandRunner.Describe(e, ct);
-                context.Error(message);
-                return code;
-            }
+            if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
             if (!input.IsTerminal || input.OpenTerminal is null)
             {
                 string source;
