@@ -125,7 +125,9 @@ public sealed class RedisStore : BitmapStore
     internal override async Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(Keys), RedisBatch.LeasePrefix(Keys) + NewRunId(),
+        // Only a result read in pages after the batch (ids, max) is leased and needs a unique name.
+        var leaseKey = program.Read is Query.ReadKind.Ids or Query.ReadKind.Max ? RedisBatch.LeasePrefix(Keys) + NewRunId() : "";
+        var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(Keys), leaseKey,
             TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
         var db = Db;
         if (batch.Read == BatchRead.Nothing) return ProgramResult.EmptySet;
