@@ -13,13 +13,20 @@ namespace Bitmapist.Linq.Planning;
 public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetExpr Optimized, IReadOnlyList<string> Rewrites, BitmapProgram Program)
 {
     /// <summary>Plans <paramref name="query"/>: bind, optimize, emit.</summary>
-    internal static QueryPlan Create(SetQuery query, BindContext context, CapabilityProfile profile)
+    internal static QueryPlan Create(SetQuery query, BindContext context, CapabilityProfile profile, PlanCache? cache = null)
     {
         var bound = Binder.Bind(query.Set, context);
+        // Binding resolved "now" and the parameters, so the bound text (with the read) decides the rest of the
+        // plan: a repeated query skips the optimizer and the emitter.
+        var key = cache is null ? null : $"{(int)query.Read}:{query.Id}:{bound.Text}";
+        if (key is not null && cache!.TryGet(key, out var known))
+            return known with { Query = query, Now = context.Now, Bound = bound };
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
         var rewrites = new List<string>();
         var optimized = Optimizer.Optimize(bound, universe, rewrites.Add, query.Set);
         var program = ProgramEmitter.Emit(optimized, query.Read, query.Id, profile);
-        return new QueryPlan(query, context.Now, bound, optimized, rewrites, program);
+        var plan = new QueryPlan(query, context.Now, bound, optimized, rewrites, program);
+        if (key is not null) cache!.Add(key, plan);
+        return plan;
     }
 }

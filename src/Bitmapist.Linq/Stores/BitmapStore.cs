@@ -137,7 +137,9 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Plans <paramref name="query"/> for this store now, with optional set parameters.</summary>
     public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters), Profile);
+        QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters), Profile, _plans);
+
+    private readonly PlanCache _plans = new();
 
     /// <summary>The explain document of <paramref name="query"/> on this store.</summary>
     public string Explain(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
