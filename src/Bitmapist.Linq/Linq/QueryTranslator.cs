@@ -157,7 +157,7 @@ internal sealed class QueryTranslator
     /// <summary>True when evaluating <paramref name="e"/> always gives the same value: literals and calls on literals, no captured variable or member read.</summary>
     private static bool IsLiteral(Expression e) => PreOrder.Nodes(e).All(n => n switch
     {
-        ConstantExpression c => c.Value is null or string || c.Value.GetType().IsPrimitive || c.Value is decimal or DateTime or Enum || c.Value is UserSet,
+        ConstantExpression c => ShapeKey.IsLiteralValue(c.Value) || c.Value is UserSet, // both keyed by value in ShapeKey
         MemberExpression => false,
         ParameterExpression => false,
         _ => true,

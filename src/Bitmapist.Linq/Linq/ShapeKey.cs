@@ -82,8 +82,11 @@ internal sealed class ShapeKey : ExpressionVisitor
         {
             case null: _sb.Append("null"); break;
             case string s: _sb.Append('"').Append(s.Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"'); break;
-            case var v when v.GetType().IsPrimitive || v is decimal or DateTime or Enum:
-                _sb.Append(v.GetType().Name).Append(':').Append(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture));
+            case var v when IsLiteralValue(v):
+                // Round-trip formats: two values that print alike here would share a template.
+                _sb.Append(v.GetType().Name).Append(':').Append(v is DateTime d
+                    ? d.ToString("O", System.Globalization.CultureInfo.InvariantCulture)
+                    : Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture));
                 break;
             case UserSet set:
                 // A set built without LINQ is a literal of the query: its printed form is its identity.
@@ -96,6 +99,12 @@ internal sealed class ShapeKey : ExpressionVisitor
         }
         return node;
     }
+
+    /// <summary>
+    /// A constant written into the key (and so, by the translator, into a cached template): strings, numbers,
+    /// dates, enums. The two must agree: a value the key left out must never be baked into a template.
+    /// </summary>
+    internal static bool IsLiteralValue(object? v) => v is null or string or decimal or DateTime or Enum || v.GetType().IsPrimitive;
 
     protected override Expression VisitMember(MemberExpression node)
     {

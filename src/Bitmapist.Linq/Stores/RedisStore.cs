@@ -129,8 +129,7 @@ public sealed class RedisStore : BitmapStore
         var leaseKey = program.Read is Query.ReadKind.Ids or Query.ReadKind.Max ? RedisBatch.LeasePrefix(Keys) + NewRunId() : "";
         var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(Keys), leaseKey,
             TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
-        var db = Db;
-        if (batch.Read == BatchRead.Nothing) return ProgramResult.EmptySet;
+        var db = Db; // an empty result never gets here: BitmapStore answers it without running anything
         if (batch.Read == BatchRead.Lease && !batch.NeedsTransaction)
             return new ProgramResult(0, new RedisIdSource(db, batch.ResultKey!, leased: false));
 
