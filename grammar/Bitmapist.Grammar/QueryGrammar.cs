@@ -21,7 +21,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public static readonly IReadOnlyList<string> FunctionNames = [.. PeriodFunctions, "unique", "key"];
 
     /// <summary>Statement keywords, for completion and suggestions.</summary>
-    public static readonly IReadOnlyList<string> StatementKeywords = ["count", "ids", "percent", "explain", "events", "let"];
+    public static readonly IReadOnlyList<string> StatementKeywords = ["count", "ids", "percent", "cohort", "explain", "events", "let"];
 
     /// <summary>A bare name: an event name or a <c>let</c> name.</summary>
     public IdentifierTerminal Name { get; }
@@ -45,6 +45,10 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public NonTerminal ExplainStatement { get; } = new("explainStatement");
     public NonTerminal EventsStatement { get; } = new("eventsStatement");
     public NonTerminal LetStatement { get; } = new("letStatement");
+    public NonTerminal CohortStatement { get; } = new("cohortStatement");
+    public NonTerminal CohortFirst { get; } = new("cohortFirst");
+    public NonTerminal CohortOptions { get; } = new("cohortOptions");
+    public NonTerminal CohortOption { get; } = new("cohortOption");
     public NonTerminal BareStatement { get; } = new("bareStatement");
     public NonTerminal Limit { get; } = new("limit");
     public NonTerminal After { get; } = new("after");
@@ -88,9 +92,16 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
 
         // Statements: ';' is optional between them (a new line is white space).
         Program.Rule = MakeStarRule(Program, Statement | ";");
-        Statement.Rule = CountStatement | IdsStatement | InStatement | PercentStatement | ExplainStatement
+        Statement.Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | ExplainStatement
             | EventsStatement | LetStatement | BareStatement;
-        var explainable = new NonTerminal("explainable") { Rule = CountStatement | IdsStatement | InStatement | PercentStatement | BareStatement };
+        var explainable = new NonTerminal("explainable") { Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | BareStatement };
+        // cohort [first] SET then SET by UNIT [rows N] [cols N] [from DATE|OFFSET] [since DATE] [unbounded] [counts|percent]
+        CohortStatement.Rule = ToTerm("cohort") + CohortFirst + Set + "then" + Set + "by" + Unit + CohortOptions;
+        // "percent" after a cohort is its option, not a new percent statement (write ";" to start one).
+        CohortFirst.Rule = Empty | "first";
+        CohortOptions.Rule = Empty | CohortOptions + CohortOption;
+        CohortOption.Rule = ToTerm("rows") + Number | ToTerm("cols") + Number | ToTerm("from") + Number | ToTerm("since") + Number
+            | "unbounded" | "counts" | PreferShiftHere() + "percent";
         CountStatement.Rule = ToTerm("count") + Set;
         IdsStatement.Rule = ToTerm("ids") + Set + Limit + After;
         Limit.Rule = Empty | ToTerm("limit") + Number;
@@ -126,7 +137,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         UserId.Rule = Number;
         Universe.Rule = ToTerm("users");
         ParameterRef.Rule = Parameter;
-        NameRef.Rule = Name;
+        NameRef.Rule = Name | Quoted; // a quoted name is a set only as a cohort template ('sign-up')
         EventName.Rule = Name | Quoted;
 
         RegisterOperators(10, "or", "|");
@@ -135,7 +146,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         MarkPunctuation("(", ")", ",", "{", "}", ";", "=", "..");
         MarkTransient(Statement, explainable, Set, Term, BinaryOperator, UnaryOperator, PeriodArgument);
         MarkReservedWords("and", "or", "xor", "not", "users", "all", "during", "count", "ids", "in", "percent", "of",
-            "explain", "events", "let", "limit", "after", "key", "year", "month", "week", "day", "hour", "unique");
+            "explain", "events", "let", "limit", "after", "key", "year", "month", "week", "day", "hour", "unique",
+            "cohort", "first", "then", "by", "rows", "cols", "from", "since", "unbounded", "counts");
 
         // What a syntax error says was expected, in words.
         Set.ErrorAlias = "a set like month(active)";

@@ -50,4 +50,39 @@ public static class ExplainPrinter
         foreach (var line in batch.Lines()) sb.AppendLine("  " + line);
         return sb.ToString();
     }
+
+    /// <summary>Prints a cohort table's plan: the statement, the rows, the counted sets, the program and its one batch.</summary>
+    public static string Print(Cohorts.CohortPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"query:     {plan.Query}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"now:       {plan.Now:yyyy-MM-dd'T'HH:mm:ss}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"rows:      {plan.Rows.Length} ({plan.Rows[0]} .. {plan.Rows[^1]}), {plan.Query.Cols + 1} cells each");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"counts:    {plan.Counted.Length} distinct sets (cohort sizes, return sizes, cells)");
+        for (var i = 0; i < plan.Counted.Length; i++)
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  #{i} {plan.Counted[i]}  =>  {plan.Optimized[i]}");
+        var p = plan.Program;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"program ({p.Profile.Name}): {p.Steps.Length} steps, {p.TempCount} temporaries");
+        var read = 0;
+        for (var i = 0; i <= p.Steps.Length; i++)
+        {
+            for (; read < p.Reads.Length && p.Reads[read].Position == i; read++)
+                sb.AppendLine(p.Reads[read].Source is { } source ? $"  #{read} = count {source}" : $"  #{read} = 0 (empty set)");
+            if (i == p.Steps.Length) break;
+            sb.AppendLine(p.Steps[i] switch
+            {
+                BitOpStep b => $"  tmp{b.Target} = {b.Op.ToString().ToUpperInvariant()} {string.Join(" ", b.Sources)}",
+                LiteralStep l => $"  tmp{l.Target} = literal {{{string.Join(", ", l.Ids)}}}",
+                var step => "  " + step,
+            });
+        }
+        if (p.Profile == CapabilityProfile.Embedded)
+        {
+            sb.AppendLine("runs in process on the embedded store's bitmaps, in one pass under one read lock");
+            return sb.ToString();
+        }
+        sb.AppendLine("commands (one round trip):");
+        foreach (var line in RedisCountsBatch.Build(p, RedisBatch.TempPrefix(keys), tempTtlSeconds).Lines()) sb.AppendLine("  " + line);
+        return sb.ToString();
+    }
 }

@@ -22,23 +22,58 @@ internal sealed class ProgramEmitter
     {
         var emitter = new ProgramEmitter(profile);
         Operand? result = optimized.Kind == SetKind.Empty ? null : emitter.Operand(optimized);
-        var (steps, finalResult, temps) = ReuseTemporaries(emitter._steps, result);
-        return new BitmapProgram([.. steps], finalResult, read, id, temps, profile);
+        // The result is read after the last step and must survive it.
+        var reads = result is { } r ? new List<(int Position, Operand Source)> { (emitter._steps.Count, r) } : [];
+        var (steps, mapped, temps) = ReuseTemporaries(emitter._steps, reads, keepLast: true);
+        return new BitmapProgram([.. steps], result is null ? null : mapped[0], read, id, temps, profile);
+    }
+
+    /// <summary>
+    /// One program counting every set of <paramref name="optimized"/> (in order): sub-expressions shared
+    /// between them are computed once, and each count is read right after its set is complete.
+    /// </summary>
+    public static CountsProgram EmitCounts(IReadOnlyList<SetExpr> optimized, CapabilityProfile profile)
+    {
+        var emitter = new ProgramEmitter(profile);
+        var sources = new Operand?[optimized.Count];
+        var positions = new int[optimized.Count];
+        for (var i = 0; i < optimized.Count; i++)
+        {
+            sources[i] = optimized[i].Kind == SetKind.Empty ? null : emitter.Operand(optimized[i]);
+            positions[i] = emitter._steps.Count;
+        }
+        var live = Enumerable.Range(0, optimized.Count).Where(i => sources[i] is not null).ToList();
+        var (steps, mapped, temps) = ReuseTemporaries(emitter._steps, [.. live.Select(i => (positions[i], sources[i]!.Value))], keepLast: false);
+        var reads = new CountRead[optimized.Count];
+        for (var i = 0; i < reads.Length; i++) reads[i] = new CountRead(positions[i], null);
+        for (var j = 0; j < live.Count; j++) reads[live[j]] = new CountRead(positions[live[j]], mapped[j]);
+        return new CountsProgram([.. steps], [.. reads], temps, profile);
     }
 
     /// <summary>
     /// Gives each step's result the key of a temporary that is no longer needed, when there is one: on Redis a
     /// fresh key per node makes the server allocate (and page-fault) a new string every time, which made
     /// bandwidth-bound batches 2x slower than reusing keys (docs/performance.md, suite 4). BITOP may write
-    /// into one of its own sources, so a source read for the last time by a step is free for its result.
+    /// into one of its own sources, so a source read for the last time by a step is free for its result; a
+    /// temporary whose last reader is a count read (placed before step <c>Position</c>) is free for that step.
+    /// With <paramref name="keepLast"/>, the temporaries of the reads after the last step stay distinct from
+    /// every other (the single-query result, which may outlive the batch as a lease).
     /// </summary>
-    private static (List<ProgramStep> Steps, Operand? Result, int Temps) ReuseTemporaries(List<ProgramStep> steps, Operand? result)
+    private static (List<ProgramStep> Steps, List<Operand> Reads, int Temps) ReuseTemporaries(
+        List<ProgramStep> steps, List<(int Position, Operand Source)> reads, bool keepLast)
     {
         var lastUse = new Dictionary<int, int>();
         for (var i = 0; i < steps.Count; i++)
             if (steps[i] is BitOpStep b)
                 foreach (var s in b.Sources.Where(s => s.IsTemp)) lastUse[s.Temp] = i;
-        if (result is { IsTemp: true } r) lastUse[r.Temp] = int.MaxValue;
+        foreach (var (position, source) in reads)
+            if (source.IsTemp)
+                lastUse[source.Temp] = keepLast && position == steps.Count ? int.MaxValue : Math.Max(lastUse.GetValueOrDefault(source.Temp, -1), position);
+
+        // The temporaries that die at each step (their last reader runs just before or at it).
+        var dying = new Dictionary<int, List<int>>();
+        foreach (var (temp, at) in lastUse)
+            if (at != int.MaxValue) (dying.TryGetValue(at, out var list) ? list : dying[at] = []).Add(temp);
 
         var slotOf = new Dictionary<int, int>();
         var free = new SortedSet<int>();
@@ -49,10 +84,11 @@ internal sealed class ProgramEmitter
             var step = steps[i];
             Operand Map(Operand o) => o.IsTemp ? Execution.Operand.Temporary(slotOf[o.Temp]) : o;
             var mapped = step is BitOpStep bit ? bit with { Sources = [.. bit.Sources.Select(Map)] } : step;
-            // Sources read here for the last time die now; their slots can take this step's result.
-            if (step is BitOpStep b)
-                foreach (var dead in b.Sources.Where(s => s.IsTemp && lastUse[s.Temp] == i && s.Temp != step.Target).Select(s => s.Temp).Distinct())
-                    free.Add(slotOf[dead]);
+            // Temporaries read here (or by a count just before) for the last time die now; their slots can
+            // take this step's result. A step writing into its own source keeps that slot.
+            if (dying.TryGetValue(i, out var dead))
+                foreach (var t in dead.Where(t => t != step.Target && slotOf.ContainsKey(t)))
+                    free.Add(slotOf[t]);
             if (!slotOf.TryGetValue(step.Target, out var slot))
             {
                 if (free.Count > 0)
@@ -66,8 +102,8 @@ internal sealed class ProgramEmitter
             rewritten.Add(mapped with { Target = slot });
             if (!lastUse.ContainsKey(step.Target)) free.Add(slot); // written but never read (cannot happen today; keeps the pool honest)
         }
-        var finalResult = result is { IsTemp: true } res ? Execution.Operand.Temporary(slotOf[res.Temp]) : result;
-        return (rewritten, finalResult, slots);
+        var mappedReads = reads.Select(r => r.Source.IsTemp ? Execution.Operand.Temporary(slotOf[r.Source.Temp]) : r.Source).ToList();
+        return (rewritten, mappedReads, slots);
     }
 
     private Operand Operand(SetExpr e)

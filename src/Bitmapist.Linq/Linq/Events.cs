@@ -63,6 +63,14 @@ public static class Events
     /// <summary>Users with <paramref name="eventName"/> at any time from <paramref name="first"/> to <paramref name="last"/> (days, inclusive), with the fewest keys.</summary>
     public static UserSet During(string eventName, DateTime first, DateTime last) => DefaultStore.During(eventName, first, last);
 
+    /// <summary><paramref name="eventName"/> in a fixed period.</summary>
+    public static UserSet At(string eventName, Period period) => DefaultStore.At(eventName, period);
+
+    /// <summary>A cohort table builder on the default store; templates are lambdas from a period to a set (see <see cref="BitmapStore.Cohort"/>).</summary>
+    public static Cohorts.CohortBuilder Cohort(
+        System.Linq.Expressions.Expression<Func<Period, UserSet>> cohort,
+        System.Linq.Expressions.Expression<Func<Period, UserSet>> then) => DefaultStore.Cohort(cohort, then);
+
     /// <summary>A literal set of ids.</summary>
     public static UserSet Ids(params IEnumerable<long> ids) => DefaultStore.Ids(ids);
 

@@ -17,6 +17,9 @@ internal static class Binder
         UniqueNode u => SetExpr.Key(context.Keys.Key(u.EventName, Period.Unique)),
         EventRangeNode r => BindRange(r, context),
         ParameterNode p => Bind(LookUp(p, context), context),
+        TemplateNode t => throw new BitmapistQueryException(
+            $"'{t}' has no period: a bare event name is a template that only a cohort table gives a period to.",
+            $"Outside a cohort, write a period function like month({t}) or day({t}, -1)."),
         _ when expr.Children.IsEmpty => expr, // ids, keys, empty, universe
         _ => expr.WithChildren([.. expr.Children.Select(c => Bind(c, context))]),
     };

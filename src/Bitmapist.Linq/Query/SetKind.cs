@@ -19,6 +19,8 @@ public enum SetKind
     Key,
     /// <summary>A set-valued parameter bound at execution (<c>@name</c>).</summary>
     Parameter,
+    /// <summary>A cohort template: an event in the period of the cohort table's row (or row + column) (<c>signup</c> in <c>cohort signup then active by week</c>).</summary>
+    Template,
     /// <summary>Intersection.</summary>
     And,
     /// <summary>Union.</summary>

@@ -62,6 +62,25 @@ public sealed class EventRangeNode(string eventName, PeriodRef from, PeriodRef t
     public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
 }
 
+/// <summary>
+/// A cohort template: <see cref="EventName"/> in the period a cohort table gives it (the row's period in the
+/// cohort set, row + column in the return set). It prints as the bare name; only a cohort instantiates it.
+/// </summary>
+public sealed class TemplateNode(string eventName) : SetExpr(SetKind.Template, Print(eventName))
+{
+    /// <summary>The event name.</summary>
+    public string EventName { get; } = eventName;
+
+    private static string Print(string eventName)
+    {
+        KeyScheme.ValidateEventName(eventName);
+        return TextSyntax.Name(eventName);
+    }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
 /// <summary>A dateless unique flag.</summary>
 public sealed class UniqueNode(string eventName) : SetExpr(SetKind.Unique, Print(eventName))
 {

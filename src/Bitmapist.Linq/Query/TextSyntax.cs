@@ -9,7 +9,7 @@ internal static partial class TextSyntax
     {
         "and", "or", "xor", "not", "users", "all", "during", "count", "ids", "in", "percent", "of",
         "cohort", "then", "by", "rows", "cols", "from", "explain", "events", "let", "limit", "after",
-        "counts", "key", "year", "month", "week", "day", "hour", "unique",
+        "counts", "first", "since", "unbounded", "key", "year", "month", "week", "day", "hour", "unique",
     };
 
     /// <summary>An event name, bare when it is a plain word, else single-quoted.</summary>

@@ -145,6 +145,33 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
     public string Explain(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
         ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
 
+    /// <summary>Plans the cohort table <paramref name="query"/> for this store now: every cell's set, and one program counting them all.</summary>
+    /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
+    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        Cohorts.CohortPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters), Profile);
+
+    /// <summary>The explain document of a cohort table: its rows, its program and its one batch.</summary>
+    public string Explain(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl));
+
+    /// <summary>Computes the cohort table <paramref name="query"/>: every cell in one batch (one round trip on Redis).</summary>
+    public async Task<Cohorts.CohortTable> CohortAsync(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
+    {
+        ct.ThrowIfCancellationRequested();
+        var plan = Plan(query, parameters);
+        var counts = await RunCountsAsync(plan.Program, ct).ConfigureAwait(false);
+        return Cohorts.CohortTable.From(plan, counts);
+    }
+
+    /// <summary>
+    /// A cohort table builder whose templates are lambdas from a period to a set:
+    /// <c>store.Cohort(p =&gt; store.At("signup", p), p =&gt; store.At("active", p)).ByWeek().RunAsync()</c>.
+    /// </summary>
+    public Cohorts.CohortBuilder Cohort(
+        System.Linq.Expressions.Expression<Func<Period, UserSet>> cohort,
+        System.Linq.Expressions.Expression<Func<Period, UserSet>> then) =>
+        new(this, Cohorts.CohortTemplateTranslator.Translate(this, cohort), Cohorts.CohortTemplateTranslator.Translate(this, then));
+
     private protected static int TtlSeconds(TimeSpan ttl) => (int)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
 
     /// <summary>Plans and runs <paramref name="query"/>.</summary>
@@ -211,6 +238,9 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Runs a program as one batch.</summary>
     internal abstract Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct);
+
+    /// <summary>Runs a program of many counts as one batch; one count per read of the program, in order.</summary>
+    internal abstract Task<long[]> RunCountsAsync(CountsProgram program, CancellationToken ct);
 
     /// <summary>Keys matching a glob pattern, without blocking the server.</summary>
     internal abstract IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct);

@@ -152,23 +152,96 @@ public sealed class EmbeddedStore : BitmapStore
             _ => new ProgramResult(0, new BitmapIdSource(result.IsTemp ? bitmap : bitmap.Clone())),
         };
 
-        void Run(ProgramStep step) => temps[step.Target] = step switch
-        {
-            LiteralStep l => PagedBitmap.Of(l.Ids),
-            BitOpStep { Op: BitOpKind.And } b => PagedBitmap.And([.. b.Sources.Select(Get)]),
-            BitOpStep { Op: BitOpKind.Or } b => PagedBitmap.Or([.. b.Sources.Select(Get)]),
-            BitOpStep { Op: BitOpKind.Xor } b => PagedBitmap.Xor([.. b.Sources.Select(Get)]),
-            BitOpStep { Op: BitOpKind.Diff } b => PagedBitmap.Difference(Get(b.Sources[0]), [.. b.Sources.Skip(1).Select(Get)]),
-            BitOpStep { Op: BitOpKind.AndOr } b => PagedBitmap.And([Get(b.Sources[0]), PagedBitmap.Or([.. b.Sources.Skip(1).Select(Get)])]),
-            _ => throw new InvalidOperationException(step.ToString()),
-        };
+        void Run(ProgramStep step) => temps[step.Target] = EmbeddedStore.Run(step, Get);
 
         PagedBitmap Get(Operand o) =>
             o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
             : _keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
     }
 
+    /// <summary>One step on in-process bitmaps (every operator is native here).</summary>
+    private static PagedBitmap Run(ProgramStep step, Func<Operand, PagedBitmap> get) => step switch
+    {
+        LiteralStep l => PagedBitmap.Of(l.Ids),
+        BitOpStep { Op: BitOpKind.And } b => PagedBitmap.And([.. b.Sources.Select(get)]),
+        BitOpStep { Op: BitOpKind.Or } b => PagedBitmap.Or([.. b.Sources.Select(get)]),
+        BitOpStep { Op: BitOpKind.Xor } b => PagedBitmap.Xor([.. b.Sources.Select(get)]),
+        BitOpStep { Op: BitOpKind.Diff } b => PagedBitmap.Difference(get(b.Sources[0]), [.. b.Sources.Skip(1).Select(get)]),
+        BitOpStep { Op: BitOpKind.AndOr } b => PagedBitmap.And([get(b.Sources[0]), PagedBitmap.Or([.. b.Sources.Skip(1).Select(get)])]),
+        _ => throw new InvalidOperationException(step.ToString()),
+    };
+
     private static readonly PagedBitmap Empty = new();
+
+    internal override Task<long[]> RunCountsAsync(CountsProgram program, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(Read(() => EvaluateCounts(program, ct)));
+    }
+
+    /// <summary>
+    /// Runs a program of counts in one pass under the read lock, so every count sees the same data. A count
+    /// of an AND that nothing else reads is one fused pass (<see cref="PagedBitmap.AndCount"/>): no
+    /// intermediate bitmap, which is most cells of a cohort table.
+    /// </summary>
+    private long[] EvaluateCounts(CountsProgram program, CancellationToken ct)
+    {
+        var temps = new PagedBitmap?[program.TempCount];
+        var counts = new long[program.Reads.Length];
+        var fused = FusableSteps(program);
+        var skipped = fused.Values.ToHashSet();
+        var read = 0;
+        for (var i = 0; i <= program.Steps.Length; i++)
+        {
+            for (; read < program.Reads.Length && program.Reads[read].Position == i; read++)
+            {
+                if (program.Reads[read].Source is not { } source) continue;
+                counts[read] = fused.TryGetValue(read, out var step)
+                    ? PagedBitmap.AndCount([.. ((BitOpStep)program.Steps[step]).Sources.Select(Get)])
+                    : Get(source).Count();
+            }
+            if (i == program.Steps.Length) break;
+            if ((i & 63) == 0) ct.ThrowIfCancellationRequested();
+            if (skipped.Contains(i)) continue;
+            temps[program.Steps[i].Target] = Run(program.Steps[i], Get);
+        }
+        return counts;
+
+        PagedBitmap Get(Operand o) =>
+            o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
+            : _keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
+    }
+
+    /// <summary>
+    /// Reads whose set is an AND step's result that only that read uses (the step runs just before the read,
+    /// and its target is not read again before it is next written), each with the index of that step.
+    /// </summary>
+    private static Dictionary<int, int> FusableSteps(CountsProgram program)
+    {
+        var fusable = new Dictionary<int, int>();
+        for (var r = 0; r < program.Reads.Length; r++)
+        {
+            var (position, source) = (program.Reads[r].Position, program.Reads[r].Source);
+            if (source is not { IsTemp: true } s || position == 0 || program.Steps[position - 1] is not BitOpStep { Op: BitOpKind.And } and
+                || and.Target != s.Temp || and.Sources.Any(o => o.IsTemp && o.Temp == s.Temp)) continue;
+            if (program.Reads.Where((x, j) => j != r && x.Source == s && x.Position >= position && !WrittenBetween(program, s.Temp, position, x.Position)).Any()) continue;
+            var usedLater = false;
+            for (var i = position; i < program.Steps.Length; i++)
+            {
+                if (program.Steps[i] is BitOpStep b && b.Sources.Contains(s)) { usedLater = true; break; }
+                if (program.Steps[i].Target == s.Temp) break;
+            }
+            if (!usedLater) fusable[r] = position - 1;
+        }
+        return fusable;
+    }
+
+    private static bool WrittenBetween(CountsProgram program, int temp, int from, int to)
+    {
+        for (var i = from; i < to && i < program.Steps.Length; i++)
+            if (program.Steps[i].Target == temp) return true;
+        return false;
+    }
 
     internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -167,6 +167,24 @@ public sealed class RedisStore : BitmapStore
         };
     }
 
+    internal override async Task<long[]> RunCountsAsync(CountsProgram program, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var batch = RedisCountsBatch.Build(program, RedisBatch.TempPrefix(Keys), TtlSeconds(Options.TemporaryTtl));
+        var counts = new long[program.Reads.Length];
+        if (batch.IsEmpty) return counts;
+        // Always one MULTI/EXEC, even without temporaries: one round trip, and every count from one snapshot.
+        var tran = Db.CreateTransaction();
+        var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
+        // As for one query: the call returns once the server ran the whole batch (which deleted its
+        // temporaries); cancellation is honoured right after.
+        await Commit(tran, tasks, "cohort batch").ConfigureAwait(false);
+        ct.ThrowIfCancellationRequested();
+        for (var i = 0; i < counts.Length; i++)
+            if (batch.ReadIndexes[i] >= 0) counts[i] = (long)await tasks[batch.ReadIndexes[i]].ConfigureAwait(false);
+        return counts;
+    }
+
     /// <summary>Deletes a leased result; if Redis is gone the key's TTL removes it.</summary>
     internal static async Task DropLeaseAsync(IDatabase db, string key)
     {

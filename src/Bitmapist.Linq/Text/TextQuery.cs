@@ -146,7 +146,7 @@ public static partial class TextQuery
 
     private static readonly HashSet<string> Operators = new(StringComparer.OrdinalIgnoreCase) { "or", "|", "xor", "^", "and", "&", "-" };
 
-    private static readonly HashSet<string> Statements = new(StringComparer.OrdinalIgnoreCase) { "count", "ids", "percent", "explain", "events", "let" };
+    private static readonly HashSet<string> Statements = new(StringComparer.OrdinalIgnoreCase) { "count", "ids", "percent", "cohort", "explain", "events", "let" };
 
     /// <summary>The expected terminals of the failing state, in words.</summary>
     private static string Expected(TerminalSet terminals, Token? previous, TokenList tokens, int position)
@@ -252,6 +252,7 @@ public static partial class TextQuery
             if (node.Term == Grammar.InStatement) return new QueryStatement(new SetQuery(Set(c[2]), ReadKind.Contains, Id(c[0])));
             if (node.Term == Grammar.PercentStatement) return new PercentStatement(Set(c[1]), Set(c[3]));
             if (node.Term == Grammar.ExplainStatement) return new ExplainStatement(Statement(c[1]) with { Line = c[1].Span.Location.Line + 1 });
+            if (node.Term == Grammar.CohortStatement) return new CohortStatement(Cohort(c));
             if (node.Term == Grammar.EventsStatement) return new EventsStatement(c.Count > 1 ? NameOf(c[1]) : "");
             if (node.Term == Grammar.LetStatement)
             {
@@ -280,6 +281,81 @@ public static partial class TextQuery
                 return new QueryStatement(new SetQuery(Set(c[1]), ReadKind.Ids, first), limit);
             }
             throw new InvalidOperationException($"Unexpected statement node {node.Term.Name}.");
+        }
+
+        /// <summary>In a cohort's sets, a bare name not bound by let is a template: the event in the row's (or cell's) period.</summary>
+        private bool _templates;
+
+        private Cohorts.CohortQuery Cohort(ParseTreeNodeList c)
+        {
+            _templates = true;
+            SetExpr cohort, then;
+            try
+            {
+                (cohort, then) = (Set(c[2]), Set(c[4]));
+            }
+            finally
+            {
+                _templates = false;
+            }
+            var unit = Unit(c[6]);
+            if (unit == PeriodUnit.Hour)
+                throw Error(source, c[6].Span.Location, "expected day, week, month or year after 'by', found 'hour'");
+            var query = new Cohorts.CohortQuery(cohort, then, unit)
+            {
+                Membership = c[1].ChildNodes.Count > 0 ? Cohorts.CohortMembership.FirstTime : Cohorts.CohortMembership.AnyTime,
+            };
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var option in Options(c[7]))
+            {
+                var keyword = option.ChildNodes[0].Token;
+                var word = keyword.Text.ToLowerInvariant() is "percent" ? "counts" : keyword.Text.ToLowerInvariant();
+                if (!seen.Add(word)) throw Error(source, keyword.Location, $"'{keyword.Text}' is given twice");
+                var arg = option.ChildNodes.Count > 1 ? option.ChildNodes[1] : null;
+                int Count(int min)
+                {
+                    var t = Token(arg!);
+                    return int.TryParse(t.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= Cohorts.CohortQuery.MaxRowsOrColumns
+                        ? n : throw Error(source, t.Location, $"expected a number from {min} to {Cohorts.CohortQuery.MaxRowsOrColumns} after {keyword.Text}, found '{t.Text}'");
+                }
+                query = word switch
+                {
+                    "rows" => query with { Rows = Count(1) },
+                    "cols" => query with { Cols = Count(0) },
+                    "from" => query with { From = Start(arg!, unit) },
+                    "since" => query with { Since = Date(arg!).Start },
+                    "unbounded" => query with { Retention = Cohorts.RetentionMode.Unbounded },
+                    _ => query with { Values = keyword.Text.Equals("counts", StringComparison.OrdinalIgnoreCase) ? Cohorts.CohortValues.Counts : Cohorts.CohortValues.Percent },
+                };
+            }
+            if (query.Since is not null && query.Membership != Cohorts.CohortMembership.FirstTime)
+                throw Error(source, c[0].Span.Location, "'since' only applies to first-time cohorts: write 'cohort first ...'");
+            if ((long)query.RowCount * (query.Cols + 1) > Cohorts.CohortQuery.MaxCells)
+                throw Error(source, c[0].Span.Location, $"the table has more than {Cohorts.CohortQuery.MaxCells} cells: use fewer rows or columns");
+            return query;
+        }
+
+        private static IEnumerable<ParseTreeNode> Options(ParseTreeNode options)
+        {
+            // Left-recursive list: options = options option | empty.
+            var stack = new Stack<ParseTreeNode>();
+            while (options.ChildNodes.Count == 2)
+            {
+                stack.Push(options.ChildNodes[1]);
+                options = options.ChildNodes[0];
+            }
+            return stack;
+        }
+
+        /// <summary>A cohort's first row: an offset in the grouping's unit, or any date (the period of the unit containing its start).</summary>
+        private PeriodRef Start(ParseTreeNode value, PeriodUnit unit)
+        {
+            var token = Token(value);
+            if (Offset().IsMatch(token.Text) && !(token.Text.Length == 4 && char.IsAsciiDigit(token.Text[0])))
+                return int.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var offset)
+                    ? PeriodRef.Relative(unit, offset)
+                    : throw Error(source, token.Location, $"the offset {token.Text} is too large");
+            return PeriodRef.Of(Period.Of(unit, Date(value).Start));
         }
 
         private uint Id(ParseTreeNode userId)
@@ -359,8 +435,12 @@ public static partial class TextQuery
             if (node.Term == Grammar.NameRef)
             {
                 var token = c[0].Token;
+                if (token.Terminal == Grammar.Quoted)
+                    return _templates ? new TemplateNode((string)token.Value)
+                        : throw Error(source, token.Location, $"{token.Text} is not a set: write a period function like month({token.Text})");
                 return _names.TryGetValue(token.Text, out var bound)
                     ? bound
+                    : _templates ? new TemplateNode(token.Text)
                     : throw Error(source, token.Location,
                         $"'{token.Text}' is not a set: write a period function like month({token.Text}), or define it first with let {token.Text} = ...");
             }

@@ -58,3 +58,10 @@ public sealed record LetStatement(string Name, SetExpr Set) : TextStatement
     /// <inheritdoc />
     public override string Text => $"let {Name} = {Set.Text}";
 }
+
+/// <summary><c>cohort [first] SET then SET by UNIT [options]</c>: a cohort (retention) table.</summary>
+public sealed record CohortStatement(Cohorts.CohortQuery Query) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => Query.Text;
+}

@@ -1,0 +1,27 @@
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Cohorts;
+
+/// <summary>Turns a cohort template (an expression with bare event names) into the set of one row or cell.</summary>
+internal static class CohortTemplate
+{
+    /// <summary>The template with every bare event name taken in <paramref name="period"/>.</summary>
+    public static SetExpr At(SetExpr template, Period period) =>
+        Substitute(template, t => SetExpr.Event(t.EventName, period));
+
+    /// <summary>The template with every bare event name taken over the periods <paramref name="from"/> to <paramref name="to"/> (any of them).</summary>
+    public static SetExpr Over(SetExpr template, PeriodRef from, PeriodRef to) =>
+        Substitute(template, t => SetExpr.Range(t.EventName, from, to));
+
+    /// <summary>True when <paramref name="expr"/> holds a bare event name anywhere.</summary>
+    public static bool HasTemplates(SetExpr expr) => expr is TemplateNode || expr.Children.Any(HasTemplates);
+
+    private static SetExpr Substitute(SetExpr expr, Func<TemplateNode, SetExpr> value)
+    {
+        if (expr is TemplateNode t) return value(t);
+        if (expr.Children.IsEmpty) return expr;
+        var children = expr.Children.Select(c => Substitute(c, value)).ToArray();
+        return children.SequenceEqual(expr.Children, ReferenceEqualityComparer.Instance) ? expr : expr.WithChildren([.. children]);
+    }
+}

@@ -1,0 +1,214 @@
+using Bitmapist.Linq.Cohorts;
+using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.IntegrationTests.Infrastructure;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Bitmapist.Linq.IntegrationTests;
+
+/// <summary>Cohort tables computed by hand on small data, on every store; one round trip per table on Redis.</summary>
+public class CohortTests
+{
+    private static readonly DateTime Now = new(2026, 3, 4, 12, 0, 0, DateTimeKind.Utc);
+
+    private static Task<BitmapStore> Create(string kind, DateTime? now = null) =>
+        StoreKind.CreateAsync(kind, new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(now ?? Now)) });
+
+    private static async Task Mark(BitmapStore store, string name, DateTime day, params long[] ids)
+    {
+        var batch = store.CreateBatch();
+        foreach (var id in ids) batch.Mark(name, id, day);
+        await batch.ExecuteAsync();
+    }
+
+    private static DateTime D(int m, int d) => new(2026, m, d, 10, 0, 0);
+
+    /// <summary>signup 1-4 on Mar 1, 5-6 on Mar 2, 7 on Mar 4; active 1,2,3 / 1,5 / 9 / 2,7 on Mar 1..4.</summary>
+    private static async Task SeedDays(BitmapStore store)
+    {
+        await Mark(store, "signup", D(3, 1), 1, 2, 3, 4);
+        await Mark(store, "signup", D(3, 2), 5, 6);
+        await Mark(store, "signup", D(3, 4), 7);
+        await Mark(store, "active", D(3, 1), 1, 2, 3);
+        await Mark(store, "active", D(3, 2), 1, 5);
+        await Mark(store, "active", D(3, 3), 9);
+        await Mark(store, "active", D(3, 4), 2, 7);
+    }
+
+    private static CohortTable Run(BitmapStore store, string text) =>
+        store.CohortAsync(((CohortStatement)TextQuery.Parse(text).Single()).Query).GetAwaiter().GetResult();
+
+    private static string Show(CohortTable table) => string.Join("\n", table.Rows.Select(r =>
+        $"{r.Label} {r.Size}: " + string.Join(" ", r.Values.Select(v => v is { } x ? x.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "-"))));
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Daily_counts_match_the_hand_computed_table(string kind)
+    {
+        await using var store = await Create(kind);
+        await SeedDays(store);
+        var table = Run(store, "cohort signup then active by day rows 4 cols 3 from 2026-03-01 counts");
+        // Mar 3 has data (user 9) but none of the cohort: a numeric 0. Mar 5 has no data: empty.
+        Show(table).ShouldBe("""
+            2026-03-01 4: 3 1 0 1
+            2026-03-02 2: 1 0 0 -
+            2026-03-03 0: - - - -
+            2026-03-04 1: 1 - - -
+            """);
+        table.Rows[0].Retained.ShouldBe([3L, 1L, 0L, 1L]);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Percentages_and_the_average_row_skip_empty_cells_but_count_zeros(string kind)
+    {
+        await using var store = await Create(kind);
+        await SeedDays(store);
+        // Ending at now (Mar 4) with 4 rows is the same table as from Mar 1.
+        var table = Run(store, "cohort signup then active by day rows 4 cols 3");
+        Show(table).ShouldBe("""
+            2026-03-01 4: 75 25 0 25
+            2026-03-02 2: 50 0 0 -
+            2026-03-03 0: - - - -
+            2026-03-04 1: 100 - - -
+            """);
+        table.Average.ShouldBe([75.0, 12.5, 0.0, 25.0]);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Unbounded_retention_counts_a_return_in_that_period_or_any_later_one(string kind)
+    {
+        await using var store = await Create(kind);
+        await SeedDays(store);
+        var table = Run(store, "cohort signup then active by day rows 2 cols 3 from 2026-03-01 unbounded counts");
+        Show(table).ShouldBe("""
+            2026-03-01 4: 3 2 1 1
+            2026-03-02 2: 1 0 0 -
+            """);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task First_time_cohorts_drop_users_seen_before_the_row(string kind)
+    {
+        await using var store = await Create(kind);
+        await SeedDays(store);
+        await Mark(store, "signup", D(3, 2), 1); // user 1 signs up again on Mar 2
+        Show(Run(store, "cohort signup then active by day rows 2 cols 1 from 2026-03-01 counts")).ShouldBe("""
+            2026-03-01 4: 3 1
+            2026-03-02 3: 2 0
+            """);
+        Show(Run(store, "cohort first signup then active by day rows 2 cols 1 from 2026-03-01 counts")).ShouldBe("""
+            2026-03-01 4: 3 1
+            2026-03-02 2: 1 0
+            """);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Filters_on_the_cohort_and_the_return_are_intersections(string kind)
+    {
+        await using var store = await Create(kind);
+        await SeedDays(store);
+        await Mark(store, "web", D(3, 1), 1, 2);
+        await store.MarkUniqueAsync("premium", 1);
+        Show(Run(store, "cohort signup & web then active & unique(premium) by day rows 1 cols 1 from 2026-03-01 counts")).ShouldBe("""
+            2026-03-01 2: 1 1
+            """);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Iso_weeks_across_new_year_are_labelled_and_read_as_iso_weeks(string kind)
+    {
+        await using var store = await Create(kind, new DateTime(2026, 1, 8, 12, 0, 0, DateTimeKind.Utc));
+        await Mark(store, "signup", new DateTime(2025, 12, 23), 1, 2);
+        await Mark(store, "active", new DateTime(2025, 12, 23), 1, 2);
+        await Mark(store, "active", new DateTime(2025, 12, 30), 1); // Tuesday of ISO week 2026-W01
+        await Mark(store, "active", new DateTime(2026, 1, 6), 2);
+        Show(Run(store, "cohort signup then active by week rows 3 cols 2 counts")).ShouldBe("""
+            2025-W52 2: 2 1 1
+            2026-W01 0: - - -
+            2026-W02 0: - - -
+            """);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Months_and_years(string kind)
+    {
+        await using var store = await Create(kind);
+        await Mark(store, "signup", new DateTime(2025, 6, 1), 1, 2);
+        await Mark(store, "active", new DateTime(2025, 7, 1), 1);
+        await Mark(store, "active", new DateTime(2026, 2, 3), 2);
+        Show(Run(store, "cohort signup then active by month rows 2 cols 1 from 2025-06 counts")).ShouldBe("""
+            2025-06 2: - 1
+            2025-07 0: - -
+            """);
+        Show(Run(store, "cohort signup then active by year from 2025 rows 2 cols 1 counts")).ShouldBe("""
+            2025 2: 1 1
+            2026 0: - -
+            """);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task The_batch_agrees_with_each_cell_counted_on_its_own(string kind)
+    {
+        await using var store = await Create(kind);
+        var random = new Random(6);
+        foreach (var name in new[] { "signup", "active", "web" })
+            for (var day = 0; day < 20; day++)
+                await Mark(store, name, new DateTime(2026, 2, 14).AddDays(day), [.. Enumerable.Range(0, 30).Select(_ => (long)random.Next(200))]);
+        foreach (var text in new[]
+        {
+            "cohort signup then active by day rows 10 cols 6",
+            "cohort signup & web then active - web by day rows 8 cols 4 counts",
+            "cohort first signup then active | web by day rows 6 cols 3 from 2026-02-20 since 2026-02-14",
+            "cohort signup then active by week rows 3 cols 2 unbounded",
+        })
+        {
+            var query = ((CohortStatement)TextQuery.Parse(text).Single()).Query;
+            var table = await store.CohortAsync(query);
+            var plan = store.Plan(query);
+            // The eager oracle: every set of the table counted by its own query.
+            var counts = new List<long>();
+            foreach (var set in plan.Counted) counts.Add(await store.Set(set).CountAsync());
+            var expected = CohortTable.From(plan, [.. counts]);
+            Show(table).ShouldBe(Show(expected), text);
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_whole_table_is_one_multi_exec_and_leaves_no_temporary()
+    {
+        using var server = RedisServer.StartPrivate(out var port);
+        try
+        {
+            var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+            await using var store = new RedisStore(mux, CapabilityProfile.Redis7,
+                new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(Now)) }, ownsConnection: true);
+            await SeedDays(store);
+            await Mark(store, "web", D(3, 1), 1, 2);
+            var admin = mux.GetServer($"127.0.0.1:{port}");
+            await admin.ConfigResetStatisticsAsync();
+            var table = Run(store, "cohort signup & web then active by day rows 31 cols 12");
+            table.Rows.Length.ShouldBe(31);
+            var info = (await admin.InfoAsync("commandstats")).SelectMany(g => g)
+                .ToDictionary(kv => kv.Key, kv => long.Parse(kv.Value.Split(',')[0].Split('=')[1]));
+            info.GetValueOrDefault("cmdstat_exec").ShouldBe(1);
+            info.GetValueOrDefault("cmdstat_multi").ShouldBe(1);
+            info.GetValueOrDefault("cmdstat_bitcount").ShouldBeGreaterThan(31 * 13);
+            (await store.ListTemporariesAsync()).ShouldBeEmpty();
+        }
+        finally
+        {
+            server.Kill();
+        }
+    }
+}

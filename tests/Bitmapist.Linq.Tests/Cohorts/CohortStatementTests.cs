@@ -1,0 +1,87 @@
+using Bitmapist.Linq.Cohorts;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Bitmapist.Linq.Tests.Cohorts;
+
+public class CohortStatementTests
+{
+    private static EmbeddedStore Store() =>
+        new(new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 4, 12, 0, 0, TimeSpan.Zero)) });
+
+    private static CohortQuery Parse(string text) => ((CohortStatement)TextQuery.Parse(text).Single()).Query;
+
+    [Theory]
+    [InlineData("cohort signup then active by day")]
+    [InlineData("cohort signup & web then active by week rows 12 cols 8")]
+    [InlineData("cohort first 'sign-up' then active & unique(premium) by month rows 6 cols 3 from 2026-01 since 2025-06-01 unbounded counts")]
+    [InlineData("cohort signup then active | month(paid, -1) by year from -2")]
+    [InlineData("cohort signup then active by week from 2026-W09")]
+    public void The_statement_prints_back_to_itself(string text)
+    {
+        var query = Parse(text);
+        // Operator chains print parenthesised, like every set; printing again is stable.
+        query.Text.Replace("(", "").Replace(")", "").ShouldBe(text.Replace("(", "").Replace(")", ""));
+        Parse(query.Text).ShouldBe(query);
+        Parse(query.Text).Text.ShouldBe(query.Text);
+    }
+
+    [Fact]
+    public void Percent_is_the_default_and_a_percent_option_is_not_a_percent_statement()
+    {
+        var statements = TextQuery.Parse("cohort signup then active by day percent;\npercent month(a) of month(b)");
+        statements.Count.ShouldBe(2);
+        ((CohortStatement)statements[0]).Query.ShouldBe(Parse("cohort signup then active by day"));
+        statements[1].ShouldBeOfType<PercentStatement>();
+    }
+
+    [Fact]
+    public void The_linq_builder_and_the_text_statement_give_the_same_query_and_plan()
+    {
+        using var store = Store();
+        var linq = store.Cohort(p => store.At("signup", p) & store.At("web", p), p => store.At("active", p) - store.Unique("banned"))
+            .ByWeek().Rows(12).Cols(8).Counts();
+        var text = Parse("cohort signup & web then active - unique(banned) by week rows 12 cols 8 counts");
+        linq.Query.ShouldBe(text);
+        linq.Explain().ShouldBe(store.Explain(text));
+    }
+
+    [Fact]
+    public void Unsupported_template_pieces_are_refused_with_what_why_and_fix()
+    {
+        using var store = Store();
+        var e = Should.Throw<UnsupportedQueryException>(() => store.Cohort(p => store.At("signup", p.Previous()), p => store.At("active", p)));
+        e.Why.ShouldContain("only as the period of At(eventName, p)");
+    }
+
+    [Fact]
+    public void A_bare_name_outside_a_cohort_is_still_an_error_and_a_template_never_reaches_a_plain_query()
+    {
+        Should.Throw<QuerySyntaxException>(() => TextQuery.Parse("count signup")).Message.ShouldContain("'signup' is not a set");
+        using var store = Store();
+        Should.Throw<BitmapistQueryException>(() => store.Set(new TemplateNode("signup")).Count()).Message.ShouldContain("template");
+    }
+
+    [Theory]
+    [InlineData("cohort signup then active by hour", "expected day, week, month or year")]
+    [InlineData("cohort signup then active by day rows 0", "expected a number from 1 to 1000 after rows")]
+    [InlineData("cohort signup then active by day rows 2 rows 3", "'rows' is given twice")]
+    [InlineData("cohort signup then active by day since 2026-01-01", "'since' only applies to first-time cohorts")]
+    [InlineData("cohort signup then active", "expected 'by'")]
+    public void Bad_cohort_statements_say_what_is_wrong(string text, string message) =>
+        Should.Throw<QuerySyntaxException>(() => TextQuery.Parse(text)).Message.ShouldContain(message);
+
+    [Fact]
+    public void Shared_sets_are_counted_once_and_temporaries_are_reused()
+    {
+        using var store = Store();
+        var plan = store.Plan(Parse("cohort signup & web then active by day rows 31 cols 12"));
+        // 31 cohort sizes, 43 distinct return days, 31 x 13 cells.
+        plan.Counted.Length.ShouldBe(31 + 43 + 31 * 13);
+        plan.Program.Reads.Length.ShouldBe(plan.Counted.Length);
+        plan.Program.TempCount.ShouldBeLessThan(10);
+    }
+}
