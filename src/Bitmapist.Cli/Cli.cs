@@ -78,6 +78,7 @@ public static class Cli
         root.Subcommands.Add(InCommand.Create(context, global));
         root.Subcommands.Add(ExplainCommand.Create(context, global));
         root.Subcommands.Add(SampleCommand.Create(context, global));
+        root.Subcommands.Add(CohortCommand.Create(context, global));
         root.Subcommands.Add(QueryCommand.Create(context, global));
         root.Subcommands.Add(Repl.ReplCommand.Create(context, global, input));
         return root;

@@ -26,6 +26,9 @@ internal sealed record EventsResult(IReadOnlyList<string> Names) : StatementResu
 /// <summary><c>ids s [limit N] [after ID]</c>: the ids, read lazily (enumerate once).</summary>
 internal sealed record IdsResult(IAsyncEnumerable<long> Ids, int? Limit) : StatementResult;
 
+/// <summary><c>cohort ...</c>: a computed cohort table.</summary>
+internal sealed record CohortResult(Bitmapist.Linq.Cohorts.CohortTable Table) : StatementResult;
+
 /// <summary><c>let</c>: nothing to print.</summary>
 internal sealed record NoResult : StatementResult
 {
@@ -88,6 +91,8 @@ internal static class StatementRunner
                 var whole = await store.Set(p.Whole).CountAsync(ct).ConfigureAwait(false);
                 var part = whole == 0 ? 0 : await store.Set(p.Numerator).CountAsync(ct).ConfigureAwait(false);
                 return new PercentResult(whole == 0 ? 0.0 : 100.0 * part / whole, part, whole);
+            case CohortStatement c:
+                return new CohortResult(await store.CohortAsync(c.Query, ct: ct).ConfigureAwait(false));
             case ExplainStatement e:
                 return new ExplainResult(Explain(store, e.Statement));
             case EventsStatement e:
@@ -127,14 +132,43 @@ internal static class StatementRunner
                         break;
                 }
                 break;
+            case CohortResult c:
+                PrintCohort(output, c.Table);
+                break;
             case IdsResult i:
                 await PrintIdsAsync(output, i.Ids, ct).ConfigureAwait(false);
                 break;
         }
     }
 
+    /// <summary>A cohort table: JSON (null for an empty cell), CSV in bitmapist's layout, or an aligned table with the average row.</summary>
+    public static void PrintCohort(Output output, Bitmapist.Linq.Cohorts.CohortTable table)
+    {
+        switch (output.Format)
+        {
+            case OutputFormat.Json:
+                output.Writer.WriteLine(Bitmapist.Linq.Cohorts.Rendering.CohortJson.Render(table));
+                break;
+            case OutputFormat.Csv:
+                output.Writer.Write(Bitmapist.Linq.Cohorts.Rendering.CohortCsv.Render(table));
+                break;
+            default:
+                string Cell(double? v) => Bitmapist.Linq.Cohorts.Rendering.CohortFormat.Cell(v, table.Values);
+                var columns = new List<string> { table.Unit.ToString().ToLowerInvariant(), "total" };
+                columns.AddRange(Enumerable.Range(0, table.Columns).Select(t => t.ToString(CultureInfo.InvariantCulture)));
+                var rows = table.Rows.Select(r => (IReadOnlyList<string>)[r.Label, r.Size.ToString(CultureInfo.InvariantCulture), .. r.Values.Select(v => v is null ? "." : Cell(v))]).ToList();
+                rows.Add(["average", table.AverageSize is { } a ? a.ToString("0.#", CultureInfo.InvariantCulture) : "", .. table.Average.Select(v => v is null ? "." : Cell(Math.Round(v.Value, 2)))]);
+                output.Table(columns, rows);
+                output.Writer.WriteLine(table.Values == Bitmapist.Linq.Cohorts.CohortValues.Percent
+                    ? "cells: % of the row's cohort who returned t periods later; '.': no cohort or no data in that period"
+                    : "cells: users of the row's cohort who returned t periods later; '.': no cohort or no data in that period");
+                break;
+        }
+    }
+
     private static string Explain(BitmapStore store, TextStatement statement) => statement switch
     {
+        CohortStatement c => store.Explain(c.Query),
         QueryStatement q => store.Explain(q.Query),
         PercentStatement p => store.Explain(new SetQuery(p.Numerator, ReadKind.Count)) + store.Explain(new SetQuery(p.Whole, ReadKind.Count)),
         _ => throw new CliException($"'{statement.Text}' has no plan to explain.", Cli.Failed),

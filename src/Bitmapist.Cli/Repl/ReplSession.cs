@@ -275,8 +275,39 @@ internal sealed class ReplSession
             case ReadIds i:
                 RenderIds(i);
                 break;
+            case CohortResult c:
+                RenderCohort(c.Table);
+                break;
         }
     }
+
+    /// <summary>A cohort table with heat-map cells: the darker the blue, the larger the share that returned.</summary>
+    private void RenderCohort(Linq.Cohorts.CohortTable table)
+    {
+        var grid = new Table { Border = TableBorder.Rounded };
+        grid.AddColumn(new TableColumn(table.Unit.ToString().ToLowerInvariant()));
+        grid.AddColumn(new TableColumn("total") { Alignment = Justify.Right });
+        for (var t = 0; t < table.Columns; t++) grid.AddColumn(new TableColumn(t.ToString(CultureInfo.InvariantCulture)) { Alignment = Justify.Right });
+        string Cell(double? value, double? share)
+        {
+            if (value is null) return "";
+            var text = Markup.Escape(Linq.Cohorts.Rendering.CohortFormat.Cell(value, table.Values));
+            if (share is not { } p) return text;
+            var shade = (int)Math.Round(Math.Clamp(p, 0, 100) / 100 * 5); // 0..5 steps of blue
+            return shade == 0 ? text : $"[{(shade >= 3 ? "white" : "black")} on {Shades[shade]}]{text}[/]";
+        }
+        foreach (var row in table.Rows)
+            grid.AddRow([Markup.Escape(row.Label), Number(row.Size), .. row.Retained.Select((n, t) =>
+                Cell(row.Values[t], n is { } x && row.Size > 0 ? 100.0 * x / row.Size : null))]);
+        grid.AddRow(["[bold]average[/]", table.AverageSize is { } a ? a.ToString("0.#", CultureInfo.InvariantCulture) : "",
+            .. table.Average.Select(v => v is { } x ? Cell(Math.Round(x, 2), table.Values == Linq.Cohorts.CohortValues.Percent ? x : null) : "")]);
+        _console.Write(grid);
+        _console.MarkupLine(table.Values == Linq.Cohorts.CohortValues.Percent
+            ? "[grey]% of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]"
+            : "[grey]users of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]");
+    }
+
+    private static readonly string[] Shades = ["default", "lightcyan1", "paleturquoise1", "skyblue1", "deepskyblue3", "dodgerblue3"];
 
     private void RenderIds(ReadIds i)
     {

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Globalization;
+using Bitmapist.Linq.Cohorts.Rendering;
+using Bitmapist.Linq.Text;
+
+namespace Bitmapist.Cli.Commands;
+
+/// <summary>
+/// <c>bitmapist cohort signup then active --by week --rows 12 --cols 8 [--html report.html]</c>: a cohort
+/// (retention) table. The words before the options are the statement's sets, exactly as in
+/// <c>cohort SET then SET</c> of the query language; the options are its settings. Prints the table in the
+/// output format and, with <c>--html</c>, also writes a self-contained HTML report.
+/// </summary>
+internal static class CohortCommand
+{
+    public static Command Create(CliContext context, GlobalOptions global)
+    {
+        var sets = new Argument<string[]>("sets")
+        {
+            Description = "The cohort set, 'then', the return set, in the query language: signup then active, or \"signup & web\" then active.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var by = new Option<string>("--by") { Description = "Group rows and columns by day, week, month or year.", DefaultValueFactory = _ => "day", HelpName = "unit" };
+        by.AcceptOnlyFromAmong("day", "week", "month", "year");
+        var rows = new Option<int?>("--rows") { Description = "Number of rows (default 31, or 3 by year).", HelpName = "N" };
+        var cols = new Option<int?>("--cols") { Description = "Columns after the first (default 12).", HelpName = "N" };
+        var from = new Option<string?>("--from") { Description = "The first row: a date (2026-03-01, 2026-W09, 2026-03) or an offset from now (-11).", HelpName = "start" };
+        var counts = new Option<bool>("--counts") { Description = "Show counts instead of percentages." };
+        var unbounded = new Option<bool>("--unbounded") { Description = "Unbounded retention: returned in that period or any later one." };
+        var first = new Option<bool>("--first") { Description = "First-time cohorts: users for whom the cohort set never held before the row." };
+        var since = new Option<string?>("--since") { Description = "With --first: how far back 'before' reaches (a date; default one year before the first row).", HelpName = "date" };
+        var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report to this file.", HelpName = "file" };
+        var form = new Option<bool>("--form") { Description = "With --html: add a form like bitmapist's to change the query (it submits by GET)." };
+        var command = new Command("cohort", "A cohort (retention) table: of the users in each row's cohort, how many returned 0, 1, 2... periods later.");
+        command.Arguments.Add(sets);
+        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var text = "cohort " + (parse.GetValue(first) ? "first " : "") + string.Join(' ', parse.GetValue(sets) ?? [])
+                + " by " + parse.GetValue(by)
+                + (parse.GetValue(rows) is { } r ? string.Create(CultureInfo.InvariantCulture, $" rows {r}") : "")
+                + (parse.GetValue(cols) is { } c ? string.Create(CultureInfo.InvariantCulture, $" cols {c}") : "")
+                + (parse.GetValue(from) is { } f ? " from " + f : "")
+                + (parse.GetValue(since) is { } s ? " since " + s : "")
+                + (parse.GetValue(unbounded) ? " unbounded" : "")
+                + (parse.GetValue(counts) ? " counts" : "");
+            CohortStatement statement;
+            try
+            {
+                if (TextQuery.Parse(text) is not [CohortStatement one])
+                {
+                    context.Error($"expected one cohort statement like 'signup then active', got: {text}");
+                    return Cli.Usage;
+                }
+                statement = one;
+            }
+            catch (QuerySyntaxException e)
+            {
+                await context.Err.WriteLineAsync("bitmapist: " + e.Message).ConfigureAwait(false);
+                return Cli.Usage;
+            }
+            if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
+            try
+            {
+                await using var session = await StoreSession.OpenAsync(settings, context, StoreAccess.Read, ct: ct).ConfigureAwait(false);
+                var table = await session.Store.CohortAsync(statement.Query, ct: ct).ConfigureAwait(false);
+                StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
+                if (parse.GetValue(html) is { } path)
+                {
+                    var page = CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {statement.Query.Text}", parse.GetValue(form)));
+                    await File.WriteAllTextAsync(path, page, ct).ConfigureAwait(false);
+                    if (settings.Format == OutputFormat.Table) await context.Out.WriteLineAsync($"wrote {path}").ConfigureAwait(false);
+                }
+                return Cli.Ok;
+            }
+            catch (Exception e)
+            {
+                var (message, code) = CommandRunner.Describe(e, ct);
+                context.Error(message);
+                return code;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Bitmapist.Linq.Cohorts.Rendering;
+
+/// <summary>Options of the HTML report.</summary>
+/// <param name="Title">The page title (escaped).</param>
+/// <param name="IncludeForm">Adds a form like bitmapist's (events, grouping, counts or percent, rows, columns, start) that submits the statement's parts by GET to <paramref name="FormAction"/>.</param>
+/// <param name="FormAction">Where the form submits (empty: the page itself).</param>
+public sealed record CohortHtmlOptions(string Title = "Cohort report", bool IncludeForm = false, string FormAction = "");
+
+/// <summary>
+/// A self-contained HTML report: one page, inline CSS, no JavaScript, no external resources. Cells are a
+/// heat map (hue 200, opacity the retained share rounded to a tenth, as bitmapist draws it); the last row
+/// averages each column's non-empty cells. Every string that comes from a user (event names, labels, the
+/// query) is HTML-escaped.
+/// </summary>
+public static class CohortHtml
+{
+    /// <summary>The report as an HTML document.</summary>
+    public static string Render(CohortTable table, CohortHtmlOptions? options = null)
+    {
+        options ??= new CohortHtmlOptions();
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<title>{E(options.Title)}</title>\n");
+        sb.Append("""
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+            table.cohort { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+            table.cohort th, table.cohort td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+            table.cohort th { background: #f4f4f4; }
+            table.cohort td.label { text-align: left; white-space: nowrap; }
+            table.cohort tr.average td { font-weight: bold; border-top: 2px solid #999; }
+            code { background: #f4f4f4; padding: 2px 4px; }
+            form { margin-bottom: 1.5em; display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: end; }
+            form label { display: flex; flex-direction: column; font-size: .85em; }
+            </style>
+
+            """);
+        sb.Append("</head>\n<body>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<h1>{E(options.Title)}</h1>\n");
+        if (options.IncludeForm) Form(sb, table.Query, options.FormAction);
+        var values = table.Values == CohortValues.Percent ? "% of the cohort" : "users";
+        sb.Append(CultureInfo.InvariantCulture, $"<p>Query: <code class=\"query\">{E(table.Query.Text)}</code><br>");
+        sb.Append(CultureInfo.InvariantCulture, $"By {E(CohortFormat.Unit(table.Unit))}, cells in {values}, computed at {table.Now:yyyy-MM-dd HH:mm} UTC. An empty cell: no cohort, or no data in that period.</p>\n");
+        sb.Append("<table class=\"cohort\">\n<thead><tr><th scope=\"col\">Period</th><th scope=\"col\">Total</th>");
+        for (var t = 0; t < table.Columns; t++) sb.Append(CultureInfo.InvariantCulture, $"<th scope=\"col\">{t}</th>");
+        sb.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in table.Rows)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"label\">{E(row.Label)}</td><td>{row.Size}</td>");
+            for (var t = 0; t < table.Columns; t++)
+            {
+                var share = row.Retained[t] is { } n && row.Size > 0 ? 100.0 * n / row.Size : (double?)null;
+                Cell(sb, row.Values[t], share, table.Values);
+            }
+            sb.Append("</tr>\n");
+        }
+        var average = table.Average;
+        sb.Append(CultureInfo.InvariantCulture, $"<tr class=\"average\"><td class=\"label\">Average</td><td>{(table.AverageSize is { } s ? s.ToString("0.#", CultureInfo.InvariantCulture) : "")}</td>");
+        foreach (var v in average) Cell(sb, v, table.Values == CohortValues.Percent ? v : null, table.Values);
+        sb.Append("</tr>\n</tbody>\n</table>\n</body>\n</html>\n");
+        return sb.ToString();
+    }
+
+    private static void Cell(StringBuilder sb, double? value, double? share, CohortValues values)
+    {
+        if (value is null)
+        {
+            sb.Append("<td class=\"empty\"></td>");
+            return;
+        }
+        var alpha = share is { } p ? Math.Round(Math.Clamp(p, 0, 100) / 100, 1) : 0;
+        // Dark cells get light text so the number stays readable.
+        var color = alpha >= 0.6 ? "#fff" : "#222";
+        sb.Append(CultureInfo.InvariantCulture,
+            $"<td style=\"background: hsla(200, 70%, 40%, {alpha:0.0}); color: {color}\">{CohortFormat.Cell(value, values)}</td>");
+    }
+
+    private static void Form(StringBuilder sb, CohortQuery q, string action)
+    {
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        sb.Append(CultureInfo.InvariantCulture, $"<form method=\"get\" action=\"{E(action)}\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Cohort set<input name=\"cohort\" value=\"{E(q.Cohort.Text)}\"></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Then (return set)<input name=\"then\" value=\"{E(q.Return.Text)}\"></label>\n");
+        sb.Append("<label>Group by<select name=\"by\">");
+        foreach (var unit in new[] { "day", "week", "month", "year" })
+            sb.Append(CultureInfo.InvariantCulture, $"<option{(CohortFormat.Unit(q.By) == unit ? " selected" : "")}>{unit}</option>");
+        sb.Append("</select></label>\n<label>Show<select name=\"values\">");
+        sb.Append(CultureInfo.InvariantCulture, $"<option value=\"percent\"{(q.Values == CohortValues.Percent ? " selected" : "")}>percent</option>");
+        sb.Append(CultureInfo.InvariantCulture, $"<option value=\"counts\"{(q.Values == CohortValues.Counts ? " selected" : "")}>counts</option></select></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Rows<input name=\"rows\" type=\"number\" min=\"1\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{q.RowCount}\"></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Columns<input name=\"cols\" type=\"number\" min=\"0\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{q.Cols}\"></label>\n");
+        var from = q.From is { IsRelative: false } f ? f.Fixed!.Value.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "";
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Start date<input name=\"from\" type=\"date\" value=\"{from}\"></label>\n");
+        sb.Append("<button type=\"submit\">Show</button>\n</form>\n");
+    }
+}
