@@ -183,6 +183,7 @@ public class TextQueryTests
                     break;
                 case ExplainStatement e: PlanIt(e.Statement); break;
                 case LetStatement l: store.Plan(new SetQuery(l.Set, ReadKind.Count), parameters); break;
+                case CohortStatement c: store.Plan(c.Query, parameters).Program.Reads.ShouldNotBeEmpty(); break;
             }
         }
         foreach (var s in statements) PlanIt(s);
