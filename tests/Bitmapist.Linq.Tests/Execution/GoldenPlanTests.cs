@@ -65,6 +65,33 @@ public class GoldenPlanTests
         actual.ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), $"Plan changed for '{name}'. If intended, rerun with BITMAPIST_UPDATE_GOLDEN=1 and review the diff.");
     }
 
+    public static TheoryData<string> CohortCases() =>
+    [
+        "cohort signup & web then active by day rows 2 cols 1 from 2026-11-26",
+        "cohort first signup then active - unique(banned) by week rows 2 cols 1 from 2026-W47 since 2026-11-01 unbounded counts",
+    ];
+
+    /// <summary>A cohort table: its rows, its counted sets, one program and one batch (Golden/cohort-N.txt).</summary>
+    [Theory]
+    [MemberData(nameof(CohortCases))]
+    public void Cohort_plan_matches_baseline(string text)
+    {
+        var query = ((Bitmapist.Linq.Text.CohortStatement)Bitmapist.Linq.Text.TextQuery.Parse(text).Single()).Query;
+        var doc = new StringBuilder();
+        foreach (var profile in CapabilityProfile.All)
+        {
+            var plan = Bitmapist.Linq.Cohorts.CohortPlan.Create(query, new BindContext(Now, KeyScheme.Default), profile);
+            doc.AppendLine($"===== {profile.Name} =====");
+            doc.Append(ExplainPrinter.Print(plan, KeyScheme.Default));
+        }
+        var name = "cohort-" + (text.Contains("first") ? 1 : 0);
+        var actual = doc.ToString().ReplaceLineEndings("\n");
+        var path = Path.Combine(SourceDirectory(), "Golden", name + ".txt");
+        if (Environment.GetEnvironmentVariable("BITMAPIST_UPDATE_GOLDEN") == "1") File.WriteAllText(path, actual);
+        File.Exists(path).ShouldBeTrue($"No baseline {path}: run with BITMAPIST_UPDATE_GOLDEN=1 and review it.");
+        actual.ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), $"Plan changed for '{text}'. If intended, rerun with BITMAPIST_UPDATE_GOLDEN=1 and review the diff.");
+    }
+
     [Fact]
     public void A_bare_not_without_universe_is_a_clear_error()
     {
