@@ -223,6 +223,15 @@ public sealed class ReplTests(SampleFile sample) : IClassFixture<SampleFile>, ID
     }
 
     [Fact]
+    public async Task A_cohort_renders_as_a_table_with_the_average_row()
+    {
+        var (terminal, _, _) = await Run("cohort signup then active by day rows 3 cols 2\n");
+        terminal.Screen.ShouldContain("average");
+        terminal.Screen.ShouldContain("total");
+        terminal.Screen.ShouldContain("returned t periods later");
+    }
+
+    [Fact]
     public async Task Every_statement_renders()
     {
         var (terminal, _, _) = await Run(

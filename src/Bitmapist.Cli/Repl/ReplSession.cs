@@ -366,6 +366,7 @@ internal sealed class ReplSession
         ("ids SET [limit N] [after ID]", "ids week(active) limit 10 after 41"),
         ("ID in SET", "42 in month(active, 2026-11)"),
         ("percent SET of SET", "percent month(active) of month(signup, -1)"),
+        ("cohort SET then SET by UNIT [...]", "cohort signup then active by week cols 6"),
         ("explain STATEMENT", "explain count all day(active, -6..0)"),
         ("events [PREFIX]", "events song"),
         ("let NAME = SET", "let retained = month(active) & month(active, -1)"),
