@@ -147,7 +147,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         MarkTransient(Statement, explainable, Set, Term, BinaryOperator, UnaryOperator, PeriodArgument);
         MarkReservedWords("and", "or", "xor", "not", "users", "all", "during", "count", "ids", "in", "percent", "of",
             "explain", "events", "let", "limit", "after", "key", "year", "month", "week", "day", "hour", "unique",
-            "cohort", "first", "then", "by", "rows", "cols", "from", "since", "unbounded", "counts");
+            "then");
 
         // What a syntax error says was expected, in words.
         Set.ErrorAlias = "a set like month(active)";

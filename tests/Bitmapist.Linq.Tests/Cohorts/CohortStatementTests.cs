@@ -85,3 +85,12 @@ public class CohortStatementTests
         plan.Program.TempCount.ShouldBeLessThan(10);
     }
 }
+
+public class CohortKeywordTests
+{
+    [Theory]
+    [InlineData("let first = month(active); count first & month(rows) | day(since) - week(by)")]
+    [InlineData("count month(cols) & month(from) & month(counts) & month(unbounded)")]
+    [InlineData("let cohort = month(signup, -1)\ncount cohort & month(cohort)")]
+    public void Option_words_stay_usable_as_names(string text) => TextQuery.Parse(text).ShouldNotBeEmpty();
+}
