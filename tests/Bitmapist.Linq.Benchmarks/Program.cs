@@ -17,6 +17,7 @@ ISuite[] suites =
     new CliffSuite(),
     new EmbeddedSuite(),
     new BatchDiagnosisSuite(),
+    new CohortSuite(),
 ];
 
 if (args.Length > 0 && args[0] == "bdn")
