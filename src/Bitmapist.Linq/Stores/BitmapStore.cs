@@ -147,8 +147,22 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Plans the cohort table <paramref name="query"/> for this store now: every cell's set, and one program counting them all.</summary>
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
-    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        Cohorts.CohortPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters), Profile);
+    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null)
+    {
+        var now = Now;
+        if (parameters is not null) return Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, parameters), Profile);
+        // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
+        // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
+        // which is the hour, so a table asked again within the hour reuses it.
+        var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
+        if (_cohortPlans.TryGetValue(key, out var known)) return known with { Now = now };
+        var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe), Profile);
+        if (_cohortPlans.Count >= 64) _cohortPlans.Clear();
+        _cohortPlans[key] = plan;
+        return plan;
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Cohorts.CohortPlan> _cohortPlans = new(StringComparer.Ordinal);
 
     /// <summary>The explain document of a cohort table: its rows, its program and its one batch.</summary>
     public string Explain(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>

@@ -75,6 +75,23 @@ public class CohortStatementTests
         Should.Throw<QuerySyntaxException>(() => TextQuery.Parse(text)).Message.ShouldContain(message);
 
     [Fact]
+    public void A_cohort_plan_is_reused_within_the_hour_and_replanned_when_the_day_moves()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 4, 12, 0, 0, TimeSpan.Zero));
+        using var store = new EmbeddedStore(new StoreOptions { Clock = clock });
+        var query = Parse("cohort signup then active by day rows 3 cols 1");
+        var first = store.Plan(query);
+        clock.Advance(TimeSpan.FromMinutes(30));
+        var again = store.Plan(query);
+        again.Program.ShouldBeSameAs(first.Program);
+        again.Now.ShouldBe(first.Now.AddMinutes(30));
+        clock.Advance(TimeSpan.FromHours(12));
+        var tomorrow = store.Plan(query);
+        tomorrow.Rows[^1].ShouldBe(Period.Day(2026, 3, 5));
+        first.Rows[^1].ShouldBe(Period.Day(2026, 3, 4));
+    }
+
+    [Fact]
     public void Shared_sets_are_counted_once_and_temporaries_are_reused()
     {
         using var store = Store();
