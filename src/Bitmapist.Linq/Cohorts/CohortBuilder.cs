@@ -30,7 +30,17 @@ public sealed class CohortBuilder
     private CohortBuilder With(CohortQuery query) => new(_store, query);
 
     /// <summary>Groups rows and columns by <paramref name="unit"/> (day, week, month or year; day by default).</summary>
-    public CohortBuilder By(PeriodUnit unit) => With(Query with { By = unit, From = Query.From is { } f && f.Unit != unit ? null : Query.From });
+    /// <remarks>A start already given moves to the new unit: a date to the period containing it, an offset stays an offset.</remarks>
+    public CohortBuilder By(PeriodUnit unit) => With(Query with
+    {
+        By = unit,
+        From = Query.From switch
+        {
+            { Fixed: { } p } => PeriodRef.Of(Period.Of(unit, p.Start)),
+            { } relative => PeriodRef.Relative(unit, relative.Offset),
+            null => null,
+        },
+    });
 
     /// <summary>Groups by day.</summary>
     public CohortBuilder ByDay() => By(PeriodUnit.Day);

@@ -50,6 +50,16 @@ public class CohortStatementTests
     }
 
     [Fact]
+    public void A_start_given_before_the_grouping_moves_to_the_grouping()
+    {
+        using var store = Store();
+        var q = store.Cohort(p => store.At("signup", p), p => store.At("active", p)).From(new DateTime(2026, 3, 4)).ByWeek().Query;
+        q.ShouldBe(Parse("cohort signup then active by week from 2026-W10"));
+        store.Cohort(p => store.At("signup", p), p => store.At("active", p)).From(-3).ByMonth().Query
+            .ShouldBe(Parse("cohort signup then active by month from -3"));
+    }
+
+    [Fact]
     public void Unsupported_template_pieces_are_refused_with_what_why_and_fix()
     {
         using var store = Store();
