@@ -38,12 +38,26 @@ internal sealed class CohortSuite : ISuite
         await using var proxy = new RoundTripProxy(ctx.Redis.Endpoint);
         await using var counted = await RedisStore.ConnectAsync(ctx.Redis.StoreConfiguration(proxy.Endpoint), options);
         await using var countedMux = await RedisServer.ConnectAsync(proxy.Endpoint);
+        // Server side cross-check: CONFIG RESETSTAT before each pass, INFO commandstats after (the admin
+        // connection's own CONFIG/INFO are left out of the totals).
+        await ResetStatsAsync(ctx.Redis);
         var before = proxy.RoundTrips;
         var batched = await counted.CohortAsync(query);
         var batchTrips = proxy.RoundTrips - before;
+        var batchStats = await CommandsAsync(ctx.Redis);
+        var batchServerMs = LastServerMs;
+        await ResetStatsAsync(ctx.Redis);
         before = proxy.RoundTrips;
         var eagerTable = await Eager(countedMux.GetDatabase(), store.Keys, prefix);
         var eagerTrips = proxy.RoundTrips - before;
+        var eagerStats = await CommandsAsync(ctx.Redis);
+        var eagerServerMs = LastServerMs;
+        Console.WriteLine($"INFO commandstats, batch: {Describe(batchStats)}, server {Fmt.Ms(batchServerMs / 1000)} ms in commands (EXEC not added)");
+        Console.WriteLine($"INFO commandstats, eager: {Describe(eagerStats)}, server {Fmt.Ms(eagerServerMs / 1000)} ms in commands");
+        var batchExec = batchStats.GetValueOrDefault("exec");
+        var eagerExec = eagerStats.GetValueOrDefault("exec");
+        if (batchExec != 1)
+            throw new InvalidOperationException($"Expected exactly one MULTI/EXEC for the batched table, INFO commandstats says {batchExec} EXEC.");
         for (var i = 0; i < 31; i++)
         {
             if (batched.Rows[i].Size != eagerTable[i].Size || !batched.Rows[i].Retained.SequenceEqual(eagerTable[i].Cells))
@@ -57,13 +71,13 @@ internal sealed class CohortSuite : ISuite
         Console.WriteLine($"planning alone (client, no I/O): {Fmt.Ms(planSeconds)} ms per table");
         var ratio = results.Ratio("eager", "batch");
         var (lo, hi) = results.RatioRange("eager", "batch");
-        new Table("strategy", "round trips per table", "ms per table (median)")
-            .Row("eager (bitmapist)", eagerTrips, Fmt.Ms(results.Median("eager")))
-            .Row("one batch", batchTrips, Fmt.Ms(results.Median("batch")))
+        new Table("strategy", "round trips per table (proxy)", "EXEC (commandstats)", "commands (commandstats)", "ms per table (median)")
+            .Row("eager (bitmapist)", eagerTrips, eagerExec, eagerStats.Values.Sum(), Fmt.Ms(results.Median("eager")))
+            .Row("one batch", batchTrips, batchExec, batchStats.Values.Sum(), Fmt.Ms(results.Median("batch")))
             .Print($"{Text} (tables equal: yes)");
         new Table("target", "measured", "verdict")
             .Row(">= 10x faster than eager", $"{Fmt.Ratio(ratio)} ({Fmt.Ratio(lo)}..{Fmt.Ratio(hi)})", Fmt.Verdict(ratio >= 10))
-            .Row("exactly one round trip", batchTrips, Fmt.Verdict(batchTrips == 1))
+            .Row("exactly one round trip", $"{batchTrips} (EXEC: {batchExec})", Fmt.Verdict(batchTrips == 1 && batchExec == 1))
             .Print("targets");
         await store.DeleteEventsAsync();
     }
@@ -92,6 +106,30 @@ internal sealed class CohortSuite : ISuite
         }
         return rows;
     }
+
+    private static Task ResetStatsAsync(RedisServer redis) => redis.Db.ExecuteAsync("CONFIG", "RESETSTAT");
+
+    /// <summary>Calls per command since the last RESETSTAT, without the admin connection's CONFIG and INFO.</summary>
+    private static async Task<Dictionary<string, long>> CommandsAsync(RedisServer redis)
+    {
+        var full = await redis.CommandStatsFullAsync();
+        var stats = new Dictionary<string, long>(StringComparer.Ordinal);
+        long usec = 0;
+        foreach (var (name, (calls, us)) in full)
+        {
+            if (name.StartsWith("config", StringComparison.Ordinal) || name == "info") continue;
+            stats[name] = calls;
+            if (name != "exec") usec += us; // EXEC's own time may include its queued commands: not added twice
+        }
+        LastServerMs = usec / 1000.0;
+        return stats;
+    }
+
+    /// <summary>Server time (commandstats usec, EXEC left out) of the last pass read by <see cref="CommandsAsync"/>.</summary>
+    private static double LastServerMs;
+
+    private static string Describe(Dictionary<string, long> stats) =>
+        $"{stats.Values.Sum()} commands (" + string.Join(", ", stats.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value}")) + ")";
 
     private sealed class FixedClock(DateTimeOffset now) : TimeProvider
     {
