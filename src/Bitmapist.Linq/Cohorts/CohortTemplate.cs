@@ -14,14 +14,6 @@ internal static class CohortTemplate
     public static SetExpr Over(SetExpr template, PeriodRef from, PeriodRef to) =>
         Substitute(template, t => SetExpr.Range(t.EventName, from, to));
 
-    /// <summary>True when <paramref name="expr"/> holds a bare event name anywhere.</summary>
-    public static bool HasTemplates(SetExpr expr) => expr is TemplateNode || expr.Children.Any(HasTemplates);
-
-    private static SetExpr Substitute(SetExpr expr, Func<TemplateNode, SetExpr> value)
-    {
-        if (expr is TemplateNode t) return value(t);
-        if (expr.Children.IsEmpty) return expr;
-        var children = expr.Children.Select(c => Substitute(c, value)).ToArray();
-        return children.SequenceEqual(expr.Children, ReferenceEqualityComparer.Instance) ? expr : expr.WithChildren([.. children]);
-    }
+    private static SetExpr Substitute(SetExpr expr, Func<TemplateNode, SetExpr> value) =>
+        expr.Replace(e => e is TemplateNode t ? value(t) : null);
 }

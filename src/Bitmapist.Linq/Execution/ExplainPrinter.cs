@@ -30,15 +30,7 @@ public static class ExplainPrinter
         sb.AppendLine(CultureInfo.InvariantCulture, $"optimized: {plan.Optimized}");
         var p = plan.Program;
         sb.AppendLine(CultureInfo.InvariantCulture, $"program ({p.Profile.Name}):");
-        foreach (var step in p.Steps)
-        {
-            sb.AppendLine(step switch
-            {
-                BitOpStep b => $"  tmp{b.Target} = {b.Op.ToString().ToUpperInvariant()} {string.Join(" ", b.Sources)}",
-                LiteralStep l => $"  tmp{l.Target} = literal {{{string.Join(", ", l.Ids)}}}",
-                _ => "  " + step,
-            });
-        }
+        foreach (var step in p.Steps) sb.AppendLine(StepLine(step));
         sb.AppendLine(p.Result is { } result ? $"  read {p.Read.ToString().ToLowerInvariant()} of {result}" : "  result is empty: nothing to run");
         if (p.Profile == CapabilityProfile.Embedded)
         {
@@ -50,6 +42,13 @@ public static class ExplainPrinter
         foreach (var line in batch.Lines()) sb.AppendLine("  " + line);
         return sb.ToString();
     }
+
+    private static string StepLine(ProgramStep step) => step switch
+    {
+        BitOpStep b => $"  tmp{b.Target} = {b.Op.ToString().ToUpperInvariant()} {string.Join(" ", b.Sources)}",
+        LiteralStep l => $"  tmp{l.Target} = literal {{{string.Join(", ", l.Ids)}}}",
+        _ => "  " + step,
+    };
 
     /// <summary>Prints a cohort table's plan: the statement, the rows, the counted sets, the program and its one batch.</summary>
     public static string Print(Cohorts.CohortPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60)
@@ -69,12 +68,7 @@ public static class ExplainPrinter
             for (; read < p.Reads.Length && p.Reads[read].Position == i; read++)
                 sb.AppendLine(p.Reads[read].Source is { } source ? $"  #{read} = count {source}" : $"  #{read} = 0 (empty set)");
             if (i == p.Steps.Length) break;
-            sb.AppendLine(p.Steps[i] switch
-            {
-                BitOpStep b => $"  tmp{b.Target} = {b.Op.ToString().ToUpperInvariant()} {string.Join(" ", b.Sources)}",
-                LiteralStep l => $"  tmp{l.Target} = literal {{{string.Join(", ", l.Ids)}}}",
-                var step => "  " + step,
-            });
+            sb.AppendLine(StepLine(p.Steps[i]));
         }
         if (p.Profile == CapabilityProfile.Embedded)
         {

@@ -63,12 +63,7 @@ internal sealed record RedisBatch(
         foreach (var step in program.Steps)
         {
             var target = TempName(step.Target);
-            commands.Add(step switch
-            {
-                BitOpStep b => new RedisCommand("BITOP", [b.Op.ToString().ToUpperInvariant(), target, .. b.Sources.Select(Name)]),
-                LiteralStep l => new RedisCommand("SET", [target, PagedBitmap.Of(l.Ids).ToRedisBytes()]),
-                _ => throw new InvalidOperationException(step.GetType().Name),
-            });
+            commands.Add(StepCommand(step, target, Name));
             // A leased result lives on after the batch: it gets the lease TTL instead of the short one.
             commands.Add(new RedisCommand("EXPIRE", [target, leased && target == resultKey ? leaseTtlSeconds : tempTtlSeconds]));
         }
@@ -94,6 +89,14 @@ internal sealed record RedisBatch(
         if (toDelete.Length > 0) commands.Add(new RedisCommand("DEL", [.. toDelete]));
         return new RedisBatch(commands.ToImmutable(), readIndex, read, resultKey, leased, temporaries);
     }
+
+    /// <summary>The command that runs <paramref name="step"/> into <paramref name="target"/>: BITOP, or SET for a literal.</summary>
+    internal static RedisCommand StepCommand(ProgramStep step, string target, Func<Operand, string> name) => step switch
+    {
+        BitOpStep b => new RedisCommand("BITOP", [b.Op.ToString().ToUpperInvariant(), target, .. b.Sources.Select(name)]),
+        LiteralStep l => new RedisCommand("SET", [target, PagedBitmap.Of(l.Ids).ToRedisBytes()]),
+        _ => throw new InvalidOperationException(step.GetType().Name),
+    };
 
     /// <summary>The batch as printed lines, with MULTI/EXEC around it when it runs as a transaction.</summary>
     public IEnumerable<string> Lines()

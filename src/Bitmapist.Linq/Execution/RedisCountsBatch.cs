@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Bitmapist.Linq.Bitmaps;
 
 namespace Bitmapist.Linq.Execution;
 
@@ -42,12 +41,7 @@ internal sealed record RedisCountsBatch(ImmutableArray<RedisCommand> Commands, I
             ReadsAt(i);
             var step = program.Steps[i];
             var target = tempPrefix + step.Target;
-            commands.Add(step switch
-            {
-                BitOpStep b => new RedisCommand("BITOP", [b.Op.ToString().ToUpperInvariant(), target, .. b.Sources.Select(Name)]),
-                LiteralStep l => new RedisCommand("SET", [target, PagedBitmap.Of(l.Ids).ToRedisBytes()]),
-                _ => throw new InvalidOperationException(step.GetType().Name),
-            });
+            commands.Add(RedisBatch.StepCommand(step, target, Name));
             commands.Add(new RedisCommand("EXPIRE", [target, tempTtlSeconds]));
         }
         ReadsAt(program.Steps.Length);

@@ -112,12 +112,19 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
     }
 
     /// <summary>This expression with every <c>@parameter</c> that has a value in <paramref name="values"/> replaced by it (the others stay).</summary>
-    public SetExpr WithParameters(IReadOnlyDictionary<string, SetExpr> values)
+    public SetExpr WithParameters(IReadOnlyDictionary<string, SetExpr> values) =>
+        Replace(e => e is ParameterNode p && values.TryGetValue(p.Name, out var value) ? value : null);
+
+    /// <summary>
+    /// This expression with every node for which <paramref name="replacement"/> gives a value replaced by it
+    /// (top-down; a replaced node's children are not visited). Unchanged subtrees are kept as they are.
+    /// </summary>
+    internal SetExpr Replace(Func<SetExpr, SetExpr?> replacement)
     {
-        if (this is ParameterNode p) return values.TryGetValue(p.Name, out var value) ? value : this;
+        if (replacement(this) is { } replaced) return replaced;
         if (Children.IsEmpty) return this;
-        var bound = Children.Select(c => c.WithParameters(values)).ToArray();
-        return bound.SequenceEqual(Children, ReferenceEqualityComparer.Instance) ? this : WithChildren([.. bound]);
+        var children = Children.Select(c => c.Replace(replacement)).ToArray();
+        return children.SequenceEqual(Children, ReferenceEqualityComparer.Instance) ? this : WithChildren([.. children]);
     }
 
     /// <summary>Rebuilds this node with new children (same kind); leaves return themselves.</summary>

@@ -154,10 +154,13 @@ public sealed class EmbeddedStore : BitmapStore
 
         void Run(ProgramStep step) => temps[step.Target] = EmbeddedStore.Run(step, Get);
 
-        PagedBitmap Get(Operand o) =>
-            o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
-            : _keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
+        PagedBitmap Get(Operand o) => Resolve(o, temps);
     }
+
+    /// <summary>An operand's bitmap: a temporary of this run, or a stored key (a missing key is the empty set).</summary>
+    private PagedBitmap Resolve(Operand o, PagedBitmap?[] temps) =>
+        o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
+        : _keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
 
     /// <summary>One step on in-process bitmaps (every operator is native here).</summary>
     private static PagedBitmap Run(ProgramStep step, Func<Operand, PagedBitmap> get) => step switch
@@ -207,9 +210,7 @@ public sealed class EmbeddedStore : BitmapStore
         }
         return counts;
 
-        PagedBitmap Get(Operand o) =>
-            o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
-            : _keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
+        PagedBitmap Get(Operand o) => Resolve(o, temps);
     }
 
     /// <summary>

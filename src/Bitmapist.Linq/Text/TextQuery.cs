@@ -328,10 +328,14 @@ public static partial class TextQuery
                     _ => query with { Values = keyword.Text.Equals("counts", StringComparison.OrdinalIgnoreCase) ? Cohorts.CohortValues.Counts : Cohorts.CohortValues.Percent },
                 };
             }
-            if (query.Since is not null && query.Membership != Cohorts.CohortMembership.FirstTime)
-                throw Error(source, c[0].Span.Location, "'since' only applies to first-time cohorts: write 'cohort first ...'");
-            if ((long)query.RowCount * (query.Cols + 1) > Cohorts.CohortQuery.MaxCells)
-                throw Error(source, c[0].Span.Location, $"the table has more than {Cohorts.CohortQuery.MaxCells} cells: use fewer rows or columns");
+            try
+            {
+                query.Validate(); // the same rules the planner applies, reported with a caret here
+            }
+            catch (BitmapistQueryException e)
+            {
+                throw Error(source, c[0].Span.Location, e.Message.TrimEnd('.'));
+            }
             return query;
         }
 
@@ -348,15 +352,8 @@ public static partial class TextQuery
         }
 
         /// <summary>A cohort's first row: an offset in the grouping's unit, or any date (the period of the unit containing its start).</summary>
-        private PeriodRef Start(ParseTreeNode value, PeriodUnit unit)
-        {
-            var token = Token(value);
-            if (Offset().IsMatch(token.Text) && !(token.Text.Length == 4 && char.IsAsciiDigit(token.Text[0])))
-                return int.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var offset)
-                    ? PeriodRef.Relative(unit, offset)
-                    : throw Error(source, token.Location, $"the offset {token.Text} is too large");
-            return PeriodRef.Of(Period.Of(unit, Date(value).Start));
-        }
+        private PeriodRef Start(ParseTreeNode value, PeriodUnit unit) =>
+            RelativeOffset(value, unit) ?? PeriodRef.Of(Period.Of(unit, Date(value).Start));
 
         private uint Id(ParseTreeNode userId)
         {
@@ -483,18 +480,23 @@ public static partial class TextQuery
         /// <summary>A period argument of a <paramref name="unit"/> function: a date of that unit or an offset.</summary>
         private PeriodRef Value(ParseTreeNode value, PeriodUnit unit)
         {
+            if (RelativeOffset(value, unit) is { } relative) return relative;
             var token = Token(value);
-            if (Offset().IsMatch(token.Text) && !(token.Text.Length == 4 && char.IsAsciiDigit(token.Text[0])))
-            {
-                return int.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var offset)
-                    ? PeriodRef.Relative(unit, offset)
-                    : throw Error(source, token.Location, $"the offset {token.Text} is too large");
-            }
             var period = Date(value);
             return period.Unit == unit
                 ? PeriodRef.Of(period)
                 : throw Error(source, token.Location,
                     $"expected a {Describe(unit)} like {Example(unit)} or an offset like -1, found the {Describe(period.Unit)} {token.Text}");
+        }
+
+        /// <summary>The value as an offset from the current period (any integer but a four-digit year), or null for a date.</summary>
+        private PeriodRef? RelativeOffset(ParseTreeNode value, PeriodUnit unit)
+        {
+            var token = Token(value);
+            if (!Offset().IsMatch(token.Text) || (token.Text.Length == 4 && char.IsAsciiDigit(token.Text[0]))) return null;
+            return int.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var offset)
+                ? PeriodRef.Relative(unit, offset)
+                : throw Error(source, token.Location, $"the offset {token.Text} is too large");
         }
 
         /// <summary>A date: <c>2026</c>, <c>2026-11</c>, <c>2026-W48</c>, <c>2026-11-28</c>, <c>2026-11-28T14</c>.</summary>
