@@ -13,22 +13,22 @@ namespace Bitmapist.Linq.IntegrationTests;
 /// <summary>Cohort tables computed by hand on small data, on every store; one round trip per table on Redis.</summary>
 public class CohortTests
 {
-    private static readonly DateTime Now = new(2026, 3, 4, 12, 0, 0, DateTimeKind.Utc);
+    internal static readonly DateTime Now = new(2026, 3, 4, 12, 0, 0, DateTimeKind.Utc);
 
     private static Task<BitmapStore> Create(string kind, DateTime? now = null) =>
         StoreKind.CreateAsync(kind, new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(now ?? Now)) });
 
-    private static async Task Mark(BitmapStore store, string name, DateTime day, params long[] ids)
+    internal static async Task Mark(BitmapStore store, string name, DateTime day, params long[] ids)
     {
         var batch = store.CreateBatch();
         foreach (var id in ids) batch.Mark(name, id, day);
         await batch.ExecuteAsync();
     }
 
-    private static DateTime D(int m, int d) => new(2026, m, d, 10, 0, 0);
+    internal static DateTime D(int m, int d) => new(2026, m, d, 10, 0, 0);
 
     /// <summary>signup 1-4 on Mar 1, 5-6 on Mar 2, 7 on Mar 4; active 1,2,3 / 1,5 / 9 / 2,7 on Mar 1..4.</summary>
-    private static async Task SeedDays(BitmapStore store)
+    internal static async Task SeedDays(BitmapStore store)
     {
         await Mark(store, "signup", D(3, 1), 1, 2, 3, 4);
         await Mark(store, "signup", D(3, 2), 5, 6);
@@ -39,10 +39,11 @@ public class CohortTests
         await Mark(store, "active", D(3, 4), 2, 7);
     }
 
-    private static CohortTable Run(BitmapStore store, string text) =>
-        store.CohortAsync(((CohortStatement)TextQuery.Parse(text).Single()).Query).GetAwaiter().GetResult();
+    internal static CohortQuery Parse(string text) => ((CohortStatement)TextQuery.Parse(text).Single()).Query;
 
-    private static string Show(CohortTable table) => string.Join("\n", table.Rows.Select(r =>
+    private static CohortTable Run(BitmapStore store, string text) => store.CohortAsync(Parse(text)).GetAwaiter().GetResult();
+
+    internal static string Show(CohortTable table) => string.Join("\n", table.Rows.Select(r =>
         $"{r.Label} {r.Size}: " + string.Join(" ", r.Values.Select(v => v is { } x ? x.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "-"))));
 
     [SkippableTheory]
@@ -232,34 +233,6 @@ public class CohortTests
                     table.Rows[i].Values[t].ShouldBe(expected, $"{text}: row {i} column {t}");
                 }
             }
-        }
-    }
-
-    [SkippableFact]
-    public async Task A_whole_table_is_one_multi_exec_and_leaves_no_temporary()
-    {
-        using var server = RedisServer.StartPrivate(out var port);
-        try
-        {
-            var mux = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
-            await using var store = new RedisStore(mux, CapabilityProfile.Redis7,
-                new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(Now)) }, ownsConnection: true);
-            await SeedDays(store);
-            await Mark(store, "web", D(3, 1), 1, 2);
-            var admin = mux.GetServer($"127.0.0.1:{port}");
-            await admin.ConfigResetStatisticsAsync();
-            var table = Run(store, "cohort signup & web then active by day rows 31 cols 12");
-            table.Rows.Length.ShouldBe(31);
-            var info = (await admin.InfoAsync("commandstats")).SelectMany(g => g)
-                .ToDictionary(kv => kv.Key, kv => long.Parse(kv.Value.Split(',')[0].Split('=')[1]));
-            info.GetValueOrDefault("cmdstat_exec").ShouldBe(1);
-            info.GetValueOrDefault("cmdstat_multi").ShouldBe(1);
-            info.GetValueOrDefault("cmdstat_bitcount").ShouldBeGreaterThan(31 * 13);
-            (await store.ListTemporariesAsync()).ShouldBeEmpty();
-        }
-        finally
-        {
-            server.Kill();
         }
     }
 }

@@ -10,18 +10,20 @@ namespace Bitmapist.Linq.Execution;
 /// <param name="HasAndOr">BITOP ANDOR (Redis 8.2+): X and (Y1 or ... or Yn) in one command.</param>
 /// <param name="HasBitPos">BITPOS, to find the smallest member on the server.</param>
 /// <param name="HasGetRange">GETRANGE and STRLEN, to page through a result instead of one GET.</param>
-public sealed record CapabilityProfile(string Name, int MaxSources, bool HasDiff, bool HasAndOr, bool HasBitPos, bool HasGetRange)
+/// <param name="HasScripts">EVAL/EVALSHA (Lua): a cohort table runs as one call of the counts script, which skips
+/// the cells it finds empty on the way, instead of a MULTI/EXEC that must run every queued command.</param>
+public sealed record CapabilityProfile(string Name, int MaxSources, bool HasDiff, bool HasAndOr, bool HasBitPos, bool HasGetRange, bool HasScripts = false)
 {
     /// <summary>
     /// Redis before 8.2 (Debian 12 ships 7.0.15): AND/OR/XOR only. BITOP with 17 or more sources leaves
     /// the word-at-a-time path (measured 11x slower), so wide operations are chunked to 16 sources.
     /// </summary>
-    public static CapabilityProfile Redis7 { get; } = new("redis7", 16, HasDiff: false, HasAndOr: false, HasBitPos: true, HasGetRange: true);
+    public static CapabilityProfile Redis7 { get; } = new("redis7", 16, HasDiff: false, HasAndOr: false, HasBitPos: true, HasGetRange: true, HasScripts: true);
 
     /// <summary>Redis 8.2 and later: DIFF and ANDOR, no fan-in cliff.</summary>
-    public static CapabilityProfile Redis8 { get; } = new("redis8", int.MaxValue, HasDiff: true, HasAndOr: true, HasBitPos: true, HasGetRange: true);
+    public static CapabilityProfile Redis8 { get; } = new("redis8", int.MaxValue, HasDiff: true, HasAndOr: true, HasBitPos: true, HasGetRange: true, HasScripts: true);
 
-    /// <summary>Doist's bitmapist-server: AND/OR/XOR with at least 2 sources, GET for reads, no BITPOS or GETRANGE.</summary>
+    /// <summary>Doist's bitmapist-server: AND/OR/XOR with at least 2 sources, GET for reads, no BITPOS, GETRANGE or Lua.</summary>
     public static CapabilityProfile BitmapistServer { get; } = new("bitmapist-server", int.MaxValue, HasDiff: false, HasAndOr: false, HasBitPos: false, HasGetRange: false);
 
     /// <summary>The embedded store: every operator natively, in process.</summary>

@@ -76,7 +76,10 @@ public static class ExplainPrinter
             return sb.ToString();
         }
         sb.AppendLine("commands (one round trip):");
-        foreach (var line in RedisCountsBatch.Build(p, RedisBatch.TempPrefix(keys), tempTtlSeconds).Lines()) sb.AppendLine("  " + line);
+        var lines = RedisCountsScript.CanRun(p)
+            ? RedisCountsScript.Build(p, RedisBatch.TempPrefix(keys)).Explain()
+            : RedisCountsBatch.Build(p, RedisBatch.TempPrefix(keys), tempTtlSeconds).Lines();
+        foreach (var line in lines) sb.AppendLine("  " + line);
         return sb.ToString();
     }
 }

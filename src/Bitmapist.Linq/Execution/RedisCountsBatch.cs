@@ -6,7 +6,9 @@ namespace Bitmapist.Linq.Execution;
 /// The commands of a <see cref="CountsProgram"/> for Redis: each step's BITOP (or SET) and its EXPIRE, a
 /// BITCOUNT wherever the program reads a count, and one DEL of every temporary at the end, all in one
 /// MULTI/EXEC. One round trip for the whole table, every count taken from the same snapshot of the data
-/// (nothing can change between two cells), and no temporary left behind.
+/// (nothing can change between two cells), and no temporary left behind. Used where Lua is not available
+/// (bitmapist-server, a user without scripting); elsewhere <see cref="RedisCountsScript"/> runs the same program
+/// and skips what it finds empty.
 /// </summary>
 /// <param name="Commands">The commands, in order.</param>
 /// <param name="ReadIndexes">For each read of the program, the index of its BITCOUNT, or -1 for an empty set (count 0).</param>

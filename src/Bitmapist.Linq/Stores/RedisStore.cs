@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Bitmapist.Linq.Bitmaps;
@@ -170,6 +171,93 @@ public sealed class RedisStore : BitmapStore
     internal override async Task<long[]> RunCountsAsync(CountsProgram program, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
+        if (!_scriptsRefused && RedisCountsScript.CanRun(program))
+        {
+            var script = _scripts.GetValue(program, p => new PreparedScript(RedisCountsScript.Build(p, RedisBatch.TempPrefix(Keys))));
+            var counts = await RunCountsScriptAsync(script).ConfigureAwait(false);
+            if (counts is not null)
+            {
+                ct.ThrowIfCancellationRequested();
+                return counts;
+            }
+        }
+        return await RunCountsTransactionAsync(program, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Set once the server refuses EVAL (an ACL without scripting, a proxy that does not pass it): from then on
+    /// tables run as MULTI/EXEC, which gives the same counts.
+    /// </summary>
+    private volatile bool _scriptsRefused;
+
+    /// <summary>
+    /// The script call of each program, kept as long as the program is: cohort plans are cached per store, so a
+    /// repeated table sends ready arguments instead of encoding thousands again.
+    /// </summary>
+    private readonly ConditionalWeakTable<CountsProgram, PreparedScript> _scripts = new();
+
+    private sealed class PreparedScript(RedisCountsScript script)
+    {
+        public RedisKey[] Keys { get; } = [.. script.Keys.Select(k => (RedisKey)k)];
+        public RedisValue[] Args { get; } = [.. script.Args.Select(ToValue)];
+        public ImmutableArray<int> ReplyIndexes { get; } = script.ReplyIndexes;
+        public bool IsEmpty { get; } = script.IsEmpty;
+    }
+
+    /// <summary>One call of the counts script; null when the server refuses scripts (nothing ran).</summary>
+    private async Task<long[]?> RunCountsScriptAsync(PreparedScript script)
+    {
+        var counts = new long[script.ReplyIndexes.Length];
+        if (script.IsEmpty) return counts;
+        RedisResult reply;
+        try
+        {
+            // StackExchange.Redis sends EVALSHA once the script is cached on the server, EVAL the first time
+            // (and again after a SCRIPT FLUSH or restart): one round trip either way.
+            reply = await Db.ScriptEvaluateAsync(RedisCountsScript.Source, script.Keys, script.Args).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsScriptingRefused(e.Message))
+        {
+            _scriptsRefused = true;
+            return null;
+        }
+        catch (RedisTimeoutException e)
+        {
+            throw new BitmapistStoreException(
+                "The cohort batch got no answer in time. Redis may still run it (it is one atomic script that deletes " +
+                $"its temporaries). Raise syncTimeout/asyncTimeout in the connection string for very large tables. ({e.Message})", e);
+        }
+        catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
+        {
+            throw new BitmapistStoreException($"The cohort batch was not applied: Redis could not be reached ({e.Message}).", e);
+        }
+        catch (RedisServerException e)
+        {
+            throw new BitmapistQueryException($"Redis refused a command of the cohort batch: {e.Message}.",
+                "Check that every key the query reads is a bitmap (a Redis string).", e);
+        }
+        var values = (RedisResult[])reply!;
+        for (var i = 0; i < counts.Length; i++)
+            if (script.ReplyIndexes[i] >= 0) counts[i] = (long)values[script.ReplyIndexes[i]];
+        return counts;
+    }
+
+    private static bool IsScriptingRefused(string message) =>
+        message.StartsWith("NOPERM", StringComparison.Ordinal) ||
+        message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase) ||
+        message.Contains("scripting is disabled", StringComparison.OrdinalIgnoreCase);
+
+    private static RedisValue ToValue(object arg) => arg switch
+    {
+        long n => n,
+        string s => s,
+        byte[] bytes => bytes,
+        _ => throw new InvalidOperationException(arg.GetType().Name),
+    };
+
+    /// <summary>The table as one MULTI/EXEC of every step and read (bitmapist-server, or a Redis that refuses scripts).</summary>
+    private async Task<long[]> RunCountsTransactionAsync(CountsProgram program, CancellationToken ct)
+    {
         var batch = RedisCountsBatch.Build(program, RedisBatch.TempPrefix(Keys), TtlSeconds(Options.TemporaryTtl));
         var counts = new long[program.Reads.Length];
         if (batch.IsEmpty) return counts;
