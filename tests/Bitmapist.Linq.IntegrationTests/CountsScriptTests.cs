@@ -106,6 +106,25 @@ public class CountsScriptTests
         await scripted.DeleteEventsAsync();
     }
 
+    [SkippableFact]
+    public async Task The_program_encoding_is_what_redis_cmsgpack_decodes()
+    {
+        // Every size class of the encoder, checked against the decoder the script uses.
+        long[] edges = [0, 1, 127, 128, 255, 256, 65535, 65536, uint.MaxValue];
+        var mux = await ConnectionMultiplexer.ConnectAsync(RedisServer.Endpoint);
+        foreach (var length in new[] { 0, 15, 16, 65535, 65536 })
+        {
+            var values = Enumerable.Range(0, length).Select(i => edges[i % edges.Length]).ToArray();
+            var bytes = RedisCountsScript.MessagePack(values);
+            var decoded = (RedisResult[])(await mux.GetDatabase().ScriptEvaluateAsync(
+                "local t = cmsgpack.unpack(ARGV[1]) local out = {} for i, v in ipairs(t) do out[i] = tostring(v) end return out",
+                [], [bytes]))!;
+            decoded.Select(v => long.Parse((string)v!)).ShouldBe(values, $"{length} values");
+        }
+        Should.Throw<ArgumentOutOfRangeException>(() => RedisCountsScript.MessagePack([-1]));
+        await mux.DisposeAsync();
+    }
+
     [SkippableTheory]
     [InlineData(true)]
     [InlineData(false)]

@@ -88,7 +88,8 @@ public sealed record CohortPlan(
         }
 
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
-        var optimized = sets.Select(s => Optimizer.Optimize(Binder.Bind(s, context), universe, asWritten: s)).ToImmutableArray();
+        var memo = new Optimizer.FixedPoints();
+        var optimized = sets.Select(s => Optimizer.Optimize(Binder.Bind(s, context), universe, asWritten: s, memo: memo)).ToImmutableArray();
         var program = ProgramEmitter.EmitCounts(optimized, profile);
         return new CohortPlan(query, context.Now, rows, [.. sets], optimized, program)
         {

@@ -14,13 +14,16 @@ namespace Bitmapist.Linq.Execution;
 /// MULTI/EXEC.
 /// </summary>
 /// <param name="Keys">KEYS: stored keys in order of first use, then the temporaries.</param>
-/// <param name="Args">ARGV: the index of the first temporary, then the instructions.</param>
+/// <param name="Args">ARGV: the program (the index of the first temporary, then the instructions, as one MessagePack
+/// array of integers), then the bytes of each literal set.</param>
+/// <param name="ProgramLength">How many integers the program holds.</param>
 /// <param name="ReplyIndexes">For each read of the program, its index in the script's reply, or -1 for an empty set (count 0).</param>
 /// <param name="Program">The program, for explain.</param>
 /// <param name="TempPrefix">Names of the temporaries, for explain.</param>
 internal sealed record RedisCountsScript(
     ImmutableArray<string> Keys,
-    ImmutableArray<object> Args,
+    ImmutableArray<byte[]> Args,
+    int ProgramLength,
     ImmutableArray<int> ReplyIndexes,
     CountsProgram Program,
     string TempPrefix)
@@ -59,7 +62,8 @@ internal sealed record RedisCountsScript(
         for (var t = 0; t < program.TempCount; t++) keys.Add(tempPrefix + t);
         int Index(Operand o) => o.IsTemp ? firstTemp + o.Temp : stored[o.StoredKey!];
 
-        var args = new List<object> { (long)firstTemp };
+        var code = new List<long> { firstTemp };
+        var literals = new List<byte[]>();
         var replyIndexes = new int[program.Reads.Length];
         var replies = 0;
         var read = 0;
@@ -73,8 +77,7 @@ internal sealed record RedisCountsScript(
                     continue;
                 }
                 replyIndexes[read] = replies++;
-                args.Add("C");
-                args.Add((long)Index(source));
+                code.AddRange([1, Index(source)]);
             }
         }
 
@@ -86,16 +89,12 @@ internal sealed record RedisCountsScript(
             switch (step)
             {
                 case BitOpStep b:
-                    args.Add("B");
-                    args.Add(b.Op.ToString().ToUpperInvariant());
-                    args.Add((long)target);
-                    args.Add((long)b.Sources.Length);
-                    foreach (var s in b.Sources) args.Add((long)Index(s));
+                    code.AddRange([2, OpCode(b.Op), target, b.Sources.Length]);
+                    foreach (var source in b.Sources) code.Add(Index(source));
                     break;
                 case LiteralStep l:
-                    args.Add("S");
-                    args.Add((long)target);
-                    args.Add(PagedBitmap.Of(l.Ids).ToRedisBytes());
+                    literals.Add(PagedBitmap.Of(l.Ids).ToRedisBytes());
+                    code.AddRange([3, target, 1 + literals.Count]); // ARGV[1] is the program
                     break;
                 default:
                     throw new InvalidOperationException(step.GetType().Name);
@@ -103,7 +102,47 @@ internal sealed record RedisCountsScript(
         }
         ReadsAt(program.Steps.Length);
         if (read != program.Reads.Length) throw new InvalidOperationException("Internal error: the program's reads are not in step order.");
-        return new RedisCountsScript([.. keys], [.. args], [.. replyIndexes], program, tempPrefix);
+        return new RedisCountsScript([.. keys], [MessagePack(code), .. literals], code.Count, [.. replyIndexes], program, tempPrefix);
+    }
+
+    /// <summary>The script's numbers for the BITOP operators.</summary>
+    private static int OpCode(BitOpKind op) => op switch
+    {
+        BitOpKind.And => 1,
+        BitOpKind.Or => 2,
+        BitOpKind.Xor => 3,
+        BitOpKind.Diff => 4,
+        BitOpKind.AndOr => 5,
+        _ => throw new InvalidOperationException(op.ToString()),
+    };
+
+    /// <summary>
+    /// Non-negative integers as one MessagePack array (the subset the script needs: array16/32 headers,
+    /// positive fixint, uint8/16/32), which Redis' bundled cmsgpack decodes in C.
+    /// </summary>
+    internal static byte[] MessagePack(IReadOnlyList<long> values)
+    {
+        using var stream = new MemoryStream(values.Count * 2 + 5);
+        var count = (uint)values.Count;
+        if (count <= 15) stream.WriteByte((byte)(0x90 | count));
+        else if (count <= ushort.MaxValue) Write(0xdc, count, 2);
+        else Write(0xdd, count, 4);
+        foreach (var value in values)
+        {
+            if (value is < 0 or > uint.MaxValue) throw new ArgumentOutOfRangeException(nameof(values), value, "The counts script takes integers in [0, 2^32).");
+            var v = (uint)value;
+            if (v <= 0x7f) stream.WriteByte((byte)v);
+            else if (v <= byte.MaxValue) Write(0xcc, v, 1);
+            else if (v <= ushort.MaxValue) Write(0xcd, v, 2);
+            else Write(0xce, v, 4);
+        }
+        return stream.ToArray();
+
+        void Write(byte marker, uint v, int bytes)
+        {
+            stream.WriteByte(marker);
+            for (var shift = 8 * (bytes - 1); shift >= 0; shift -= 8) stream.WriteByte((byte)(v >> shift)); // big-endian
+        }
     }
 
     /// <summary>The call as printed lines: the EVALSHA, then the commands it may run, indented.</summary>
@@ -115,7 +154,7 @@ internal sealed record RedisCountsScript(
             yield break;
         }
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"EVALSHA <counts script> {Keys.Length} keys, {Args.Length} arguments; inside, skipping a step whose set is known to be empty:");
+            $"EVALSHA <counts script> {Keys.Length} keys, a program of {ProgramLength} integers; inside, skipping a step whose set is known to be empty:");
         string Name(Operand o) => o.KeyName(TempPrefix);
         var read = 0;
         for (var i = 0; i <= Program.Steps.Length; i++)

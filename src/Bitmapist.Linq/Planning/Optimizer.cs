@@ -28,37 +28,68 @@ internal static class Optimizer
     /// <summary>The last phase: complements that survived the main rules.</summary>
     public static IRewriteRule Complement { get; } = new ComplementRule();
 
+    private static readonly IReadOnlyList<IRewriteRule> RulesAndComplement = [.. Rules, Complement];
+
     /// <summary>Optimizes <paramref name="bound"/>; <paramref name="universe"/> is the bound configured universe, if any; <paramref name="asWritten"/> is quoted in errors.</summary>
+    /// <param name="bound">The bound expression.</param>
+    /// <param name="universe">The bound configured universe, if any.</param>
+    /// <param name="trace">Called with every rewrite, for explain's trace.</param>
+    /// <param name="asWritten">The expression as the user wrote it, quoted in errors.</param>
+    /// <param name="memo">Shared by the many sets of one cohort table, whose cells repeat the rows' and return
+    /// periods' sets: sub-expressions already rewritten to a fixed point are not visited again.</param>
     /// <exception cref="BitmapistQueryException">The query needs a universe and none is configured.</exception>
-    public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string>? trace = null, SetExpr? asWritten = null)
+    public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string>? trace = null, SetExpr? asWritten = null, FixedPoints? memo = null)
     {
-        var main = Rewrite(bound, Rules, trace);
-        var complemented = Rewrite(main, [.. Rules, Complement], trace);
+        var main = Rewrite(bound, Rules, trace, memo?.Main);
+        var complemented = Rewrite(main, RulesAndComplement, trace, memo?.WithComplement);
         if (!Contains(complemented, SetKind.Universe)) return complemented;
         if (universe is null)
             throw new BitmapistQueryException(
                 $"The query {asWritten ?? bound} needs the universe of all users (a complement with nothing to subtract it from), and no universe is configured.",
                 "Subtract from a positive set instead (write 'a - b', not '~b' alone), or configure a universe, e.g. a unique flag the application marks for every user.");
-        return Rewrite(Substitute(complemented, universe), Rules, trace);
+        return Rewrite(Substitute(complemented, universe), Rules, trace, memo?.Main);
+    }
+
+    /// <summary>
+    /// Expressions known to be fixed points of the main rules, and of the main rules with the complement rule.
+    /// Every rule looks only at a node and what is below it, so a sub-expression of a fixed point is one too.
+    /// </summary>
+    internal sealed class FixedPoints
+    {
+        public HashSet<SetExpr> Main { get; } = [];
+        public HashSet<SetExpr> WithComplement { get; } = [];
     }
 
     /// <summary>Applies <paramref name="rules"/> bottom-up until no rule changes anything.</summary>
-    public static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace = null)
+    public static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace = null) => Rewrite(expr, rules, trace, null);
+
+    private static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace, HashSet<SetExpr>? known)
     {
         for (var round = 0; round < 1000; round++)
         {
-            var next = RewriteOnce(expr, rules, trace);
-            if (next.Equals(expr)) return next;
+            var next = RewriteOnce(expr, rules, trace, known);
+            if (next.Equals(expr))
+            {
+                if (known is not null) Remember(next, known);
+                return next;
+            }
             expr = next;
         }
         throw new InvalidOperationException($"The optimizer did not reach a fixed point on {expr}: a rule loops.");
     }
 
-    private static SetExpr RewriteOnce(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace)
+    private static void Remember(SetExpr fixedPoint, HashSet<SetExpr> known)
     {
+        if (!known.Add(fixedPoint)) return; // its sub-expressions are known already
+        foreach (var child in fixedPoint.Children) Remember(child, known);
+    }
+
+    private static SetExpr RewriteOnce(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace, HashSet<SetExpr>? known)
+    {
+        if (known is not null && known.Contains(expr)) return expr;
         if (!expr.Children.IsEmpty)
         {
-            var children = expr.Children.Select(c => RewriteOnce(c, rules, trace)).ToArray();
+            var children = expr.Children.Select(c => RewriteOnce(c, rules, trace, known)).ToArray();
             if (!children.SequenceEqual(expr.Children)) expr = expr.WithChildren([.. children]);
         }
         foreach (var rule in rules)

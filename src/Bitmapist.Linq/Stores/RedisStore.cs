@@ -185,8 +185,8 @@ public sealed class RedisStore : BitmapStore
     }
 
     /// <summary>
-    /// Set once the server refuses EVAL (an ACL without scripting, a proxy that does not pass it): from then on
-    /// tables run as MULTI/EXEC, which gives the same counts.
+    /// Set once the server refuses EVAL (an ACL without scripting, a proxy that does not pass it, a Lua without
+    /// cmsgpack): from then on tables run as MULTI/EXEC, which gives the same counts.
     /// </summary>
     private volatile bool _scriptsRefused;
 
@@ -199,7 +199,7 @@ public sealed class RedisStore : BitmapStore
     private sealed class PreparedScript(RedisCountsScript script)
     {
         public RedisKey[] Keys { get; } = [.. script.Keys.Select(k => (RedisKey)k)];
-        public RedisValue[] Args { get; } = [.. script.Args.Select(ToValue)];
+        public RedisValue[] Args { get; } = [.. script.Args.Select(a => (RedisValue)a)];
         public ImmutableArray<int> ReplyIndexes { get; } = script.ReplyIndexes;
         public bool IsEmpty { get; } = script.IsEmpty;
     }
@@ -245,15 +245,8 @@ public sealed class RedisStore : BitmapStore
     private static bool IsScriptingRefused(string message) =>
         message.StartsWith("NOPERM", StringComparison.Ordinal) ||
         message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase) ||
-        message.Contains("scripting is disabled", StringComparison.OrdinalIgnoreCase);
-
-    private static RedisValue ToValue(object arg) => arg switch
-    {
-        long n => n,
-        string s => s,
-        byte[] bytes => bytes,
-        _ => throw new InvalidOperationException(arg.GetType().Name),
-    };
+        message.Contains("scripting is disabled", StringComparison.OrdinalIgnoreCase) ||
+        message.Contains("'cmsgpack'", StringComparison.Ordinal); // a build without Redis' bundled Lua libraries
 
     /// <summary>The table as one MULTI/EXEC of every step and read (bitmapist-server, or a Redis that refuses scripts).</summary>
     private async Task<long[]> RunCountsTransactionAsync(CountsProgram program, CancellationToken ct)

@@ -81,6 +81,27 @@ public class RulePropertyTests
     }
 
     [Fact]
+    public void Sets_optimized_with_a_shared_memo_come_out_as_they_do_alone()
+    {
+        // A cohort table optimizes hundreds of sets that repeat each other's pieces with one memo of fixed
+        // points; every set must come out exactly as it would on its own, whatever was optimized before it.
+        Gen.Int.Sample(seed =>
+        {
+            var r = new Random(seed);
+            var memo = new Optimizer.FixedPoints();
+            var earlier = new List<SetExpr>();
+            for (var i = 0; i < 20; i++)
+            {
+                var formula = RandomFormula.Build(r, Leaves, depth: 3);
+                if (earlier.Count > 0 && r.Next(2) == 0) formula = SetExpr.And(earlier[r.Next(earlier.Count)], formula);
+                earlier.Add(formula);
+                var alone = Optimizer.Optimize(formula, SetExpr.Key("U"));
+                Optimizer.Optimize(formula, SetExpr.Key("U"), memo: memo).ShouldBe(alone, $"seed {seed}: {formula}");
+            }
+        }, iter: 300, threads: 1);
+    }
+
+    [Fact]
     public void Without_a_universe_the_optimizer_either_needs_none_or_says_so()
     {
         int refused = 0, planned = 0;
