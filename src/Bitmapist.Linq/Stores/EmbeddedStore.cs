@@ -215,33 +215,35 @@ public sealed class EmbeddedStore : BitmapStore
 
     /// <summary>
     /// Reads whose set is an AND step's result that only that read uses (the step runs just before the read,
-    /// and its target is not read again before it is next written), each with the index of that step.
+    /// and its value is used by nothing else before it is next written), each with the index of that step.
+    /// One walk through the program, following each temporary's current value: the step that wrote it, how
+    /// often it has been used, and the read that used it when that read came first and right after the step.
     /// </summary>
-    private static Dictionary<int, int> FusableSteps(CountsProgram program)
+    internal static Dictionary<int, int> FusableSteps(CountsProgram program)
     {
         var fusable = new Dictionary<int, int>();
-        for (var r = 0; r < program.Reads.Length; r++)
+        var values = new Dictionary<int, (int Writer, int Uses, int Read)>();
+        void Retire(int temp)
         {
-            var (position, source) = (program.Reads[r].Position, program.Reads[r].Source);
-            if (source is not { IsTemp: true } s || position == 0 || program.Steps[position - 1] is not BitOpStep { Op: BitOpKind.And } and
-                || and.Target != s.Temp || and.Sources.Any(o => o.IsTemp && o.Temp == s.Temp)) continue;
-            if (program.Reads.Where((x, j) => j != r && x.Source == s && x.Position >= position && !WrittenBetween(program, s.Temp, position, x.Position)).Any()) continue;
-            var usedLater = false;
-            for (var i = position; i < program.Steps.Length; i++)
-            {
-                if (program.Steps[i] is BitOpStep b && b.Sources.Contains(s)) { usedLater = true; break; }
-                if (program.Steps[i].Target == s.Temp) break;
-            }
-            if (!usedLater) fusable[r] = position - 1;
+            if (values.Remove(temp, out var v) && v.Uses == 1 && v.Read >= 0) fusable[v.Read] = v.Writer;
         }
+        var read = 0;
+        for (var i = 0; i <= program.Steps.Length; i++)
+        {
+            for (; read < program.Reads.Length && program.Reads[read].Position == i; read++)
+                if (program.Reads[read].Source is { IsTemp: true } r && values.TryGetValue(r.Temp, out var v))
+                    values[r.Temp] = (v.Writer, v.Uses + 1, v.Uses == 0 && v.Writer == i - 1 ? read : -1);
+            if (i == program.Steps.Length) break;
+            var step = program.Steps[i];
+            if (step is BitOpStep b)
+                foreach (var s in b.Sources)
+                    if (s.IsTemp && values.TryGetValue(s.Temp, out var v)) values[s.Temp] = (v.Writer, v.Uses + 1, -1);
+            Retire(step.Target);
+            if (step is BitOpStep { Op: BitOpKind.And } and && !and.Sources.Any(o => o.IsTemp && o.Temp == and.Target))
+                values[step.Target] = (i, 0, -1);
+        }
+        foreach (var temp in values.Keys.ToList()) Retire(temp);
         return fusable;
-    }
-
-    private static bool WrittenBetween(CountsProgram program, int temp, int from, int to)
-    {
-        for (var i = from; i < to && i < program.Steps.Length; i++)
-            if (program.Steps[i].Target == temp) return true;
-        return false;
     }
 
     internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
