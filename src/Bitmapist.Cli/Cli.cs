@@ -35,7 +35,8 @@ public static class Cli
         ArgumentNullException.ThrowIfNull(args);
         var context = new CliContext(stdout, stderr);
         var root = BuildRootCommand(context, input);
-        var parse = root.Parse(args);
+        // No response files: '@name' is a parameter of the query language (bitmapist cohort @cohort then active).
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
             foreach (var error in parse.Errors) context.Error(error.Message);

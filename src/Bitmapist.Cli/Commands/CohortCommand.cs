@@ -31,9 +31,10 @@ internal static class CohortCommand
         var since = new Option<string?>("--since") { Description = "With --first: how far back 'before' reaches (a date; default one year before the first row).", HelpName = "date" };
         var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report to this file.", HelpName = "file" };
         var form = new Option<bool>("--form") { Description = "With --html: add a form like bitmapist's to change the query (it submits by GET)." };
+        var parameters = ParameterOptions.Create();
         var command = new Command("cohort", "A cohort (retention) table: of the users in each row's cohort, how many returned 0, 1, 2... periods later.");
         command.Arguments.Add(sets);
-        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form }) command.Options.Add(o);
+        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, parameters }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var text = "cohort " + (parse.GetValue(first) ? "first " : "") + string.Join(' ', parse.GetValue(sets) ?? [])
@@ -59,11 +60,18 @@ internal static class CohortCommand
                 await context.Err.WriteLineAsync("bitmapist: " + e.Message).ConfigureAwait(false);
                 return Cli.Usage;
             }
+            var (ok, values) = await ParameterOptions.TryParseAsync(parse.GetValue(parameters), context).ConfigureAwait(false);
+            if (!ok) return Cli.Usage;
+            if (ParameterOptions.FirstUnbound([statement], values) is { } missing)
+            {
+                context.Error($"the cohort uses @{missing} and it has no value: add --param {missing}=SET.");
+                return Cli.Usage;
+            }
             if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
             try
             {
                 await using var session = await StoreSession.OpenAsync(settings, context, StoreAccess.Read, ct: ct).ConfigureAwait(false);
-                var table = await session.Store.CohortAsync(statement.Query, ct: ct).ConfigureAwait(false);
+                var table = await session.Store.CohortAsync(statement.Query, values.Count > 0 ? values : null, ct).ConfigureAwait(false);
                 StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
                 if (parse.GetValue(html) is { } path)
                 {

@@ -16,9 +16,11 @@ internal static class QueryCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var file = new Option<string?>("--file", "-f") { Description = "Read the statements from this file.", HelpName = "file" };
-        var command = new Command("query", "Run statements of the query language: count, ids, in, percent, explain, events, let.");
+        var parameters = ParameterOptions.Create();
+        var command = new Command("query", "Run statements of the query language: count, ids, in, percent, cohort, explain, events, let.");
         command.Arguments.Add(text);
         command.Options.Add(file);
+        command.Options.Add(parameters);
         command.SetAction(async (parse, ct) =>
         {
             var source = parse.GetValue(text);
@@ -40,8 +42,10 @@ internal static class QueryCommand
                     return Cli.Failed;
                 }
             }
+            var (ok, values) = await ParameterOptions.TryParseAsync(parse.GetValue(parameters), context).ConfigureAwait(false);
+            if (!ok) return Cli.Usage;
             if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
-            return await StatementRunner.RunScriptAsync(source!, path, settings, context, ct).ConfigureAwait(false);
+            return await StatementRunner.RunScriptAsync(source!, path, settings, context, ct, values).ConfigureAwait(false);
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bitmapist.Linq;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
@@ -46,8 +47,11 @@ internal static class StatementRunner
     /// in the settings' format; a syntax error runs nothing. Returns the exit code.
     /// </summary>
     /// <param name="origin">Named before a syntax error (a file), or null.</param>
-    public static async Task<int> RunScriptAsync(string source, string? origin, CliSettings settings, CliContext context, CancellationToken ct)
+    /// <param name="parameters">Values of the statements' <c>@name</c> parameters (<c>--param</c>).</param>
+    public static async Task<int> RunScriptAsync(string source, string? origin, CliSettings settings, CliContext context, CancellationToken ct,
+        IReadOnlyDictionary<string, SetExpr>? parameters = null)
     {
+        parameters ??= new Dictionary<string, SetExpr>();
         IReadOnlyList<TextStatement> statements;
         try
         {
@@ -59,13 +63,18 @@ internal static class StatementRunner
             await context.Err.WriteLineAsync("bitmapist: " + (origin is null ? "" : origin + ": ") + e.Message).ConfigureAwait(false);
             return Cli.Usage;
         }
+        if (ParameterOptions.FirstUnbound(statements, parameters) is { } missing)
+        {
+            context.Error($"the query uses @{missing} and it has no value: add --param {missing}=SET, e.g. --param {missing}=\"month(signup, -1)\".");
+            return Cli.Usage;
+        }
         try
         {
             var output = new Output(context.Out, settings.Format);
             var access = statements.All(s => s is ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
             await using var session = await StoreSession.OpenAsync(settings, context, access, ct: ct).ConfigureAwait(false);
             foreach (var statement in statements)
-                await PrintAsync(output, await ExecuteAsync(statement, session.Store, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+                await PrintAsync(output, await ExecuteAsync(statement, session.Store, ct, parameters).ConfigureAwait(false), ct).ConfigureAwait(false);
             return Cli.Ok;
         }
         catch (Exception e)
@@ -77,24 +86,31 @@ internal static class StatementRunner
     }
 
     /// <summary>Runs one statement; the ids of an <see cref="IdsResult"/> are read as they are enumerated.</summary>
-    public static async Task<StatementResult> ExecuteAsync(TextStatement statement, BitmapStore store, CancellationToken ct)
+    /// <param name="statement">The statement.</param>
+    /// <param name="store">The store it runs on.</param>
+    /// <param name="ct">Cancels the statement.</param>
+    /// <param name="parameters">Values of its <c>@name</c> parameters, if it has any.</param>
+    public static async Task<StatementResult> ExecuteAsync(TextStatement statement, BitmapStore store, CancellationToken ct,
+        IReadOnlyDictionary<string, SetExpr>? parameters = null)
     {
+        var values = parameters is { Count: > 0 } ? parameters : null;
+        UserSet Set(SetExpr e) => store.Set(values is null ? e : e.WithParameters(values));
         switch (statement)
         {
             case QueryStatement { Query.Read: ReadKind.Count } q:
-                return new CountResult(await store.Set(q.Query.Set).CountAsync(ct).ConfigureAwait(false));
+                return new CountResult(await Set(q.Query.Set).CountAsync(ct).ConfigureAwait(false));
             case QueryStatement { Query.Read: ReadKind.Contains } q:
-                return new ContainsResult(q.Query.Id, await store.Set(q.Query.Set).ContainsAsync(q.Query.Id, ct).ConfigureAwait(false));
+                return new ContainsResult(q.Query.Id, await Set(q.Query.Set).ContainsAsync(q.Query.Id, ct).ConfigureAwait(false));
             case QueryStatement { Query.Read: ReadKind.Ids } q:
-                return new IdsResult(Take(store.Set(q.Query.Set).IdsAsync(q.Query.Id, ct), q.Limit ?? int.MaxValue), q.Limit);
+                return new IdsResult(Take(Set(q.Query.Set).IdsAsync(q.Query.Id, ct), q.Limit ?? int.MaxValue), q.Limit);
             case PercentStatement p:
-                var whole = await store.Set(p.Whole).CountAsync(ct).ConfigureAwait(false);
-                var part = whole == 0 ? 0 : await store.Set(p.Numerator).CountAsync(ct).ConfigureAwait(false);
+                var whole = await Set(p.Whole).CountAsync(ct).ConfigureAwait(false);
+                var part = whole == 0 ? 0 : await Set(p.Numerator).CountAsync(ct).ConfigureAwait(false);
                 return new PercentResult(whole == 0 ? 0.0 : 100.0 * part / whole, part, whole);
             case CohortStatement c:
-                return new CohortResult(await store.CohortAsync(c.Query, ct: ct).ConfigureAwait(false));
+                return new CohortResult(await store.CohortAsync(c.Query, values, ct).ConfigureAwait(false));
             case ExplainStatement e:
-                return new ExplainResult(Explain(store, e.Statement));
+                return new ExplainResult(Explain(store, e.Statement, values));
             case EventsStatement e:
                 return new EventsResult(await store.ListEventsAsync(e.Prefix, ct).ConfigureAwait(false));
             case LetStatement:
@@ -166,11 +182,11 @@ internal static class StatementRunner
         }
     }
 
-    private static string Explain(BitmapStore store, TextStatement statement) => statement switch
+    private static string Explain(BitmapStore store, TextStatement statement, IReadOnlyDictionary<string, SetExpr>? values) => statement switch
     {
-        CohortStatement c => store.Explain(c.Query),
-        QueryStatement q => store.Explain(q.Query),
-        PercentStatement p => store.Explain(new SetQuery(p.Numerator, ReadKind.Count)) + store.Explain(new SetQuery(p.Whole, ReadKind.Count)),
+        CohortStatement c => store.Explain(c.Query, values),
+        QueryStatement q => store.Explain(q.Query, values),
+        PercentStatement p => store.Explain(new SetQuery(p.Numerator, ReadKind.Count), values) + store.Explain(new SetQuery(p.Whole, ReadKind.Count), values),
         _ => throw new CliException($"'{statement.Text}' has no plan to explain.", Cli.Failed),
     };
 
