@@ -14,7 +14,7 @@ namespace Bitmapist.Cli.Tests;
 /// a screenshot is saved as a test artifact. Skipped when no Chromium is installed, unless
 /// BITMAPIST_REQUIRE_BROWSER=1 (CI) makes that a failure.
 /// </summary>
-public class CohortHtmlBrowserTests
+public class CohortHtmlBrowserTests(SampleFile sample) : IClassFixture<SampleFile>
 {
     private const string Chromium = "/usr/bin/chromium";
     private const string Driver = "/usr/bin/chromedriver";
@@ -40,8 +40,7 @@ public class CohortHtmlBrowserTests
         return await store.CohortAsync(query);
     }
 
-    [SkippableFact]
-    public async Task The_report_renders_in_headless_chromium_with_the_tables_numbers_and_labels_as_text()
+    private static void RequireBrowser()
     {
         var required = Environment.GetEnvironmentVariable("BITMAPIST_REQUIRE_BROWSER") == "1";
         if (!File.Exists(Chromium) || !File.Exists(Driver))
@@ -49,20 +48,73 @@ public class CohortHtmlBrowserTests
             if (required) throw new InvalidOperationException($"BITMAPIST_REQUIRE_BROWSER=1 but {Chromium} or {Driver} is missing (apt-get install chromium chromium-driver).");
             Skip.If(true, "no Chromium installed");
         }
+    }
 
-        const string markup = "<b>sign</b>up<script>document.title=42</script>";
-        var table = await Table(markup);
-        var html = CohortHtml.Render(table, new CohortHtmlOptions("Retention <i>report</i>", IncludeForm: true));
-        var dir = Path.Combine(AppContext.BaseDirectory, "artifacts");
-        Directory.CreateDirectory(dir);
-        var page = Path.Combine(dir, "cohort-report.html");
-        await File.WriteAllTextAsync(page, html);
-
+    private static ChromeDriver Browser()
+    {
         var options = new ChromeOptions { BinaryLocation = Chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1200,800");
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(Driver)!, Path.GetFileName(Driver));
         service.HideCommandPromptWindow = true;
-        using var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+        return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
+    }
+
+    private static string Artifacts()
+    {
+        var dir = Path.Combine(AppContext.BaseDirectory, "artifacts");
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    [SkippableFact]
+    public async Task The_served_form_submits_a_new_table_in_headless_chromium()
+    {
+        RequireBrowser();
+        await using var served = await CohortServeTests.Served.StartAsync("cohort", "signup", "then", "active", "--by", "week", "--rows", "4", "--cols", "3",
+            "--data", sample.Path, "--now", CliHarness.Now);
+        using var driver = Browser();
+        driver.Navigate().GoToUrl(served.Url);
+        driver.FindElements(By.CssSelector("table.cohort tbody tr")).Count.ShouldBe(5, "4 weeks and the average");
+
+        // Change the grouping, the rows and the cohort set, and submit as a person would.
+        driver.FindElement(By.CssSelector("select[name=by] option[value=day]")).Click();
+        var rows = driver.FindElement(By.CssSelector("input[name=rows]"));
+        rows.Clear();
+        rows.SendKeys("6");
+        var cohort = driver.FindElement(By.CssSelector("input[name=cohort]"));
+        cohort.Clear();
+        cohort.SendKeys("signup & unique(premium)");
+        driver.FindElement(By.CssSelector("form button[type=submit]")).Click();
+
+        var table = driver.FindElements(By.CssSelector("table.cohort tbody tr"));
+        table.Count.ShouldBe(7, "6 days and the average");
+        driver.FindElement(By.CssSelector("code.query")).Text.ShouldBe("cohort (signup & unique(premium)) then active by day rows 6 cols 3");
+        driver.FindElement(By.CssSelector("select[name=by] option[value=day]")).Selected.ShouldBeTrue();
+        driver.FindElement(By.CssSelector("input[name=cohort]")).GetAttribute("value").ShouldBe("(signup & unique(premium))");
+        ((ITakesScreenshot)driver).GetScreenshot().SaveAsFile(Path.Combine(Artifacts(), "cohort-served.png"));
+
+        // A mistake comes back with the form as typed and the error, not a blank page.
+        cohort = driver.FindElement(By.CssSelector("input[name=cohort]"));
+        cohort.Clear();
+        cohort.SendKeys("signup &");
+        driver.FindElement(By.CssSelector("form button[type=submit]")).Click();
+        driver.FindElement(By.CssSelector("pre.error")).Text.ShouldContain("expected a set");
+        driver.FindElement(By.CssSelector("input[name=cohort]")).GetAttribute("value").ShouldBe("signup &");
+    }
+
+    [SkippableFact]
+    public async Task The_report_renders_in_headless_chromium_with_the_tables_numbers_and_labels_as_text()
+    {
+        RequireBrowser();
+
+        const string markup = "<b>sign</b>up<script>document.title=42</script>";
+        var table = await Table(markup);
+        var html = CohortHtml.Render(table, new CohortHtmlOptions("Retention <i>report</i>", IncludeForm: true));
+        var dir = Artifacts();
+        var page = Path.Combine(dir, "cohort-report.html");
+        await File.WriteAllTextAsync(page, html);
+
+        using var driver = Browser();
         driver.Navigate().GoToUrl(new Uri(page).AbsoluteUri);
 
         driver.Title.ShouldBe("Retention <i>report</i>", "the title is text, and no script ran");

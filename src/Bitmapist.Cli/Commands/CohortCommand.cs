@@ -31,10 +31,11 @@ internal static class CohortCommand
         var since = new Option<string?>("--since") { Description = "With --first: how far back 'before' reaches (a date; default one year before the first row).", HelpName = "date" };
         var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report to this file.", HelpName = "file" };
         var form = new Option<bool>("--form") { Description = "With --html: add a form like bitmapist's to change the query (it submits by GET)." };
+        var serve = new Option<int?>("--serve") { Description = "Serve the HTML report with its form at http://127.0.0.1:PORT/ until Ctrl+C (each submission runs a new table).", HelpName = "port" };
         var parameters = ParameterOptions.Create();
         var command = new Command("cohort", "A cohort (retention) table: of the users in each row's cohort, how many returned 0, 1, 2... periods later.");
         command.Arguments.Add(sets);
-        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, parameters }) command.Options.Add(o);
+        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, serve, parameters }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var text = "cohort " + (parse.GetValue(first) ? "first " : "") + string.Join(' ', parse.GetValue(sets) ?? [])
@@ -71,6 +72,20 @@ internal static class CohortCommand
             try
             {
                 await using var session = await StoreSession.OpenAsync(settings, context, StoreAccess.Read, ct: ct).ConfigureAwait(false);
+                if (parse.GetValue(serve) is { } port)
+                {
+                    if (port is < 1 or > 65535)
+                    {
+                        context.Error($"--serve takes a port from 1 to 65535, not {port}.");
+                        return Cli.Usage;
+                    }
+                    if (values.Count > 0)
+                    {
+                        context.Error("--serve cannot bind --param values: the form's sets are typed in full (unique(premium), not @segment).");
+                        return Cli.Usage;
+                    }
+                    return await CohortServer.RunAsync(session.Store, statement.Query, port, context, ct).ConfigureAwait(false);
+                }
                 var table = await session.Store.CohortAsync(statement.Query, values.Count > 0 ? values : null, ct).ConfigureAwait(false);
                 StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
                 if (parse.GetValue(html) is { } path)

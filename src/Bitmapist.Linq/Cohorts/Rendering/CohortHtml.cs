@@ -6,7 +6,9 @@ namespace Bitmapist.Linq.Cohorts.Rendering;
 
 /// <summary>Options of the HTML report.</summary>
 /// <param name="Title">The page title (escaped).</param>
-/// <param name="IncludeForm">Adds a form like bitmapist's (events, grouping, counts or percent, rows, columns, start) that submits the statement's parts by GET to <paramref name="FormAction"/>.</param>
+/// <param name="IncludeForm">Adds a form like bitmapist's (events, grouping, counts or percent, rows, columns, start; also
+/// retention and first-time cohorts) that submits the statement's parts by GET to <paramref name="FormAction"/>;
+/// read the submission back with <see cref="CohortForm.FromQueryString"/>.</param>
 /// <param name="FormAction">Where the form submits (empty: the page itself).</param>
 public sealed record CohortHtmlOptions(string Title = "Cohort report", bool IncludeForm = false, string FormAction = "");
 
@@ -23,26 +25,8 @@ public static class CohortHtml
     {
         options ??= new CohortHtmlOptions();
         static string E(string s) => WebUtility.HtmlEncode(s);
-        var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<title>{E(options.Title)}</title>\n");
-        sb.Append("""
-            <style>
-            body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
-            table.cohort { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-            table.cohort th, table.cohort td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
-            table.cohort th { background: #f4f4f4; }
-            table.cohort td.label { text-align: left; white-space: nowrap; }
-            table.cohort tr.average td { font-weight: bold; border-top: 2px solid #999; }
-            code { background: #f4f4f4; padding: 2px 4px; }
-            form { margin-bottom: 1.5em; display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: end; }
-            form label { display: flex; flex-direction: column; font-size: .85em; }
-            </style>
-
-            """);
-        sb.Append("</head>\n<body>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<h1>{E(options.Title)}</h1>\n");
-        if (options.IncludeForm) Form(sb, table.Query, options.FormAction);
+        var sb = Head(options);
+        if (options.IncludeForm) Form(sb, CohortForm.Of(table.Query, table.Now), options.FormAction);
         var values = table.Values == CohortValues.Percent ? "% of the cohort" : "users";
         sb.Append(CultureInfo.InvariantCulture, $"<p>Query: <code class=\"query\">{E(table.Query.Text)}</code><br>");
         sb.Append(CultureInfo.InvariantCulture, $"By {E(CohortFormat.Unit(table.Unit))}, cells in {values}, computed at {table.Now:yyyy-MM-dd HH:mm} UTC. An empty cell: no cohort, or no data in that period.</p>\n");
@@ -66,6 +50,49 @@ public static class CohortHtml
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The page for a form that could not be run: the form as submitted (so it can be corrected) and the error,
+    /// escaped and kept as written (a syntax error's caret lines up).
+    /// </summary>
+    public static string RenderError(CohortForm form, string error, CohortHtmlOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        ArgumentNullException.ThrowIfNull(error);
+        options ??= new CohortHtmlOptions();
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var sb = Head(options);
+        Form(sb, form, options.FormAction);
+        sb.Append(CultureInfo.InvariantCulture, $"<pre class=\"error\" role=\"alert\">{E(error)}</pre>\n</body>\n</html>\n");
+        return sb.ToString();
+    }
+
+    /// <summary>The document up to and including the page heading.</summary>
+    private static StringBuilder Head(CohortHtmlOptions options)
+    {
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var sb = new StringBuilder();
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<title>{E(options.Title)}</title>\n");
+        sb.Append("""
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+            table.cohort { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+            table.cohort th, table.cohort td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; }
+            table.cohort th { background: #f4f4f4; }
+            table.cohort td.label { text-align: left; white-space: nowrap; }
+            table.cohort tr.average td { font-weight: bold; border-top: 2px solid #999; }
+            code { background: #f4f4f4; padding: 2px 4px; }
+            form { margin-bottom: 1.5em; display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: end; }
+            form label { display: flex; flex-direction: column; font-size: .85em; }
+            pre.error { color: #a00; background: #fff4f4; border: 1px solid #e0b4b4; padding: .75em; }
+            </style>
+
+            """);
+        sb.Append("</head>\n<body>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<h1>{E(options.Title)}</h1>\n");
+        return sb;
+    }
+
     private static void Cell(StringBuilder sb, double? value, double? share, CohortValues values)
     {
         if (value is null)
@@ -80,22 +107,26 @@ public static class CohortHtml
             $"<td style=\"background: hsla(200, 70%, 40%, {alpha:0.0}); color: {color}\">{CohortFormat.Cell(value, values)}</td>");
     }
 
-    private static void Form(StringBuilder sb, CohortQuery q, string action)
+    private static void Form(StringBuilder sb, CohortForm f, string action)
     {
         static string E(string s) => WebUtility.HtmlEncode(s);
+        void Select(string label, string name, string current, params (string Value, string Text)[] options)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<label>{label}<select name=\"{name}\">");
+            foreach (var (value, text) in options)
+                sb.Append(CultureInfo.InvariantCulture, $"<option value=\"{value}\"{(string.Equals(current.Trim(), value, StringComparison.OrdinalIgnoreCase) ? " selected" : "")}>{text}</option>");
+            sb.Append("</select></label>\n");
+        }
         sb.Append(CultureInfo.InvariantCulture, $"<form method=\"get\" action=\"{E(action)}\">\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Cohort set<input name=\"cohort\" value=\"{E(q.Cohort.Text)}\"></label>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Then (return set)<input name=\"then\" value=\"{E(q.Return.Text)}\"></label>\n");
-        sb.Append("<label>Group by<select name=\"by\">");
-        foreach (var unit in new[] { "day", "week", "month", "year" })
-            sb.Append(CultureInfo.InvariantCulture, $"<option{(CohortFormat.Unit(q.By) == unit ? " selected" : "")}>{unit}</option>");
-        sb.Append("</select></label>\n<label>Show<select name=\"values\">");
-        sb.Append(CultureInfo.InvariantCulture, $"<option value=\"percent\"{(q.Values == CohortValues.Percent ? " selected" : "")}>percent</option>");
-        sb.Append(CultureInfo.InvariantCulture, $"<option value=\"counts\"{(q.Values == CohortValues.Counts ? " selected" : "")}>counts</option></select></label>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Rows<input name=\"rows\" type=\"number\" min=\"1\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{q.RowCount}\"></label>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Columns<input name=\"cols\" type=\"number\" min=\"0\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{q.Cols}\"></label>\n");
-        var from = q.From is { IsRelative: false } f ? f.Fixed!.Value.Start.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "";
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Start date<input name=\"from\" type=\"date\" value=\"{from}\"></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Cohort set<input name=\"cohort\" value=\"{E(f.Cohort)}\"></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Then (return set)<input name=\"then\" value=\"{E(f.Then)}\"></label>\n");
+        Select("Group by", "by", f.By, ("day", "day"), ("week", "week"), ("month", "month"), ("year", "year"));
+        Select("Show", "values", f.Values, ("percent", "percent"), ("counts", "counts"));
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Rows<input name=\"rows\" type=\"number\" min=\"1\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{E(f.Rows)}\"></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Columns<input name=\"cols\" type=\"number\" min=\"0\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{E(f.Cols)}\"></label>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<label>Start date<input name=\"from\" type=\"date\" value=\"{E(f.From)}\"></label>\n");
+        Select("Retention", "retention", f.Retention, ("n-day", "in that period"), ("unbounded", "in that period or later"));
+        Select("Cohort", "membership", f.Membership, ("any", "any time"), ("first", "first time"));
         sb.Append("<button type=\"submit\">Show</button>\n</form>\n");
     }
 }
