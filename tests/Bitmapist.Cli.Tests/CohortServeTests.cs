@@ -111,6 +111,11 @@ public sealed partial class CohortServeTests(SampleFile sample) : IClassFixture<
         body.ShouldContain("found &#39;then&#39;");
         body.ShouldNotContain("<table");
 
+        // A start whose table would leave the calendar is a clear error, not a crash.
+        var late = await http.GetAsync(served.Url + "?by=month&from=9999-12-01");
+        late.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await late.Content.ReadAsStringAsync()).ShouldContain("reaches dates outside years 1 to 9999");
+
         (await http.GetAsync(served.Url + "favicon.ico")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
         (await http.PostAsync(served.Url, new StringContent("cohort=x"))).StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
         (await http.GetAsync(served.Url)).StatusCode.ShouldBe(HttpStatusCode.OK, "a bad request never stops the server");
@@ -123,6 +128,9 @@ public sealed partial class CohortServeTests(SampleFile sample) : IClassFixture<
     {
         var badPort = await CliHarness.Run("cohort", "signup", "then", "active", "--data", sample.Path, "--serve", "70000");
         badPort.ShouldFailWith(2, "--serve takes a port from 1 to 65535, not 70000");
+        var withParameters = await CliHarness.Run("cohort", "signup & @segment", "then", "active", "--data", sample.Path, "--serve", "8080",
+            "--param", "segment=unique(premium)");
+        withParameters.ShouldFailWith(2, "--serve cannot take parameters");
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var port = ((IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);

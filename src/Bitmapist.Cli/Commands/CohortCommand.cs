@@ -63,6 +63,19 @@ internal static class CohortCommand
             }
             var (ok, values) = await ParameterOptions.TryParseAsync(parse.GetValue(parameters), context).ConfigureAwait(false);
             if (!ok) return Cli.Usage;
+            if (parse.GetValue(serve) is { } servePort)
+            {
+                if (servePort is < 1 or > 65535)
+                {
+                    context.Error($"--serve takes a port from 1 to 65535, not {servePort}.");
+                    return Cli.Usage;
+                }
+                if (values.Count > 0 || ParameterOptions.FirstUnbound([statement], values) is not null)
+                {
+                    context.Error("--serve cannot take parameters: the form's sets are typed in full (signup & unique(premium), not signup & @segment).");
+                    return Cli.Usage;
+                }
+            }
             if (ParameterOptions.FirstUnbound([statement], values) is { } missing)
             {
                 context.Error($"the cohort uses @{missing} and it has no value: add --param {missing}=SET.");
@@ -72,20 +85,7 @@ internal static class CohortCommand
             try
             {
                 await using var session = await StoreSession.OpenAsync(settings, context, StoreAccess.Read, ct: ct).ConfigureAwait(false);
-                if (parse.GetValue(serve) is { } port)
-                {
-                    if (port is < 1 or > 65535)
-                    {
-                        context.Error($"--serve takes a port from 1 to 65535, not {port}.");
-                        return Cli.Usage;
-                    }
-                    if (values.Count > 0)
-                    {
-                        context.Error("--serve cannot bind --param values: the form's sets are typed in full (unique(premium), not @segment).");
-                        return Cli.Usage;
-                    }
-                    return await CohortServer.RunAsync(session.Store, statement.Query, port, context, ct).ConfigureAwait(false);
-                }
+                if (parse.GetValue(serve) is { } port) return await CohortServer.RunAsync(session.Store, statement.Query, port, context, ct).ConfigureAwait(false);
                 var table = await session.Store.CohortAsync(statement.Query, values.Count > 0 ? values : null, ct).ConfigureAwait(false);
                 StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
                 if (parse.GetValue(html) is { } path)

@@ -99,5 +99,10 @@ internal static class CohortServer
         {
             return (503, CohortHtml.RenderError(form, e.Message, new CohortHtmlOptions("Cohort report: the store failed", IncludeForm: true)));
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else goes wrong in one table is that request's problem: the server keeps answering.
+            return (500, CohortHtml.RenderError(form, $"Internal error ({e.GetType().Name}): {e.Message}", new CohortHtmlOptions("Cohort report: internal error", IncludeForm: true)));
+        }
     }
 }

@@ -41,6 +41,20 @@ public sealed record CohortPlan(
     internal static CohortPlan Create(CohortQuery query, BindContext context, CapabilityProfile profile)
     {
         query.Validate();
+        try
+        {
+            return Place(query, context, profile);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // Rows, columns or the first-time look-back stepped off the calendar (before year 1 or after 9999).
+            throw new BitmapistQueryException($"The table {query.Text} reaches dates outside years 1 to 9999.",
+                "Start it later or earlier, or use fewer rows or columns.", e);
+        }
+    }
+
+    private static CohortPlan Place(CohortQuery query, BindContext context, CapabilityProfile profile)
+    {
         var unit = query.By;
         var current = Period.Of(unit, context.Now);
         var first = query.From?.Resolve(context.Now) ?? current.Delta(-(query.RowCount - 1));

@@ -15,9 +15,10 @@
 -- Why a script: a key counted as 0 is empty for the rest of the call (nothing else runs meanwhile),
 -- and so is an AND that contains it (or contains every key of an AND counted as 0), an OR or XOR of
 -- only such sets, a DIFF whose head is one, an ANDOR with such a head or such a rest; an OR or XOR
--- leaves its empty sources out. Cells whose cohort or return period is empty (every future day of a
--- table) then cost neither a BITOP nor a BITCOUNT, which a queued MULTI/EXEC cannot know before it
--- runs. Redis reads a missing key as empty, so skipping changes no count.
+-- leaves its empty sources out, and so do DIFF and ANDOR after their head. Cells whose cohort or return
+-- period is empty (every future day of a table) then cost neither a BITOP nor a BITCOUNT, which a queued
+-- MULTI/EXEC cannot know before it runs. A skipped step writes nothing: its target keeps its old value,
+-- and every later read of that key (a count or a source) goes through `empty` instead.
 --
 -- Globals are slow in Redis' Lua (each read goes through the protected global table), so everything
 -- used in the loop is a local, and no table is made per step.
@@ -55,21 +56,23 @@ local function coversEmptyAnd(at, n)
   return false
 end
 
--- BITOP op into KEYS[t] over the sources P[at + 1 .. at + n] that are not known to be empty, or over
--- all of them when keepEmpty.
-local function bitop(op, t, at, n, keepEmpty)
+-- BITOP op into KEYS[t] over the sources P[at + 1 .. at + n] that are not known to be empty. Never over
+-- one that is: a skipped step leaves its target's old value in place, so a key marked empty may still
+-- hold bits, and only this table says what it holds now. Callers make sure at least one source is live
+-- (and, for DIFF and ANDOR, that the head is).
+local function bitop(op, t, at, n)
   local m = 0
   for j = at + 1, at + n do
     local s = P[j]
-    if keepEmpty or not empty[s] then
+    if not empty[s] then
       m = m + 1
       names[m] = K[s]
     end
   end
+  if op == 'DIFF' and m == 1 then op = 'OR' end -- nothing left to take away: a copy of the head
   call('BITOP', op, K[t], unpack(names, 1, m))
   empty[t] = nil
   andAt[t] = nil
-  return m
 end
 
 local function skip(t)
@@ -95,18 +98,18 @@ end
 local function step(op, t, at, n)
   if op == 1 then -- AND
     if anyEmpty(at + 1, at + n) or coversEmptyAnd(at, n) then return skip(t) end
-    bitop('AND', t, at, n, true)
+    bitop('AND', t, at, n)
     for j = at + 1, at + n do
       if P[j] >= firstTemp then return end
     end
     andAt[t] = at
   elseif op == 2 or op == 3 then -- OR, XOR: empty sources change nothing
     if not anyLive(at + 1, at + n) then return skip(t) end
-    bitop(OPS[op], t, at, n, false)
+    bitop(OPS[op], t, at, n)
   else -- DIFF, ANDOR (Redis 8.2): the head minus, or within, the union of the rest
     if empty[P[at + 1]] then return skip(t) end
     if op == 5 and not anyLive(at + 2, at + n) then return skip(t) end
-    bitop(OPS[op], t, at, n, true)
+    bitop(OPS[op], t, at, n)
   end
 end
 
@@ -127,6 +130,7 @@ local function run()
           local sets = emptyAnds[first] or {}
           sets[#sets + 1] = at
           emptyAnds[first] = sets
+          andAt[k] = nil -- filed once, even if counted again
         end
       end
       nCounts = nCounts + 1

@@ -16,14 +16,14 @@ namespace Bitmapist.Linq.Execution;
 /// <param name="Keys">KEYS: stored keys in order of first use, then the temporaries.</param>
 /// <param name="Args">ARGV: the program (the index of the first temporary, then the instructions, as one MessagePack
 /// array of integers), then the bytes of each literal set.</param>
-/// <param name="ProgramLength">How many integers the program holds.</param>
+/// <param name="Code">The program's integers (ARGV[1] before encoding).</param>
 /// <param name="ReplyIndexes">For each read of the program, its index in the script's reply, or -1 for an empty set (count 0).</param>
 /// <param name="Program">The program, for explain.</param>
 /// <param name="TempPrefix">Names of the temporaries, for explain.</param>
 internal sealed record RedisCountsScript(
     ImmutableArray<string> Keys,
     ImmutableArray<byte[]> Args,
-    int ProgramLength,
+    ImmutableArray<long> Code,
     ImmutableArray<int> ReplyIndexes,
     CountsProgram Program,
     string TempPrefix)
@@ -43,7 +43,7 @@ internal sealed record RedisCountsScript(
     /// <summary>Whether <paramref name="program"/> can run as the script on its profile.</summary>
     public static bool CanRun(CountsProgram program) =>
         program.Profile.HasScripts &&
-        program.Steps.All(s => s is not BitOpStep b || b.Sources.Length <= MaxSourcesPerStep) &&
+        program.Steps.All(s => s is not BitOpStep b || b.Sources.Length is > 0 and <= MaxSourcesPerStep) &&
         program.TempCount <= MaxSourcesPerStep;
 
     /// <param name="program">The program.</param>
@@ -102,7 +102,7 @@ internal sealed record RedisCountsScript(
         }
         ReadsAt(program.Steps.Length);
         if (read != program.Reads.Length) throw new InvalidOperationException("Internal error: the program's reads are not in step order.");
-        return new RedisCountsScript([.. keys], [MessagePack(code), .. literals], code.Count, [.. replyIndexes], program, tempPrefix);
+        return new RedisCountsScript([.. keys], [MessagePack(code), .. literals], [.. code], [.. replyIndexes], program, tempPrefix);
     }
 
     /// <summary>The script's numbers for the BITOP operators.</summary>
@@ -154,7 +154,7 @@ internal sealed record RedisCountsScript(
             yield break;
         }
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"EVALSHA <counts script> {Keys.Length} keys, a program of {ProgramLength} integers; inside, skipping a step whose set is known to be empty:");
+            $"EVALSHA <counts script> {Keys.Length} keys, a program of {Code.Length} integers; inside, skipping a step whose set is known to be empty:");
         string Name(Operand o) => o.KeyName(TempPrefix);
         var read = 0;
         for (var i = 0; i <= Program.Steps.Length; i++)

@@ -242,8 +242,10 @@ public sealed class RedisStore : BitmapStore
         return counts;
     }
 
+    // A NOPERM about the keys (the user may not read them) is not a refusal of scripts: MULTI/EXEC would fail the same way.
     private static bool IsScriptingRefused(string message) =>
-        message.StartsWith("NOPERM", StringComparison.Ordinal) ||
+        (message.StartsWith("NOPERM", StringComparison.Ordinal) &&
+            (message.Contains("'eval", StringComparison.OrdinalIgnoreCase) || message.Contains("script", StringComparison.OrdinalIgnoreCase))) ||
         message.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase) ||
         message.Contains("scripting is disabled", StringComparison.OrdinalIgnoreCase) ||
         message.Contains("'cmsgpack'", StringComparison.Ordinal); // a build without Redis' bundled Lua libraries

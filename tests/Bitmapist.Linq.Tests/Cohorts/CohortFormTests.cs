@@ -51,10 +51,29 @@ public class CohortFormTests
     [InlineData("signup) then (active", "found 'then'")]
     [InlineData("signup\ncount month(active)", "Line 2")]
     [InlineData("signup; count month(active)", "found ';'")]
-    public void A_set_field_is_one_set_and_nothing_more(string cohort, string error)
-    {
-        // Each field is parenthesized: typed text cannot add options, comments or statements.
+    public void A_set_field_that_does_not_parse_is_a_syntax_error(string cohort, string error) =>
         Should.Throw<QuerySyntaxException>(() => new CohortForm(cohort, "active").ToQuery()).Message.ShouldContain(error);
+
+    [Theory]
+    [InlineData("signup) then (active) by month rows 3 cols 1 counts --")]
+    [InlineData("signup) then (form_probe) by day rows 5 --")]
+    [InlineData("signup) then (other) by day --")]
+    public void A_set_field_cannot_carry_options_or_a_second_set(string cohort)
+    {
+        // Each field is parsed alone in a statement whose other parts are fixed: closing the parenthesis and
+        // commenting out the rest either changes those parts (refused)...
+        var error = Should.Throw<FormatException>(() => new CohortForm(cohort, "active", By: "week").ToQuery());
+        error.Message.ShouldStartWith("The cohort set must be one set");
+        // ...or repeats them exactly, which changes nothing: the set is what stood before the ')'.
+        var same = new CohortForm("signup) then (form_probe) by day --", "active", By: "week", Rows: "3").ToQuery();
+        same.Text.ShouldBe("cohort signup then active by week rows 3");
+    }
+
+    [Fact]
+    public void A_parameter_in_a_form_is_refused_with_what_to_write_instead()
+    {
+        Should.Throw<FormatException>(() => new CohortForm("signup & @segment", "active").ToQuery()).Message
+            .ShouldBe("The cohort set uses @segment, which a form cannot give a value: write the set itself.");
     }
 
     [Theory]
@@ -74,10 +93,12 @@ public class CohortFormTests
     }
 
     [Fact]
-    public void Settings_out_of_range_get_the_statements_own_errors()
+    public void Settings_out_of_range_are_the_querys_own_errors()
     {
-        Should.Throw<QuerySyntaxException>(() => new CohortForm("signup", "active", Rows: "1001").ToQuery()).Message
-            .ShouldContain("expected a number from 1 to 1000 after rows, found '1001'");
+        Should.Throw<BitmapistQueryException>(() => new CohortForm("signup", "active", Rows: "1001").ToQuery()).Message
+            .ShouldContain("1 to 1000 rows, not 1001");
+        Should.Throw<BitmapistQueryException>(() => new CohortForm("signup", "active", Rows: "1000", Cols: "1000").ToQuery()).Message
+            .ShouldContain("more than 100000 cells");
     }
 
     [Fact]

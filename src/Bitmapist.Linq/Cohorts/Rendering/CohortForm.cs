@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Text;
@@ -80,12 +79,11 @@ public sealed record CohortForm(
 
     private static string Decode(string s) => Uri.UnescapeDataString(s.Replace('+', ' '));
 
-    /// <summary>
-    /// The cohort statement the form stands for. Each set is put in parentheses, so a field can only ever be one
-    /// set: text typed into it cannot add options, comments or statements.
-    /// </summary>
-    /// <exception cref="FormatException">A field is not one of its allowed values (the message names it).</exception>
-    public string StatementText()
+    /// <summary>The query the form stands for.</summary>
+    /// <exception cref="FormatException">A field is not one of its allowed values, or a set field is more than one set.</exception>
+    /// <exception cref="QuerySyntaxException">A set does not parse (line, column, caret, what was expected).</exception>
+    /// <exception cref="BitmapistQueryException">A setting is out of range.</exception>
+    public CohortQuery ToQuery()
     {
         var unit = By.Trim().ToLowerInvariant() switch
         {
@@ -95,51 +93,65 @@ public sealed record CohortForm(
             "year" => PeriodUnit.Year,
             _ => throw new FormatException($"Group by must be day, week, month or year, not '{By}'."),
         };
-        var sb = new StringBuilder("cohort ");
-        sb.Append(Membership.Trim().ToLowerInvariant() switch
+        var membership = Membership.Trim().ToLowerInvariant() switch
         {
-            "any" or "" => "",
-            "first" => "first ",
+            "any" or "" => CohortMembership.AnyTime,
+            "first" => CohortMembership.FirstTime,
             _ => throw new FormatException($"Cohort membership must be 'any' or 'first', not '{Membership}'."),
-        });
-        if (string.IsNullOrWhiteSpace(Cohort)) throw new FormatException("The cohort set is empty: write one, e.g. signup.");
-        if (string.IsNullOrWhiteSpace(Then)) throw new FormatException("The return set is empty: write one, e.g. active.");
-        sb.Append('(').Append(Cohort.Trim()).Append(") then (").Append(Then.Trim()).Append(") by ").Append(PeriodRef.FunctionName(unit));
-        if (Number(Rows, "Rows") is { } rows) sb.Append(CultureInfo.InvariantCulture, $" rows {rows}");
-        if (Number(Cols, "Columns") is { } cols) sb.Append(CultureInfo.InvariantCulture, $" cols {cols}");
+        };
+        var retention = Retention.Trim().ToLowerInvariant() switch
+        {
+            "n-day" or "" => RetentionMode.NDay,
+            "unbounded" => RetentionMode.Unbounded,
+            _ => throw new FormatException($"Retention must be 'n-day' or 'unbounded', not '{Retention}'."),
+        };
+        var values = Values.Trim().ToLowerInvariant() switch
+        {
+            "percent" or "" => CohortValues.Percent,
+            "counts" => CohortValues.Counts,
+            _ => throw new FormatException($"Show must be 'percent' or 'counts', not '{Values}'."),
+        };
+        PeriodRef? from = null;
         if (!string.IsNullOrWhiteSpace(From))
         {
             if (!DateTime.TryParseExact(From.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
                 throw new FormatException($"The start date must look like 2026-03-01, not '{From}'.");
-            sb.Append(" from ").Append(PeriodRef.Of(Period.Of(unit, day)).ArgumentText);
+            from = PeriodRef.Of(Period.Of(unit, day));
         }
-        sb.Append(Retention.Trim().ToLowerInvariant() switch
+        var query = new CohortQuery(SetField(Cohort, "cohort set", "signup"), SetField(Then, "return set", "active"), unit)
         {
-            "n-day" or "" => "",
-            "unbounded" => " unbounded",
-            _ => throw new FormatException($"Retention must be 'n-day' or 'unbounded', not '{Retention}'."),
-        });
-        sb.Append(Values.Trim().ToLowerInvariant() switch
-        {
-            "percent" or "" => "",
-            "counts" => " counts",
-            _ => throw new FormatException($"Show must be 'percent' or 'counts', not '{Values}'."),
-        });
-        return sb.ToString();
+            Rows = Number(Rows, "Rows"),
+            Cols = Number(Cols, "Columns") ?? 12,
+            From = from,
+            Values = values,
+            Retention = retention,
+            Membership = membership,
+        };
+        query.Validate();
+        return query;
     }
 
-    /// <summary>The query the form stands for.</summary>
-    /// <exception cref="FormatException">A field is not one of its allowed values.</exception>
-    /// <exception cref="QuerySyntaxException">A set does not parse (line, column, caret, what was expected).</exception>
-    /// <exception cref="BitmapistQueryException">A setting is out of range.</exception>
-    public CohortQuery ToQuery()
+    /// <summary>
+    /// One set field, parsed on its own: it is put alone in a cohort statement whose every other part is fixed,
+    /// and the statement must come back with those parts unchanged, so typed text (a ')', a comment, a line break,
+    /// a ';') can never add options or statements to the table.
+    /// </summary>
+    private static SetExpr SetField(string text, string label, string example)
     {
-        var text = StatementText();
-        if (TextQuery.Parse(text) is not [CohortStatement statement])
-            throw new FormatException($"The form does not make one cohort statement: {text}");
-        statement.Query.Validate();
-        return statement.Query;
+        if (string.IsNullOrWhiteSpace(text)) throw new FormatException($"The {label} is empty: write one, e.g. {example}.");
+        const string Probe = "form_probe";
+        var statements = TextQuery.Parse($"cohort ({text.Trim()}) then ({Probe}) by day");
+        var fixedParts = new CohortQuery(new TemplateNode("x"), new TemplateNode(Probe), PeriodUnit.Day);
+        if (statements is not [CohortStatement { Query: var q }]
+            || q.Return is not TemplateNode { EventName: Probe }
+            || q with { Cohort = fixedParts.Cohort } != fixedParts)
+            throw new FormatException($"The {label} must be one set, like {example} or {example} & unique(premium), not '{text}'.");
+        if (Subtrees(q.Cohort).OfType<ParameterNode>().FirstOrDefault() is { } parameter)
+            throw new FormatException($"The {label} uses @{parameter.Name}, which a form cannot give a value: write the set itself.");
+        return q.Cohort;
     }
+
+    private static IEnumerable<SetExpr> Subtrees(SetExpr e) => e.Children.SelectMany(Subtrees).Prepend(e);
 
     private static int? Number(string value, string field)
     {
