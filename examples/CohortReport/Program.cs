@@ -29,3 +29,4 @@ var page = CohortHtml.Render(weekly, new CohortHtmlOptions("Weekly retention of 
 await File.WriteAllTextAsync(path, page);
 await File.WriteAllTextAsync(Path.ChangeExtension(path, ".daily.html"), CohortHtml.Render(daily, new CohortHtmlOptions("Daily retention: active and played a song")));
 Console.WriteLine($"\nWrote {Path.GetFullPath(path)} and {Path.GetFullPath(Path.ChangeExtension(path, ".daily.html"))}: open them in a browser.");
+Console.WriteLine("For a live report whose form runs new tables: dotnet run --project src/Bitmapist.Cli -- cohort signup then active --by week --serve 8080");
