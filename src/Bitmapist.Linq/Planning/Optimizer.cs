@@ -41,7 +41,9 @@ internal static class Optimizer
     public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string>? trace = null, SetExpr? asWritten = null, FixedPoints? memo = null)
     {
         var main = Rewrite(bound, Rules, trace, memo?.Main);
-        var complemented = Rewrite(main, RulesAndComplement, trace, memo?.WithComplement);
+        // The last phase only has work where a complement survived: without one, the main rules' fixed point is
+        // already the fixed point with the complement rule (most cells of a cohort table).
+        var complemented = Contains(main, SetKind.Not) ? Rewrite(main, RulesAndComplement, trace, memo?.WithComplement) : main;
         if (!Contains(complemented, SetKind.Universe)) return complemented;
         if (universe is null)
             throw new BitmapistQueryException(

@@ -18,8 +18,8 @@ internal sealed class DuplicateRule : IRewriteRule
         switch (node.Kind)
         {
             case SetKind.And or SetKind.Or:
-                var distinct = node.Children.Distinct().ToArray();
-                return distinct.Length < node.Children.Length ? node.WithChildren([.. distinct]) : null;
+                if (AllDistinct(node.Children)) return null;
+                return node.WithChildren([.. node.Children.Distinct()]);
             case SetKind.Xor:
                 var odd = node.Children.GroupBy(c => c).Where(g => g.Count() % 2 == 1).Select(g => g.Key).ToArray();
                 return odd.Length < node.Children.Length ? node.WithChildren([.. odd]) : null;
@@ -31,5 +31,15 @@ internal sealed class DuplicateRule : IRewriteRule
             default:
                 return null;
         }
+    }
+
+    /// <summary>The common case, checked without allocating: a handful of operands, all different.</summary>
+    private static bool AllDistinct(IReadOnlyList<SetExpr> items)
+    {
+        if (items.Count > 16) return items.Distinct().Count() == items.Count;
+        for (var i = 1; i < items.Count; i++)
+            for (var j = 0; j < i; j++)
+                if (items[i].Equals(items[j])) return false;
+        return true;
     }
 }
