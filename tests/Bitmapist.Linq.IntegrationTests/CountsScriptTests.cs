@@ -210,8 +210,12 @@ public class CountsScriptTests
             await CohortTests.SeedDays(full);
             var query = CohortTests.Parse("cohort signup then active by day rows 4 cols 3 from 2026-03-01 counts");
             var expected = CohortTests.Show(await full.CohortAsync(query));
+            limited.Explain(query).ShouldContain("EVALSHA <counts script>");
             CohortTests.Show(await limited.CohortAsync(query)).ShouldBe(expected);
             CohortTests.Show(await limited.CohortAsync(query)).ShouldBe(expected); // now straight to MULTI/EXEC
+            // Explain shows what the store sends now.
+            limited.Explain(query).ShouldContain("MULTI");
+            limited.Explain(query).ShouldNotContain("EVALSHA");
             (await limited.ListTemporariesAsync()).ShouldBeEmpty();
         }
         finally

@@ -51,7 +51,11 @@ public static class ExplainPrinter
     };
 
     /// <summary>Prints a cohort table's plan: the statement, the rows, the counted sets, the program and its one batch.</summary>
-    public static string Print(Cohorts.CohortPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60)
+    /// <param name="plan">The plan.</param>
+    /// <param name="keys">The store's key scheme (names of the temporaries).</param>
+    /// <param name="tempTtlSeconds">The temporaries' TTL in a MULTI/EXEC.</param>
+    /// <param name="scripts">False when the store found that the server refuses scripts: the batch is then the MULTI/EXEC.</param>
+    public static string Print(Cohorts.CohortPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60, bool scripts = true)
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"query:     {plan.Query}");
@@ -76,7 +80,7 @@ public static class ExplainPrinter
             return sb.ToString();
         }
         sb.AppendLine("commands (one round trip):");
-        var lines = RedisCountsScript.CanRun(p)
+        var lines = scripts && RedisCountsScript.CanRun(p)
             ? RedisCountsScript.Build(p, RedisBatch.TempPrefix(keys)).Explain()
             : RedisCountsBatch.Build(p, RedisBatch.TempPrefix(keys), tempTtlSeconds).Lines();
         foreach (var line in lines) sb.AppendLine("  " + line);

@@ -166,7 +166,10 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>The explain document of a cohort table: its rows, its program and its one batch.</summary>
     public string Explain(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl));
+        ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl), CountsByScript);
+
+    /// <summary>False once a Redis store found its server refuses scripts, so explain shows the MULTI/EXEC it sends instead.</summary>
+    internal virtual bool CountsByScript => true;
 
     /// <summary>Computes the cohort table <paramref name="query"/>: every cell in one batch (one round trip on Redis).</summary>
     public async Task<Cohorts.CohortTable> CohortAsync(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)

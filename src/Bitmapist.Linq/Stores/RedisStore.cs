@@ -190,6 +190,8 @@ public sealed class RedisStore : BitmapStore
     /// </summary>
     private volatile bool _scriptsRefused;
 
+    internal override bool CountsByScript => !_scriptsRefused;
+
     /// <summary>
     /// The script call of each program, kept as long as the program is: cohort plans are cached per store, so a
     /// repeated table sends ready arguments instead of encoding thousands again.
