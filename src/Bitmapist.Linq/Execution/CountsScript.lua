@@ -29,8 +29,8 @@ local OPS = { 'AND', 'OR', 'XOR', 'DIFF', 'ANDOR' }
 local firstTemp = P[1]
 local counts, nCounts = {}, 0
 local empty = {}      -- key index -> true: holds no member right now
-local andAt = {}      -- temporary -> position in P of the sources of the AND of stored keys it holds
-local emptyAnds = {}  -- first key -> positions in P of source lists whose AND is known to be empty
+local andAt = {}      -- temporary holding an AND of stored keys -> position in P of that AND's source count (its keys follow)
+local emptyAnds = {}  -- first key -> positions (as in andAt) of ANDs known to be empty
 local names = {}      -- scratch: the key names of one BITOP
 
 -- True when the sources P[at + 1 .. at + n] contain every key of an AND known to be empty. The known
