@@ -110,6 +110,28 @@ public class LifecycleTests
     }
 
     [SkippableFact]
+    public async Task A_connection_dropped_before_a_cohort_script_runs_is_a_clear_error_and_leaves_nothing()
+    {
+        var endpoint = RedisServer.Endpoint;
+        await using var proxy = new DroppingProxy(endpoint);
+        var prefix = $"t{Guid.NewGuid():N}_";
+        await using var viaProxy = await Connect(proxy.Endpoint + ",connectRetry=0", prefix);
+        await using var direct = await Connect(endpoint, prefix);
+        var batch = direct.CreateBatch();
+        for (var i = 0; i < 50; i++) batch.Mark(i % 2 == 0 ? "signup" : "active", i, DateTime.UtcNow.AddDays(-(i % 5)));
+        await batch.ExecuteAsync();
+        var query = ((Bitmapist.Linq.Text.CohortStatement)Bitmapist.Linq.Text.TextQuery.Parse("cohort signup & active then active by day rows 5 cols 3").Single()).Query;
+        (await direct.CohortAsync(query)).Rows.Length.ShouldBe(5);
+
+        // This connection has not sent the script yet, so its first table goes as EVAL with the script's text.
+        proxy.DropOnNext("EVAL", hasArguments: true);
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() => viaProxy.CohortAsync(query));
+        e.Message.ShouldContain("Redis could not be reached");
+        proxy.Drops.ShouldBe(1);
+        (await direct.ListTemporariesAsync()).ShouldBeEmpty();
+    }
+
+    [SkippableFact]
     public async Task A_dead_redis_is_a_clear_error()
     {
         _ = RedisServer.Endpoint;
@@ -124,6 +146,8 @@ public class LifecycleTests
         await server.WaitForExitAsync();
         await Should.ThrowAsync<BitmapistStoreException>(() => store.MarkAsync("a", 2));
         await Should.ThrowAsync<BitmapistStoreException>(() => (store.Month("a") & store.Month("b")).CountAsync());
+        var cohort = ((Bitmapist.Linq.Text.CohortStatement)Bitmapist.Linq.Text.TextQuery.Parse("cohort a then b by day rows 3 cols 2").Single()).Query;
+        await Should.ThrowAsync<BitmapistStoreException>(() => store.CohortAsync(cohort));
     }
 
     [SkippableFact]

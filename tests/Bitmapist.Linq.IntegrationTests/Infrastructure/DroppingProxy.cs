@@ -26,7 +26,11 @@ public sealed class DroppingProxy : IAsyncDisposable
     public string Endpoint => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}";
 
     /// <summary>The next time a client sends <paramref name="command"/>, close its connection instead.</summary>
-    public void DropOnNext(string command) => _dropOn = command;
+    /// <param name="command">The command's name.</param>
+    /// <param name="hasArguments">It comes with arguments (EVAL): match its name wherever it starts a command.</param>
+    public void DropOnNext(string command, bool hasArguments = false) => (_dropOn, _withArguments) = (command, hasArguments);
+
+    private bool _withArguments;
 
     public int Drops { get; private set; }
 
@@ -73,8 +77,9 @@ public sealed class DroppingProxy : IAsyncDisposable
             if (n == 0) return;
             if (inspect && _dropOn is { } cmd)
             {
-                // RESP form of a command without arguments: *1 $len NAME.
-                var marker = Encoding.ASCII.GetBytes($"*1\r\n${cmd.Length}\r\n{cmd}\r\n");
+                // RESP form of a command without arguments: *1 $len NAME; with arguments, its name as a bulk string
+                // (what comes before it, the array's header, reaches Redis as an unfinished command).
+                var marker = Encoding.ASCII.GetBytes(_withArguments ? $"${cmd.Length}\r\n{cmd}\r\n" : $"*1\r\n${cmd.Length}\r\n{cmd}\r\n");
                 var at = buffer.AsSpan(0, n).IndexOf(marker);
                 if (at >= 0)
                 {
