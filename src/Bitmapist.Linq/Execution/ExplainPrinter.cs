@@ -66,14 +66,9 @@ public static class ExplainPrinter
             sb.AppendLine(CultureInfo.InvariantCulture, $"  #{i} {plan.Counted[i]}  =>  {plan.Optimized[i]}");
         var p = plan.Program;
         sb.AppendLine(CultureInfo.InvariantCulture, $"program ({p.Profile.Name}): {p.Steps.Length} steps, {p.TempCount} temporaries");
-        var read = 0;
-        for (var i = 0; i <= p.Steps.Length; i++)
-        {
-            for (; read < p.Reads.Length && p.Reads[read].Position == i; read++)
-                sb.AppendLine(p.Reads[read].Source is { } source ? $"  #{read} = count {source}" : $"  #{read} = 0 (empty set)");
-            if (i == p.Steps.Length) break;
-            sb.AppendLine(StepLine(p.Steps[i]));
-        }
+        foreach (var item in p.InOrder())
+            sb.AppendLine(!item.IsRead ? StepLine(p.Steps[item.Step])
+                : p.Reads[item.Read].Source is { } source ? $"  #{item.Read} = count {source}" : $"  #{item.Read} = 0 (empty set)");
         if (p.Profile == CapabilityProfile.Embedded)
         {
             sb.AppendLine("runs in process on the embedded store's bitmaps, in one pass under one read lock");

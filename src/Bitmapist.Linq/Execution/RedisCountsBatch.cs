@@ -23,31 +23,24 @@ internal sealed record RedisCountsBatch(ImmutableArray<RedisCommand> Commands, I
         var commands = ImmutableArray.CreateBuilder<RedisCommand>();
         var readIndexes = new int[program.Reads.Length];
         string Name(Operand o) => o.KeyName(tempPrefix);
-        var read = 0;
-        void ReadsAt(int position)
+        foreach (var item in program.InOrder())
         {
-            for (; read < program.Reads.Length && program.Reads[read].Position == position; read++)
+            if (item.IsRead)
             {
-                if (program.Reads[read].Source is not { } source)
+                if (program.Reads[item.Read].Source is not { } source)
                 {
-                    readIndexes[read] = -1;
+                    readIndexes[item.Read] = -1;
                     continue;
                 }
-                readIndexes[read] = commands.Count;
+                readIndexes[item.Read] = commands.Count;
                 commands.Add(new RedisCommand("BITCOUNT", [Name(source)]));
+                continue;
             }
-        }
-
-        for (var i = 0; i < program.Steps.Length; i++)
-        {
-            ReadsAt(i);
-            var step = program.Steps[i];
+            var step = program.Steps[item.Step];
             var target = tempPrefix + step.Target;
             commands.Add(RedisBatch.StepCommand(step, target, Name));
             commands.Add(new RedisCommand("EXPIRE", [target, tempTtlSeconds]));
         }
-        ReadsAt(program.Steps.Length);
-        if (read != program.Reads.Length) throw new InvalidOperationException("Internal error: the program's reads are not in step order.");
 
         var temporaries = Enumerable.Range(0, program.TempCount).Select(t => tempPrefix + t).ToImmutableArray();
         if (!temporaries.IsEmpty) commands.Add(new RedisCommand("DEL", [.. temporaries]));

@@ -66,25 +66,20 @@ internal sealed record RedisCountsScript(
         var literals = new List<byte[]>();
         var replyIndexes = new int[program.Reads.Length];
         var replies = 0;
-        var read = 0;
-        void ReadsAt(int position)
+        foreach (var item in program.InOrder())
         {
-            for (; read < program.Reads.Length && program.Reads[read].Position == position; read++)
+            if (item.IsRead)
             {
-                if (program.Reads[read].Source is not { } source)
+                if (program.Reads[item.Read].Source is not { } source)
                 {
-                    replyIndexes[read] = -1;
+                    replyIndexes[item.Read] = -1;
                     continue;
                 }
-                replyIndexes[read] = replies++;
+                replyIndexes[item.Read] = replies++;
                 code.AddRange([1, Index(source)]);
+                continue;
             }
-        }
-
-        for (var i = 0; i < program.Steps.Length; i++)
-        {
-            ReadsAt(i);
-            var step = program.Steps[i];
+            var step = program.Steps[item.Step];
             var target = firstTemp + step.Target;
             switch (step)
             {
@@ -100,8 +95,6 @@ internal sealed record RedisCountsScript(
                     throw new InvalidOperationException(step.GetType().Name);
             }
         }
-        ReadsAt(program.Steps.Length);
-        if (read != program.Reads.Length) throw new InvalidOperationException("Internal error: the program's reads are not in step order.");
         return new RedisCountsScript([.. keys], [MessagePack(code), .. literals], [.. code], [.. replyIndexes], program, tempPrefix);
     }
 
@@ -156,12 +149,10 @@ internal sealed record RedisCountsScript(
         yield return string.Create(CultureInfo.InvariantCulture,
             $"EVALSHA <counts script> {Keys.Length} keys, a program of {Code.Length} integers; inside, skipping a step whose set is known to be empty:");
         string Name(Operand o) => o.KeyName(TempPrefix);
-        var read = 0;
-        for (var i = 0; i <= Program.Steps.Length; i++)
+        foreach (var item in Program.InOrder())
         {
-            for (; read < Program.Reads.Length && Program.Reads[read].Position == i; read++)
-                if (Program.Reads[read].Source is { } source) yield return "  BITCOUNT " + Name(source);
-            if (i < Program.Steps.Length) yield return "  " + RedisBatch.StepCommand(Program.Steps[i], TempPrefix + Program.Steps[i].Target, Name);
+            if (!item.IsRead) yield return "  " + RedisBatch.StepCommand(Program.Steps[item.Step], TempPrefix + Program.Steps[item.Step].Target, Name);
+            else if (Program.Reads[item.Read].Source is { } source) yield return "  BITCOUNT " + Name(source);
         }
         if (Program.TempCount > 0)
             yield return "  DEL " + string.Join(' ', Enumerable.Range(0, Program.TempCount).Select(t => TempPrefix + t));
@@ -169,13 +160,11 @@ internal sealed record RedisCountsScript(
 
     private static IEnumerable<string> StoredKeys(CountsProgram program)
     {
-        // The same order Build meets them in: reads and steps interleaved.
-        var read = 0;
-        for (var i = 0; i <= program.Steps.Length; i++)
+        // The same order Build meets them in.
+        foreach (var item in program.InOrder())
         {
-            for (; read < program.Reads.Length && program.Reads[read].Position == i; read++)
-                if (program.Reads[read].Source is { IsTemp: false } r) yield return r.StoredKey!;
-            if (i < program.Steps.Length && program.Steps[i] is BitOpStep b)
+            if (item.IsRead && program.Reads[item.Read].Source is { IsTemp: false } r) yield return r.StoredKey!;
+            if (!item.IsRead && program.Steps[item.Step] is BitOpStep b)
                 foreach (var s in b.Sources.Where(s => !s.IsTemp)) yield return s.StoredKey!;
         }
     }

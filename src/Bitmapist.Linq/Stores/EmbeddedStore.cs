@@ -193,17 +193,16 @@ public sealed class EmbeddedStore : BitmapStore
         var counts = new long[program.Reads.Length];
         var fused = FusableSteps(program);
         var skipped = fused.Values.ToHashSet();
-        var read = 0;
-        for (var i = 0; i <= program.Steps.Length; i++)
+        foreach (var (read, i) in program.InOrder())
         {
-            for (; read < program.Reads.Length && program.Reads[read].Position == i; read++)
+            if (read >= 0)
             {
                 if (program.Reads[read].Source is not { } source) continue;
                 counts[read] = fused.TryGetValue(read, out var step)
                     ? PagedBitmap.AndCount([.. ((BitOpStep)program.Steps[step]).Sources.Select(Get)])
                     : Get(source).Count();
+                continue;
             }
-            if (i == program.Steps.Length) break;
             if ((i & 63) == 0) ct.ThrowIfCancellationRequested();
             if (skipped.Contains(i)) continue;
             temps[program.Steps[i].Target] = Run(program.Steps[i], Get);
@@ -227,13 +226,15 @@ public sealed class EmbeddedStore : BitmapStore
         {
             if (values.Remove(temp, out var v) && v.Uses == 1 && v.Read >= 0) fusable[v.Read] = v.Writer;
         }
-        var read = 0;
-        for (var i = 0; i <= program.Steps.Length; i++)
+        foreach (var (read, i) in program.InOrder())
         {
-            for (; read < program.Reads.Length && program.Reads[read].Position == i; read++)
-                if (program.Reads[read].Source is { IsTemp: true } r && values.TryGetValue(r.Temp, out var v))
-                    values[r.Temp] = (v.Writer, v.Uses + 1, v.Uses == 0 && v.Writer == i - 1 ? read : -1);
-            if (i == program.Steps.Length) break;
+            if (read >= 0)
+            {
+                var (position, source) = (program.Reads[read].Position, program.Reads[read].Source);
+                if (source is { IsTemp: true } r && values.TryGetValue(r.Temp, out var v))
+                    values[r.Temp] = (v.Writer, v.Uses + 1, v.Uses == 0 && v.Writer == position - 1 ? read : -1);
+                continue;
+            }
             var step = program.Steps[i];
             if (step is BitOpStep b)
                 foreach (var s in b.Sources)
