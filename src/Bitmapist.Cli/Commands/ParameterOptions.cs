@@ -55,8 +55,7 @@ internal static class ParameterOptions
     /// it opens a store; null when every parameter is bound.
     /// </summary>
     public static string? FirstUnbound(IEnumerable<TextStatement> statements, IReadOnlyDictionary<string, SetExpr> values) =>
-        statements.SelectMany(Sets).SelectMany(Subtrees).OfType<ParameterNode>()
-            .Select(p => p.Name).FirstOrDefault(name => !values.ContainsKey(name));
+        statements.SelectMany(Sets).SelectMany(s => s.ParameterNames()).FirstOrDefault(name => !values.ContainsKey(name));
 
     private static IEnumerable<SetExpr> Sets(TextStatement statement) => statement switch
     {
@@ -66,6 +65,4 @@ internal static class ParameterOptions
         ExplainStatement e => Sets(e.Statement),
         _ => [],
     };
-
-    private static IEnumerable<SetExpr> Subtrees(SetExpr e) => e.Children.SelectMany(Subtrees).Prepend(e);
 }

@@ -111,6 +111,11 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
         };
     }
 
+    /// <summary>The names of the <c>@parameters</c> this expression uses, each once, in order of first appearance.</summary>
+    public IEnumerable<string> ParameterNames() => SelfAndDescendants().OfType<ParameterNode>().Select(p => p.Name).Distinct();
+
+    private IEnumerable<SetExpr> SelfAndDescendants() => Children.SelectMany(c => c.SelfAndDescendants()).Prepend(this);
+
     /// <summary>This expression with every <c>@parameter</c> that has a value in <paramref name="values"/> replaced by it (the others stay).</summary>
     public SetExpr WithParameters(IReadOnlyDictionary<string, SetExpr> values) =>
         Replace(e => e is ParameterNode p && values.TryGetValue(p.Name, out var value) ? value : null);

@@ -146,12 +146,10 @@ public sealed record CohortForm(
             || q.Return is not TemplateNode { EventName: Probe }
             || q with { Cohort = fixedParts.Cohort } != fixedParts)
             throw new FormatException($"The {label} must be one set, like {example} or {example} & unique(premium), not '{text}'.");
-        if (Subtrees(q.Cohort).OfType<ParameterNode>().FirstOrDefault() is { } parameter)
-            throw new FormatException($"The {label} uses @{parameter.Name}, which a form cannot give a value: write the set itself.");
+        if (q.Cohort.ParameterNames().FirstOrDefault() is { } parameter)
+            throw new FormatException($"The {label} uses @{parameter}, which a form cannot give a value: write the set itself.");
         return q.Cohort;
     }
-
-    private static IEnumerable<SetExpr> Subtrees(SetExpr e) => e.Children.SelectMany(Subtrees).Prepend(e);
 
     private static int? Number(string value, string field)
     {

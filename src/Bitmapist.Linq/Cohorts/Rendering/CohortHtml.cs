@@ -20,11 +20,12 @@ public sealed record CohortHtmlOptions(string Title = "Cohort report", bool Incl
 /// </summary>
 public static class CohortHtml
 {
+    private static string E(string s) => WebUtility.HtmlEncode(s);
+
     /// <summary>The report as an HTML document.</summary>
     public static string Render(CohortTable table, CohortHtmlOptions? options = null)
     {
         options ??= new CohortHtmlOptions();
-        static string E(string s) => WebUtility.HtmlEncode(s);
         var sb = Head(options);
         if (options.IncludeForm) Form(sb, CohortForm.Of(table.Query, table.Now), options.FormAction);
         var values = table.Values == CohortValues.Percent ? "% of the cohort" : "users";
@@ -59,7 +60,6 @@ public static class CohortHtml
         ArgumentNullException.ThrowIfNull(form);
         ArgumentNullException.ThrowIfNull(error);
         options ??= new CohortHtmlOptions();
-        static string E(string s) => WebUtility.HtmlEncode(s);
         var sb = Head(options);
         Form(sb, form, options.FormAction);
         sb.Append(CultureInfo.InvariantCulture, $"<pre class=\"error\" role=\"alert\">{E(error)}</pre>\n</body>\n</html>\n");
@@ -69,7 +69,6 @@ public static class CohortHtml
     /// <summary>The document up to and including the page heading.</summary>
     private static StringBuilder Head(CohortHtmlOptions options)
     {
-        static string E(string s) => WebUtility.HtmlEncode(s);
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         sb.Append(CultureInfo.InvariantCulture, $"<title>{E(options.Title)}</title>\n");
@@ -109,7 +108,6 @@ public static class CohortHtml
 
     private static void Form(StringBuilder sb, CohortForm f, string action)
     {
-        static string E(string s) => WebUtility.HtmlEncode(s);
         void Select(string label, string name, string current, params (string Value, string Text)[] options)
         {
             sb.Append(CultureInfo.InvariantCulture, $"<label>{label}<select name=\"{name}\">");
