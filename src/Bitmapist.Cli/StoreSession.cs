@@ -61,7 +61,7 @@ internal sealed class StoreSession : IAsyncDisposable
                 throw new CliException(
                     $"The store file '{path}' does not exist: create it with 'bitmapist sample --data {path}' or 'bitmapist mark --data {path} ...'.",
                     Cli.Failed);
-            return new StoreSession(OpenFile(path, options), $"file '{path}'");
+            return new StoreSession(OpenFile(path, options, readOnly: access != StoreAccess.Write), $"file '{path}'");
         }
 
         if (access == StoreAccess.Write)
@@ -74,12 +74,15 @@ internal sealed class StoreSession : IAsyncDisposable
         return new StoreSession(store, "the in-memory sample data");
     }
 
-    /// <summary>Opens (or starts) an embedded store file, turning I/O failures into one sentence.</summary>
-    public static EmbeddedStore OpenFile(string path, StoreOptions options)
+    /// <summary>
+    /// Opens (or starts) an embedded store file, turning I/O failures into one sentence. A writer holds the
+    /// file's lock until the session ends, so concurrent writers take turns; a reader takes no lock.
+    /// </summary>
+    public static EmbeddedStore OpenFile(string path, StoreOptions options, bool readOnly = false)
     {
         try
         {
-            return EmbeddedStore.Open(path, options);
+            return readOnly ? EmbeddedStore.OpenReadOnly(path, options) : EmbeddedStore.Open(path, options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

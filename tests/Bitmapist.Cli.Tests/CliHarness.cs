@@ -44,8 +44,8 @@ public static class CliHarness
     /// <summary>A fresh temporary directory, deleted by <see cref="IDisposable.Dispose"/>.</summary>
     public static TempDir TempDir() => new();
 
-    /// <summary>Opens a store file with the library itself, to compare the CLI's answers with.</summary>
-    public static EmbeddedStore OpenStore(string path, string prefix = "trackist_") => EmbeddedStore.Open(path, new StoreOptions
+    /// <summary>Opens a store file with the library itself, read-only (no writer lock), to compare the CLI's answers with.</summary>
+    public static EmbeddedStore OpenStore(string path, string prefix = "trackist_") => EmbeddedStore.OpenReadOnly(path, new StoreOptions
     {
         Keys = new Linq.Model.KeyScheme(prefix),
         Clock = new FixedTimeProvider(DateTimeOffset.Parse(Now, System.Globalization.CultureInfo.InvariantCulture)),

@@ -26,6 +26,24 @@ public sealed class ProcessTests : IDisposable
         bad.ShouldFailWith(2, "outside");
     }
 
+    [Fact]
+    public async Task Concurrent_writers_of_one_data_file_never_lose_an_acknowledged_mark()
+    {
+        // Without a lock across load-change-save, parallel marks load the same old file and the last save wins
+        // (reproduced: 10 of 20 processes said "marked", 6 marks survived).
+        var file = _dir.File("shared.bmdb");
+        const int writers = 4, rounds = 3;
+        for (var round = 0; round < rounds; round++)
+        {
+            var results = await Task.WhenAll(Enumerable.Range(0, writers).Select(w =>
+                Run("--data", file, "mark", $"w{w}", round.ToString(), "--at", "2026-11-01")));
+            foreach (var r in results) r.ExitCode.ShouldBe(0, r.Err);
+        }
+        using var store = CliHarness.OpenStore(file);
+        for (var w = 0; w < writers; w++)
+            (await store.Month($"w{w}", 2026, 11).ToListAsync()).ShouldBe(Enumerable.Range(0, rounds).Select(r => (long)r).ToList(), $"writer w{w}");
+    }
+
     private static async Task<CliResult> Run(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "bitmapist.dll");

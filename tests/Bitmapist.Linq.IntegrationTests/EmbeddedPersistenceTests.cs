@@ -74,7 +74,7 @@ public sealed class EmbeddedPersistenceTests : IDisposable
         store.Save();
         File.Exists(path + ".tmp").ShouldBeFalse();
         (await File.ReadAllBytesAsync(path)).ShouldNotBe(first);
-        using var reopened = EmbeddedStore.Open(path + "");
+        using var reopened = EmbeddedStore.OpenReadOnly(path); // the writer above still holds the file
         (await reopened.Month("active").CountAsync()).ShouldBe(2);
     }
 
@@ -97,5 +97,102 @@ public sealed class EmbeddedPersistenceTests : IDisposable
     {
         using var store = new EmbeddedStore();
         Should.Throw<InvalidOperationException>(() => store.Save()).Message.ShouldContain("SaveAs");
+    }
+
+    [Fact]
+    public async Task A_second_writer_waits_for_the_first_and_starts_from_its_saved_data()
+    {
+        var path = PathOf("shared.bmdb");
+        var first = EmbeddedStore.Open(path);
+        await first.MarkAsync("active", 1, at: Nov1);
+
+        // Opened while the first writer holds the file: it must wait, then load what the first one saved.
+        var second = Task.Run(() => EmbeddedStore.Open(path, new StoreOptions { FileLockTimeout = TimeSpan.FromSeconds(30) }));
+        await Task.Delay(200);
+        second.IsCompleted.ShouldBeFalse("the second writer got in while the first still held the file");
+        first.Save();
+        first.Dispose();
+
+        using (var store = await second)
+        {
+            (await store.Month("active", 2026, 11).ToListAsync()).ShouldBe([1L]);
+            await store.MarkAsync("active", 2, at: Nov1);
+            store.Save();
+        }
+        using var reopened = EmbeddedStore.OpenReadOnly(path);
+        (await reopened.Month("active", 2026, 11).ToListAsync()).ShouldBe([1L, 2L]);
+    }
+
+    [Fact]
+    public void A_writer_that_waits_past_the_timeout_gets_a_clear_error_and_changes_nothing()
+    {
+        var path = PathOf("busy.bmdb");
+        using var holder = EmbeddedStore.Open(path);
+        var e = Should.Throw<EmbeddedStoreFileException>(() => EmbeddedStore.Open(path, new StoreOptions { FileLockTimeout = TimeSpan.FromMilliseconds(300) }));
+        e.Message.ShouldContain("being written by another process");
+        e.Message.ShouldContain("Nothing was changed");
+        File.Exists(path).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task A_reader_opens_while_a_writer_holds_the_file_and_sees_the_last_save()
+    {
+        var path = PathOf("read.bmdb");
+        using var writer = EmbeddedStore.Open(path);
+        await writer.MarkAsync("active", 7, at: Nov1);
+        writer.Save();
+        await writer.MarkAsync("active", 8, at: Nov1); // not saved yet
+
+        using var reader = EmbeddedStore.OpenReadOnly(path);
+        (await reader.Month("active", 2026, 11).ToListAsync()).ShouldBe([7L]);
+        Should.Throw<InvalidOperationException>(() => reader.Save()).Message.ShouldContain("read-only");
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task Saving_keeps_the_files_mode_and_owner()
+    {
+        var path = PathOf("mode.bmdb");
+        using (var store = EmbeddedStore.Open(path))
+        {
+            await store.MarkAsync("active", 1);
+            store.Save();
+        }
+        const UnixFileMode readOnly = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        File.SetUnixFileMode(path, readOnly);
+        var root = Environment.IsPrivilegedProcess;
+        if (root) Chown(path, 4242, 4343); // only root may give a file away; others keep their own files
+
+        using (var store = EmbeddedStore.Open(path))
+        {
+            await store.MarkAsync("active", 2);
+            store.Save();
+        }
+        File.GetUnixFileMode(path).ShouldBe(readOnly);
+        if (root) UnixFileOwnership.Stat(path).ShouldBe((4242u, 4343u, true));
+    }
+
+    [Fact]
+    public void A_directory_or_a_device_is_refused_clearly_and_nothing_is_left_behind()
+    {
+        var dir = PathOf("adir");
+        Directory.CreateDirectory(dir);
+        Should.Throw<EmbeddedStoreFileException>(() => EmbeddedStore.Open(dir)).Message.ShouldContain("is a directory");
+        using (var store = new EmbeddedStore())
+            Should.Throw<EmbeddedStoreFileException>(() => store.SaveAs(dir)).Message.ShouldContain("is a directory");
+        File.Exists(dir + ".tmp").ShouldBeFalse();
+
+        if (!File.Exists("/dev/full")) return;
+        // Reading /dev/full never ends (zeros forever): it must be refused before it is read.
+        Should.Throw<EmbeddedStoreFileException>(() => EmbeddedStore.OpenReadOnly("/dev/full")).Message.ShouldContain("not a regular file");
+    }
+
+    private static readonly DateTime Nov1 = new(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+
+    private static void Chown(string path, int uid, int gid)
+    {
+        using var chown = System.Diagnostics.Process.Start("chown", [$"{uid}:{gid}", path])!;
+        chown.WaitForExit();
+        chown.ExitCode.ShouldBe(0);
     }
 }

@@ -15,6 +15,8 @@ public sealed class EmbeddedStore : BitmapStore
 {
     private readonly Dictionary<string, PagedBitmap> _keys;
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    private readonly StoreFileLock? _fileLock;
+    private readonly bool _readOnly;
     private bool _dirty;
 
     /// <summary>An empty store in memory only.</summary>
@@ -22,22 +24,60 @@ public sealed class EmbeddedStore : BitmapStore
     {
     }
 
-    private EmbeddedStore(StoreOptions? options, Dictionary<string, PagedBitmap> keys, string? path) : base(options)
+    private EmbeddedStore(StoreOptions? options, Dictionary<string, PagedBitmap> keys, string? path,
+        StoreFileLock? fileLock = null, bool readOnly = false) : base(options)
     {
         _keys = keys;
         FilePath = path;
+        _fileLock = fileLock;
+        _readOnly = readOnly;
     }
 
     /// <summary>
-    /// Opens the store persisted at <paramref name="path"/>, or starts it empty when the file does not exist yet.
-    /// Changes are written back by <see cref="Save"/> only: never implicitly, so an interrupted operation
-    /// cannot overwrite a good file with half its work.
+    /// Opens the store persisted at <paramref name="path"/> for writing, or starts it empty when the file does
+    /// not exist yet. Changes are written back by <see cref="Save"/> only: never implicitly, so an interrupted
+    /// operation cannot overwrite a good file with half its work.
     /// </summary>
-    /// <exception cref="EmbeddedStoreFileException">The file exists but is truncated, damaged or not a store file; it is left untouched.</exception>
+    /// <remarks>
+    /// The store holds the file's writer lock (a sibling <c>.lock</c> file) until it is disposed, so another
+    /// process (or store) that opens the same file for writing waits for it, up to
+    /// <see cref="StoreOptions.FileLockTimeout"/>: what one writer loads, changes and saves is never
+    /// overwritten by another that loaded the file before. Readers (<see cref="OpenReadOnly"/>) take no lock;
+    /// saving replaces the file atomically, so they see either the old or the new contents.
+    /// </remarks>
+    /// <exception cref="EmbeddedStoreFileException">The file exists but is truncated, damaged or not a store
+    /// file (it is left untouched), the path is a directory, or another writer held the lock past the timeout.</exception>
     public static EmbeddedStore Open(string path, StoreOptions? options = null)
     {
-        var keys = File.Exists(path) ? EmbeddedStoreFile.Load(path) : new Dictionary<string, PagedBitmap>(StringComparer.Ordinal);
-        return new EmbeddedStore(options, keys, Path.GetFullPath(path));
+        var full = Path.GetFullPath(path);
+        EmbeddedStoreFile.CheckIsFilePath(full);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var fileLock = StoreFileLock.Acquire(full, (options ?? new StoreOptions()).FileLockTimeout);
+        try
+        {
+            // Loaded under the lock: the contents a later Save replaces are exactly the ones this store started from.
+            var keys = File.Exists(full) ? EmbeddedStoreFile.Load(full) : new Dictionary<string, PagedBitmap>(StringComparer.Ordinal);
+            return new EmbeddedStore(options, keys, full, fileLock);
+        }
+        catch
+        {
+            fileLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the store persisted at <paramref name="path"/> to read it: no writer lock is taken, so it opens
+    /// while another process writes the file, and sees the contents of the last completed save.
+    /// <see cref="Save"/> is refused.
+    /// </summary>
+    /// <exception cref="EmbeddedStoreFileException">The file does not exist, is a directory, or is damaged.</exception>
+    public static EmbeddedStore OpenReadOnly(string path, StoreOptions? options = null)
+    {
+        var full = Path.GetFullPath(path);
+        EmbeddedStoreFile.CheckIsFilePath(full);
+        if (!File.Exists(full)) throw new EmbeddedStoreFileException($"The embedded store file '{path}' does not exist.");
+        return new EmbeddedStore(options, EmbeddedStoreFile.Load(full), full, readOnly: true);
     }
 
     /// <summary>A memory-only store holding the built-in sample data (see <see cref="Sample.SampleData"/>).</summary>
@@ -65,17 +105,35 @@ public sealed class EmbeddedStore : BitmapStore
     public void Save()
     {
         if (FilePath is null) throw new InvalidOperationException("This embedded store lives in memory only; use SaveAs(path) or EmbeddedStore.Open(path).");
-        SaveAs(FilePath);
+        if (_readOnly) throw new InvalidOperationException($"This embedded store was opened read-only ('{FilePath}'); open it with EmbeddedStore.Open to save.");
+        SaveTo(FilePath);
     }
 
-    /// <summary>Writes the store to <paramref name="path"/> (atomic replace).</summary>
+    /// <summary>
+    /// Writes the store to <paramref name="path"/> (atomic replace). A path other than this store's own file
+    /// is locked for the write, waiting for a writer that holds it as <see cref="Open"/> does.
+    /// </summary>
     public void SaveAs(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (full == FilePath && !_readOnly)
+        {
+            SaveTo(full);
+            return;
+        }
+        EmbeddedStoreFile.CheckIsFilePath(full);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        using var fileLock = StoreFileLock.Acquire(full, Options.FileLockTimeout);
+        SaveTo(full);
+    }
+
+    private void SaveTo(string full)
     {
         _lock.EnterReadLock();
         try
         {
-            EmbeddedStoreFile.Save(path, _keys);
-            if (path == FilePath) _dirty = false;
+            EmbeddedStoreFile.Save(full, _keys);
+            if (full == FilePath) _dirty = false;
         }
         finally
         {
@@ -86,9 +144,10 @@ public sealed class EmbeddedStore : BitmapStore
     /// <summary>True when the store changed since it was opened or last saved.</summary>
     public bool HasUnsavedChanges => _dirty;
 
-    /// <summary>Releases the lock. Does not save: call <see cref="Save"/> when the work succeeded.</summary>
+    /// <summary>Releases the file's writer lock. Does not save: call <see cref="Save"/> when the work succeeded.</summary>
     public override void Dispose()
     {
+        _fileLock?.Dispose();
         _lock.Dispose();
         base.Dispose();
     }

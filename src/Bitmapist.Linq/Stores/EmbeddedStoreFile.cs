@@ -13,7 +13,8 @@ public sealed class EmbeddedStoreFileException(string message, Exception? inner 
 /// (u32), key count (u32), then per key: UTF-8 name length (u32) and bytes, page count (u32), and per page
 /// its number (u32) and 1024 words (u64); finally the XxHash64 of everything before it. Saving writes a
 /// sibling <c>.tmp</c> file, flushes it to disk and renames it over the old file, so a crash leaves either
-/// the old file or the new one, never a mix. Loading checks the length and the hash before trusting a byte.
+/// the old file or the new one, never a mix; the new file keeps the old one's mode and (where the writer
+/// may set it) owner. Loading checks the length and the hash before trusting a byte.
 /// </summary>
 internal static class EmbeddedStoreFile
 {
@@ -23,8 +24,39 @@ internal static class EmbeddedStoreFile
     public static void Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
     {
         var full = Path.GetFullPath(path);
+        CheckIsFilePath(full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var tmp = full + ".tmp";
+        try
+        {
+            WriteTo(tmp, keys);
+            KeepModeAndOwner(full, tmp);
+            File.Move(tmp, full, overwrite: true);
+        }
+        catch
+        {
+            // A failed save (disk full, permissions) leaves the old file as it was and no stray .tmp beside it.
+            try { File.Delete(tmp); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            throw;
+        }
+    }
+
+    /// <summary>Refuses a path that names a directory, before anything is written or locked.</summary>
+    public static void CheckIsFilePath(string path)
+    {
+        if (Directory.Exists(path))
+            throw new EmbeddedStoreFileException($"The embedded store path '{path}' is a directory; give a file path, e.g. '{Path.Combine(path, "data.bmdb")}'.");
+    }
+
+    private static void KeepModeAndOwner(string original, string replacement)
+    {
+        if (OperatingSystem.IsWindows() || !File.Exists(original)) return;
+        File.SetUnixFileMode(replacement, File.GetUnixFileMode(original));
+        if (UnixFileOwnership.Stat(original) is { } owner) UnixFileOwnership.TryCopyOwner(owner, replacement);
+    }
+
+    private static void WriteTo(string tmp, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
+    {
         var hash = new XxHash64();
         using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
@@ -63,11 +95,12 @@ internal static class EmbeddedStoreFile
             file.Write(digest);
             file.Flush(flushToDisk: true);
         }
-        File.Move(tmp, full, overwrite: true);
     }
 
     public static Dictionary<string, PagedBitmap> Load(string path)
     {
+        if (UnixFileOwnership.Stat(path) is { IsRegular: false })
+            throw new EmbeddedStoreFileException($"The embedded store path '{path}' is not a regular file (a device, socket or pipe); give the path of a store file.");
         byte[] data;
         try
         {

@@ -32,6 +32,12 @@ public sealed record StoreOptions
     /// <summary>TTL on a result that outlives its batch (paged ids) until it is disposed.</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long <see cref="EmbeddedStore.Open"/> waits for another writer of the same file to finish before it
+    /// gives up with a clear error (default 10 s).
+    /// </summary>
+    public TimeSpan FileLockTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Receives every plan just before it runs (logging, diagnostics). Keep it fast: it is on the query path.</summary>
     public Action<Planning.QueryPlan>? PlanLog { get; init; }
 
