@@ -27,7 +27,10 @@ public readonly record struct Period : IComparable<Period>
     public DateTime Start { get; }
 
     /// <summary>The last instant of the period (one tick before the next period starts), as bitmapist's <c>period_end</c>.</summary>
-    public DateTime End => Unit == PeriodUnit.Unique ? DateTime.MaxValue : Next().Start.AddTicks(-1);
+    public DateTime End => Unit == PeriodUnit.Unique || IsLastOfCalendar ? DateTime.MaxValue : Next().Start.AddTicks(-1);
+
+    /// <summary>True for the last period of its unit that <see cref="DateTime"/> can hold (the one containing 9999-12-31T23).</summary>
+    public bool IsLastOfCalendar => Unit != PeriodUnit.Unique && Of(Unit, DateTime.MaxValue).Start == Start;
 
     /// <summary>The dateless period of unique flags.</summary>
     public static Period Unique { get; } = new(PeriodUnit.Unique, DateTime.MinValue);
@@ -71,14 +74,39 @@ public readonly record struct Period : IComparable<Period>
     public static Period Of(PeriodUnit unit, DateTimeOffset instant) => Of(unit, instant.UtcDateTime);
 
     /// <summary>The period <paramref name="n"/> steps later (negative: earlier). Months wrap years, hours wrap days, weeks follow ISO years.</summary>
-    public Period Delta(int n) => Unit switch
+    /// <exception cref="ArgumentOutOfRangeException">The period would start before 0001-01-01 or after 9999-12-31.</exception>
+    public Period Delta(int n)
     {
-        PeriodUnit.Year => new(Unit, Start.AddYears(n)),
-        PeriodUnit.Month => new(Unit, Start.AddMonths(n)),
-        PeriodUnit.Week => new(Unit, Start.AddDays(7L * n)),
-        PeriodUnit.Day => new(Unit, Start.AddDays(n)),
-        PeriodUnit.Hour => new(Unit, Start.AddHours(n)),
-        _ => this, // the unique period has no neighbours: it is every time at once
+        try
+        {
+            return Unit switch
+            {
+                PeriodUnit.Year => new(Unit, Start.AddYears(n)),
+                PeriodUnit.Month => new(Unit, Start.AddMonths(n)),
+                PeriodUnit.Week => new(Unit, Start.AddDays(7L * n)),
+                PeriodUnit.Day => new(Unit, Start.AddDays(n)),
+                PeriodUnit.Hour => new(Unit, Start.AddHours(n)),
+                _ => this, // the unique period has no neighbours: it is every time at once
+            };
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            // DateTime's own message ("un-representable DateTime") names neither the period nor the step.
+            var unit = Unit.ToString().ToLowerInvariant();
+            throw new ArgumentOutOfRangeException(nameof(n), n,
+                string.Create(CultureInfo.InvariantCulture, $"{this} {(n < 0 ? "minus" : "plus")} {Math.Abs((long)n)} {unit}{(Math.Abs((long)n) == 1 ? "" : "s")} is outside the calendar (years 1 to 9999)."));
+        }
+    }
+
+    /// <summary>The most steps of <paramref name="unit"/> between two periods of the calendar: an offset beyond it can never resolve.</summary>
+    public static long MaxOffset(PeriodUnit unit) => unit switch
+    {
+        PeriodUnit.Year => 9998,
+        PeriodUnit.Month => 9998L * 12 + 11,
+        PeriodUnit.Week => (Of(unit, DateTime.MaxValue).Start - Of(unit, DateTime.MinValue).Start).Days / 7,
+        PeriodUnit.Day => (DateTime.MaxValue.Date - DateTime.MinValue).Days,
+        PeriodUnit.Hour => (long)(DateTime.MaxValue - DateTime.MinValue).TotalHours,
+        _ => 0,
     };
 
     /// <summary>The following period.</summary>

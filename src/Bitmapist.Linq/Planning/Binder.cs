@@ -13,9 +13,9 @@ internal static class Binder
 {
     public static SetExpr Bind(SetExpr expr, BindContext context) => expr switch
     {
-        EventNode e => Keys(context, e.EventName, e.Period.Resolve(context.Now).StoredPeriods()),
+        EventNode e => InCalendar(e, () => Keys(context, e.EventName, e.Period.Resolve(context.Now).StoredPeriods())),
         UniqueNode u => SetExpr.Key(context.Keys.Key(u.EventName, Period.Unique)),
-        EventRangeNode r => BindRange(r, context),
+        EventRangeNode r => InCalendar(r, () => BindRange(r, context)),
         ParameterNode p => Bind(LookUp(p, context), context),
         TemplateNode t => throw new BitmapistQueryException(
             $"'{t}' has no period: a bare event name is a template that only a cohort table gives a period to.",
@@ -33,13 +33,31 @@ internal static class Binder
 
         // All: one operand per period of the range (a year operand is the OR of its months).
         var operands = new List<SetExpr>();
-        for (var p = first; p.CompareTo(last) <= 0; p = p.Next())
+        for (var p = first; ; p = p.Next())
         {
             operands.Add(Keys(context, r.EventName, p.StoredPeriods()));
             if (operands.Count > 100_000)
                 throw new BitmapistQueryException($"The range {r} spans more than 100000 periods.", "Use a coarser unit or a shorter range.");
+            if (p.CompareTo(last) >= 0) break; // before Next(): the range may end at the calendar's last period
         }
         return SetExpr.And(operands);
+    }
+
+    /// <summary>
+    /// Binds a period-bearing node, turning a step off the calendar ("now" plus an offset past 9999, a range
+    /// reaching year 0) into an error that quotes the piece of the query, instead of DateTime's message.
+    /// </summary>
+    private static SetExpr InCalendar(SetExpr node, Func<SetExpr> bind)
+    {
+        try
+        {
+            return bind();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new BitmapistQueryException($"{node} cannot be resolved: {e.Message.Split(" (Parameter")[0]}",
+                "Use a smaller offset, or a date from 0001-01-01 to 9999-12-31.", e);
+        }
     }
 
     private static SetExpr Keys(BindContext context, string eventName, IEnumerable<Period> periods) =>

@@ -22,21 +22,27 @@ internal static class PeriodCover
         if (last.CompareTo(first) < 0) (first, last) = (last, first);
         if (first.Unit != PeriodUnit.Hour) return CoverDays(first.Start.Date, last.End.Date);
 
-        // Hours: whole days in the middle go to the day cover, ragged ends stay hours.
+        // Hours: whole days in the middle go to the day cover, ragged ends stay hours. Counted as hour and day
+        // numbers since 0001-01-01, so a range that ends in the calendar's last hour never steps past it.
         var result = new List<Period>();
-        var startHour = first.Start;
-        var endHour = last.Start; // inclusive
-        var firstWholeDay = startHour.Hour == 0 ? startHour.Date : startHour.Date.AddDays(1);
-        var lastWholeDay = endHour.Hour == 23 ? endHour.Date : endHour.Date.AddDays(-1);
+        var startHour = first.Start.Ticks / TimeSpan.TicksPerHour;
+        var endHour = last.Start.Ticks / TimeSpan.TicksPerHour; // inclusive
+        var firstWholeDay = (startHour + 23) / 24;              // the first day that starts at or after startHour
+        var lastWholeDay = (endHour + 1) / 24 - 1;              // the last day that ends at or before endHour
         if (firstWholeDay > lastWholeDay)
         {
-            for (var h = startHour; h <= endHour; h = h.AddHours(1)) result.Add(Period.Of(PeriodUnit.Hour, h));
+            Hours(result, startHour, endHour);
             return result;
         }
-        for (var h = startHour; h < firstWholeDay; h = h.AddHours(1)) result.Add(Period.Of(PeriodUnit.Hour, h));
-        result.AddRange(CoverDays(firstWholeDay, lastWholeDay));
-        for (var h = lastWholeDay.AddDays(1); h <= endHour; h = h.AddHours(1)) result.Add(Period.Of(PeriodUnit.Hour, h));
+        Hours(result, startHour, firstWholeDay * 24 - 1);
+        result.AddRange(CoverDays(new DateTime(firstWholeDay * TimeSpan.TicksPerDay), new DateTime(lastWholeDay * TimeSpan.TicksPerDay)));
+        Hours(result, (lastWholeDay + 1) * 24, endHour);
         return result;
+    }
+
+    private static void Hours(List<Period> result, long from, long to)
+    {
+        for (var h = from; h <= to; h++) result.Add(Period.Of(PeriodUnit.Hour, new DateTime(h * TimeSpan.TicksPerHour)));
     }
 
     /// <summary>Covers the whole days <paramref name="firstDay"/>..<paramref name="lastDay"/> inclusive.</summary>
@@ -46,23 +52,20 @@ internal static class PeriodCover
         var uncovered = new List<DateTime>();
         for (var d = firstDay; d <= lastDay;)
         {
-            var monthEnd = new DateTime(d.Year, d.Month, 1).AddMonths(1).AddDays(-1);
-            if (d.Day == 1 && monthEnd <= lastDay)
-            {
-                result.Add(Period.Month(d.Year, d.Month));
-                d = monthEnd.AddDays(1);
-            }
-            else
-            {
-                uncovered.Add(d);
-                d = d.AddDays(1);
-            }
+            var monthEnd = new DateTime(d.Year, d.Month, DateTime.DaysInMonth(d.Year, d.Month));
+            var wholeMonth = d.Day == 1 && monthEnd <= lastDay;
+            if (wholeMonth) result.Add(Period.Month(d.Year, d.Month));
+            else uncovered.Add(d);
+            var done = wholeMonth ? monthEnd : d;
+            if (done >= lastDay) break; // before AddDays: the range may end on 9999-12-31
+            d = done.AddDays(1);
         }
 
         for (var i = 0; i < uncovered.Count;)
         {
             var week = Period.Of(PeriodUnit.Week, uncovered[i]);
-            var weekLast = week.Start.AddDays(6);
+            // The calendar's last week ends after 9999-12-31; no mark can be dated past it, so its key is whole.
+            var weekLast = week.IsLastOfCalendar ? DateTime.MaxValue.Date : week.Start.AddDays(6);
             var inWeek = 0;
             while (i + inWeek < uncovered.Count && uncovered[i + inWeek] <= weekLast) inWeek++;
             if (week.Start >= firstDay && weekLast <= lastDay && inWeek >= 2)

@@ -494,9 +494,12 @@ public static partial class TextQuery
         {
             var token = Token(value);
             if (!Offset().IsMatch(token.Text) || (token.Text.Length == 4 && char.IsAsciiDigit(token.Text[0]))) return null;
+            // An offset wider than the calendar can never resolve, whatever "now" is: say so here, with a caret.
             return int.TryParse(token.Text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var offset)
+                   && Math.Abs((long)offset) <= Period.MaxOffset(unit)
                 ? PeriodRef.Relative(unit, offset)
-                : throw Error(source, token.Location, $"the offset {token.Text} is too large");
+                : throw Error(source, token.Location,
+                    $"the offset {token.Text} is too large: {Describe(unit)} offsets run from -{Period.MaxOffset(unit)} to +{Period.MaxOffset(unit)} (the calendar's years 1 to 9999)");
         }
 
         /// <summary>A date: <c>2026</c>, <c>2026-11</c>, <c>2026-W48</c>, <c>2026-11-28</c>, <c>2026-11-28T14</c>.</summary>
