@@ -29,7 +29,16 @@ internal static class Binder
         var first = r.From.Resolve(context.Now);
         var last = r.To.Resolve(context.Now);
         if (last.CompareTo(first) < 0) (first, last) = (last, first);
-        if (r.Mode == RangeMode.Any) return Keys(context, r.EventName, PeriodCover.Cover(first, last).SelectMany(p => p.StoredPeriods()));
+        if (r.Mode == RangeMode.Any)
+        {
+            var hours = (long)(last.Start - first.Start).TotalHours + 1;
+            if (first.Unit == PeriodUnit.Hour && !context.HourlyTracked && hours > PeriodCover.MaxHourKeys)
+                throw new BitmapistQueryException(
+                    $"The range {r} spans {hours} hours, and without hourly tracking declared each hour is read as its own key (at most {PeriodCover.MaxHourKeys}).",
+                    "Declare hourly tracking in the store options (Tracking = new TrackingOptions(Hourly: true)) when every mark writes hour keys, or use a day range.");
+            var cover = PeriodCover.Cover(first, last, dayKeysHoldHours: context.HourlyTracked);
+            return Keys(context, r.EventName, cover.SelectMany(p => p.StoredPeriods()));
+        }
 
         // All: one operand per period of the range (a year operand is the OR of its months).
         var operands = new List<SetExpr>();

@@ -8,15 +8,23 @@ namespace Bitmapist.Linq.Planning;
 /// uncovered days, then single days, then hours at ragged hour edges.
 /// </summary>
 /// <remarks>
-/// Correct because every mark writes all granularities at once (bitmapist and this library): a month key
-/// is exactly the OR of its day keys, a week the OR of its 7 days, a day the OR of its 24 hours (when
-/// hourly tracking was on). Keys may overlap (a week crossing into a covered month); a union does not care.
+/// Correct because every mark writes month, week and day at once (bitmapist and this library): a month key
+/// is exactly the OR of its day keys, a week the OR of its 7 days. Hour keys are written only with hourly
+/// tracking on, so a day key is the OR of its 24 hours only then: without it an hour range is its hour keys,
+/// one each, and gives the hourly answer rather than a mix of day and hour answers.
+/// Keys may overlap (a week crossing into a covered month); a union does not care.
 /// FeatureBase covers its time ranges the same way with its year/month/day/hour views.
 /// </remarks>
 internal static class PeriodCover
 {
+    /// <summary>The most hour keys an hour range may read when it cannot use day keys (no hourly tracking declared).</summary>
+    public const int MaxHourKeys = 100_000;
+
     /// <summary>Covers the periods <paramref name="first"/>..<paramref name="last"/> (same unit, inclusive).</summary>
-    public static IReadOnlyList<Period> Cover(Period first, Period last)
+    /// <param name="first">The first period.</param>
+    /// <param name="last">The last period.</param>
+    /// <param name="dayKeysHoldHours">Every mark wrote its hour key too, so whole days of an hour range may be read from day, week and month keys.</param>
+    public static IReadOnlyList<Period> Cover(Period first, Period last, bool dayKeysHoldHours = true)
     {
         if (first.Unit != last.Unit) throw new ArgumentException("Both ends of a range must have the same unit.");
         if (last.CompareTo(first) < 0) (first, last) = (last, first);
@@ -29,7 +37,7 @@ internal static class PeriodCover
         var endHour = last.Start.Ticks / TimeSpan.TicksPerHour; // inclusive
         var firstWholeDay = (startHour + 23) / 24;              // the first day that starts at or after startHour
         var lastWholeDay = (endHour + 1) / 24 - 1;              // the last day that ends at or before endHour
-        if (firstWholeDay > lastWholeDay)
+        if (firstWholeDay > lastWholeDay || !dayKeysHoldHours)
         {
             Hours(result, startHour, endHour);
             return result;

@@ -137,7 +137,7 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Plans <paramref name="query"/> for this store now, with optional set parameters.</summary>
     public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters), Profile, _plans);
+        QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile, _plans);
 
     private readonly PlanCache _plans = new();
 
@@ -150,13 +150,13 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
     public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null)
     {
         var now = Now;
-        if (parameters is not null) return Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, parameters), Profile);
+        if (parameters is not null) return Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile);
         // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
         // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
         // which is the hour, so a table asked again within the hour reuses it.
         var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
         if (_cohortPlans.TryGetValue(key, out var known)) return known with { Now = now };
-        var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe), Profile);
+        var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, HourlyTracked: Options.Tracking.Hourly), Profile);
         if (_cohortPlans.Count >= 64) _cohortPlans.Clear();
         _cohortPlans[key] = plan;
         return plan;

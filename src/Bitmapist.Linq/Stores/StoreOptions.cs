@@ -14,7 +14,11 @@ public sealed record StoreOptions
     /// <summary>The clock for "now": default marks and relative periods. Inject a fake one in tests.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
-    /// <summary>Which extra keys marks write.</summary>
+    /// <summary>
+    /// Which extra keys marks write. <see cref="TrackingOptions.Hourly"/> also tells the planner that every mark
+    /// of this store's data wrote its hour key, so an hour range may read its whole days from day keys;
+    /// without it hour ranges read hour keys only (the hourly answer, never a mix of day and hour answers).
+    /// </summary>
     public TrackingOptions Tracking { get; init; } = TrackingOptions.Bitmapist3;
 
     /// <summary>
