@@ -104,16 +104,19 @@ public sealed class NamedQueries
         return ids;
     }
 
-    /// <summary>For a <c>percent part of whole</c> query: the share of the whole in the part, in percent (0 when the whole is empty).</summary>
+    /// <summary>
+    /// For a <c>percent part of whole</c> query: the share of the whole in the part, in percent; null when the
+    /// whole is empty (a share of nobody is undefined, not 0%: the same rule as an empty cohort cell).
+    /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not a percent query.</exception>
-    public async Task<double> PercentAsync(string name, object? parameters = null, CancellationToken ct = default)
+    public async Task<double?> PercentAsync(string name, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
         if (query.Statement is not PercentStatement p)
             throw new BitmapistQueryException($"The query {query.Setting} is not a percent query.", "Use CountAsync, IdsAsync or ContainsAsync, or write it as percent ... of ....");
         var values = Values(query, parameters);
         var whole = await Store.Set(p.Whole.WithParameters(values)).CountAsync(ct).ConfigureAwait(false);
-        if (whole == 0) return 0;
+        if (whole == 0) return null;
         var part = await Store.Set(p.Numerator.WithParameters(values)).CountAsync(ct).ConfigureAwait(false);
         return 100.0 * part / whole;
     }

@@ -108,16 +108,16 @@ public sealed class NamedQuery
 /// <param name="Count">For <see cref="NamedQueryKind.Count"/>: the number of users.</param>
 /// <param name="Ids">For <see cref="NamedQueryKind.Ids"/>: the ids, ascending, at most the statement's limit.</param>
 /// <param name="Contains">For <see cref="NamedQueryKind.Contains"/>: whether the id is a member.</param>
-/// <param name="Percent">For <see cref="NamedQueryKind.Percent"/>: the percentage (0 when the whole is empty).</param>
+/// <param name="Percent">For <see cref="NamedQueryKind.Percent"/>: the percentage, or null when the whole is empty (undefined).</param>
 public sealed record NamedQueryResult(string Name, NamedQueryKind Kind, long? Count = null, IReadOnlyList<long>? Ids = null,
     bool? Contains = null, double? Percent = null)
 {
-    /// <summary>The value in words: <c>1234</c>, <c>[1, 2, 3]</c>, <c>true</c> or <c>12.5%</c>.</summary>
+    /// <summary>The value in words: <c>1234</c>, <c>[1, 2, 3]</c>, <c>true</c>, <c>12.5%</c>, or <c>.</c> for the percentage of an empty whole.</summary>
     public override string ToString() => Kind switch
     {
         NamedQueryKind.Count => Count!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
         NamedQueryKind.Ids => "[" + string.Join(", ", Ids!) + "]",
         NamedQueryKind.Contains => Contains!.Value ? "true" : "false",
-        _ => Percent!.Value.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%",
+        _ => Percent is { } p ? p.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%" : ".",
     };
 }

@@ -261,4 +261,17 @@ public sealed class ConfigQueriesTests
         await services.DisposeAsync();
         await Should.ThrowAsync<ObjectDisposedException>(() => store.Month("active").CountAsync());
     }
+
+    [Fact]
+    public async Task A_percentage_of_an_empty_whole_is_null_not_zero()
+    {
+        using var services = Fixture.Services("""{ "Bitmapist": { "Queries": { "share": "percent month(active) of month(nobody)", "full": "percent {1} of {1, 2}" } } }""");
+        var queries = services.GetRequiredService<NamedQueries>();
+        (await queries.PercentAsync("share")).ShouldBeNull();
+        var result = await queries.RunAsync("share");
+        result.Percent.ShouldBeNull();
+        result.ToString().ShouldBe(".");
+        (await queries.PercentAsync("full")).ShouldBe(50.0);
+        (await queries.RunAsync("full")).ToString().ShouldBe("50%");
+    }
 }

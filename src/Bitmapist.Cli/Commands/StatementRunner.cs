@@ -15,8 +15,11 @@ internal sealed record CountResult(long Count) : StatementResult;
 /// <summary><c>ID in s</c>.</summary>
 internal sealed record ContainsResult(long Id, bool Contains) : StatementResult;
 
-/// <summary><c>percent a of b</c>: <see cref="Percent"/> = 100 * <see cref="Part"/> / <see cref="Whole"/>.</summary>
-internal sealed record PercentResult(double Percent, long Part, long Whole) : StatementResult;
+/// <summary>
+/// <c>percent a of b</c>: <see cref="Percent"/> = 100 * <see cref="Part"/> / <see cref="Whole"/>, or null when the
+/// whole is empty: undefined, printed as null in JSON, an empty CSV field and '.' in tables, as an empty cohort cell.
+/// </summary>
+internal sealed record PercentResult(double? Percent, long Part, long Whole) : StatementResult;
 
 /// <summary><c>explain statement</c>.</summary>
 internal sealed record ExplainResult(string Plan) : StatementResult;
@@ -106,7 +109,7 @@ internal static class StatementRunner
             case PercentStatement p:
                 var whole = await Set(p.Whole).CountAsync(ct).ConfigureAwait(false);
                 var part = whole == 0 ? 0 : await Set(p.Numerator).CountAsync(ct).ConfigureAwait(false);
-                return new PercentResult(whole == 0 ? 0.0 : 100.0 * part / whole, part, whole);
+                return new PercentResult(whole == 0 ? null : 100.0 * part / whole, part, whole);
             case CohortStatement c:
                 return new CohortResult(await store.CohortAsync(c.Query, values, ct).ConfigureAwait(false));
             case ExplainStatement e:
@@ -127,7 +130,7 @@ internal static class StatementRunner
         {
             case CountResult c: Print(output, "count", c.Count); break;
             case ContainsResult c: Print(output, "contains", c.Contains); break;
-            case PercentResult p: Print(output, "percent", p.Percent); break;
+            case PercentResult p: Print(output, "percent", p.Percent); break; // null: the whole is empty
             case ExplainResult e: Print(output, "explain", e.Plan); break;
             case EventsResult e:
                 switch (output.Format)
@@ -190,7 +193,7 @@ internal static class StatementRunner
         _ => throw new CliException($"'{statement.Text}' has no plan to explain.", Cli.Failed),
     };
 
-    private static void Print(Output output, string name, object value)
+    private static void Print(Output output, string name, object? value)
     {
         switch (output.Format)
         {
@@ -202,20 +205,24 @@ internal static class StatementRunner
                         case long n: w.WriteNumber(name, n); break;
                         case double d: w.WriteNumber(name, d); break;
                         case bool b: w.WriteBoolean(name, b); break;
+                        case null: w.WriteNull(name); break;
                         default: w.WriteString(name, (string)value); break;
                     }
                 });
                 break;
             case OutputFormat.Csv:
-                output.Csv([name], [[Text(value)]]);
+                output.Csv([name], [[value is null ? "" : Text(value)]]);
                 break;
             default:
-                var text = Text(value);
+                var text = value is null ? Undefined : Text(value);
                 if (text.EndsWith('\n')) output.Writer.Write(text);
                 else output.Writer.WriteLine(text);
                 break;
         }
     }
+
+    /// <summary>How tables print a percentage of an empty whole (the mark of an empty cohort cell).</summary>
+    public const string Undefined = ".";
 
     /// <summary>A value as the table format prints it (a percent with at most two decimals).</summary>
     public static string Text(object value) => value is double d

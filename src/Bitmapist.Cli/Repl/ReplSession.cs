@@ -263,7 +263,7 @@ internal sealed class ReplSession
                 _console.Write(Table(["id", "in"], [[c.Id.ToString(CultureInfo.InvariantCulture), c.Contains ? "true" : "false"]]));
                 break;
             case PercentResult p:
-                _console.Write(Table(["percent", "part", "whole"], [[StatementRunner.Text(p.Percent) + " %", Number(p.Part), Number(p.Whole)]]));
+                _console.Write(Table(["percent", "part", "whole"], [[p.Percent is { } share ? StatementRunner.Text(share) + " %" : StatementRunner.Undefined + " (the whole is empty)", Number(p.Part), Number(p.Whole)]]));
                 break;
             case EventsResult e:
                 if (e.Names.Count == 0) _console.MarkupLine("[grey]no events[/]");
