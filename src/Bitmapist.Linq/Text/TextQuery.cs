@@ -56,12 +56,25 @@ public static partial class TextQuery
 
     private static void CheckNesting(string source, ParseTree tree)
     {
+        // A function's own parentheses (month(...)) are not a level of nesting: only grouping ones count.
         int parentheses = 0, prefix = 0;
-        foreach (var token in tree.Tokens)
+        var grouping = new Stack<bool>();
+        var tokens = tree.Tokens;
+        for (var i = 0; i < tokens.Count; i++)
         {
+            var token = tokens[i];
             var t = token.Text;
-            if (t == "(") parentheses++;
-            else if (t == ")") (parentheses, prefix) = (parentheses - 1, 0);
+            if (t == "(")
+            {
+                var call = i > 0 && QueryGrammar.FunctionNames.Contains(tokens[i - 1].Text.ToLowerInvariant());
+                grouping.Push(!call);
+                if (!call) parentheses++;
+            }
+            else if (t == ")")
+            {
+                if (grouping.TryPop(out var wasGrouping) && wasGrouping) parentheses--;
+                prefix = 0;
+            }
             else if (t is "!" or "~" || t.Equals("not", StringComparison.OrdinalIgnoreCase)) prefix++;
             else if (token.Terminal is not KeyTerm) prefix = 0;
             if (parentheses + prefix > MaxNesting)
@@ -271,14 +284,15 @@ public static partial class TextQuery
                         ? l : throw Error(source, n.Location, $"expected a positive number like 10 after limit, found '{n.Text}'");
                 }
                 uint first = 0;
+                var set = Set(c[1]);
                 if (c[3].ChildNodes.Count > 0)
                 {
                     var after = Id(c[3].ChildNodes[1]);
-                    first = after == uint.MaxValue
-                        ? throw Error(source, c[3].ChildNodes[1].Span.Location, $"no id comes after {after}")
-                        : after + 1;
+                    // No id comes after the largest one: the next page is empty, as a page past the last member is.
+                    if (after == uint.MaxValue) set = SetExpr.Empty;
+                    else first = after + 1;
                 }
-                return new QueryStatement(new SetQuery(Set(c[1]), ReadKind.Ids, first), limit);
+                return new QueryStatement(new SetQuery(set, ReadKind.Ids, first), limit);
             }
             throw new InvalidOperationException($"Unexpected statement node {node.Term.Name}.");
         }
