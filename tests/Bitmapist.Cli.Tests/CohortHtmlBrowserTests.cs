@@ -5,6 +5,7 @@ using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
+using OpenQA.Selenium.Support.UI;
 
 namespace Bitmapist.Cli.Tests;
 
@@ -59,6 +60,34 @@ public class CohortHtmlBrowserTests(SampleFile sample) : IClassFixture<SampleFil
         return new ChromeDriver(service, options, TimeSpan.FromSeconds(60));
     }
 
+    /// <summary>
+    /// Submits the form and returns once the answer's page has replaced this one. Click() returns when the
+    /// click is dispatched, not when the navigation it starts is done: reading right after it found the old
+    /// table, or no page at all.
+    /// </summary>
+    private static void Submit(IWebDriver driver)
+    {
+        var old = driver.FindElement(By.TagName("html"));
+        driver.FindElement(By.CssSelector("form button[type=submit]")).Click();
+        var wait = new WebDriverWait(driver, TimeSpan.FromSeconds(60)) { Message = "the submitted form's page never replaced the old one" };
+        // Between documents, a script may find no document to run in.
+        wait.IgnoreExceptionTypes(typeof(JavaScriptException), typeof(NoSuchElementException));
+        wait.Until(d => Gone(old) && ((IJavaScriptExecutor)d).ExecuteScript("return document.readyState") as string == "complete");
+    }
+
+    private static bool Gone(IWebElement element)
+    {
+        try
+        {
+            _ = element.TagName;
+            return false;
+        }
+        catch (StaleElementReferenceException)
+        {
+            return true;
+        }
+    }
+
     private static string Artifacts()
     {
         var dir = Path.Combine(AppContext.BaseDirectory, "artifacts");
@@ -84,7 +113,7 @@ public class CohortHtmlBrowserTests(SampleFile sample) : IClassFixture<SampleFil
         var cohort = driver.FindElement(By.CssSelector("input[name=cohort]"));
         cohort.Clear();
         cohort.SendKeys("signup & unique(premium)");
-        driver.FindElement(By.CssSelector("form button[type=submit]")).Click();
+        Submit(driver);
 
         var table = driver.FindElements(By.CssSelector("table.cohort tbody tr"));
         table.Count.ShouldBe(7, "6 days and the average");
@@ -97,7 +126,7 @@ public class CohortHtmlBrowserTests(SampleFile sample) : IClassFixture<SampleFil
         cohort = driver.FindElement(By.CssSelector("input[name=cohort]"));
         cohort.Clear();
         cohort.SendKeys("signup &");
-        driver.FindElement(By.CssSelector("form button[type=submit]")).Click();
+        Submit(driver);
         driver.FindElement(By.CssSelector("pre.error")).Text.ShouldContain("expected a set");
         driver.FindElement(By.CssSelector("input[name=cohort]")).GetAttribute("value").ShouldBe("signup &");
     }

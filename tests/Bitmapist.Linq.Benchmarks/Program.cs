@@ -18,6 +18,7 @@ ISuite[] suites =
     new EmbeddedSuite(),
     new BatchDiagnosisSuite(),
     new CohortSuite(),
+    new ParseSuite(),
 ];
 
 if (args.Length > 0 && args[0] == "bdn")

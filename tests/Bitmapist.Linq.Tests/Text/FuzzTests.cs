@@ -1,40 +1,21 @@
-using System.Diagnostics;
+using Bitmapist.Linq.Testing;
 using Bitmapist.Linq.Text;
+using Xunit.Abstractions;
 
 namespace Bitmapist.Linq.Tests.Text;
 
-/// <summary>Random and mutated queries: the only failure allowed is a syntax error, and every parse is quick.</summary>
-public class FuzzTests
+/// <summary>
+/// Random and mutated queries: the only failure allowed is a syntax error, and parse work grows in proportion to
+/// the query. How long a parse takes is the benchmark's to say (<c>-- parse</c>): a time bound here failed on a
+/// GC pause of a shared machine.
+/// </summary>
+public class FuzzTests(ITestOutputHelper output)
 {
-    private static readonly string[] Vocabulary =
-    [
-        "count", "ids", "in", "percent", "of", "explain", "events", "let", "limit", "after", "all", "during", "users",
-        "month", "week", "day", "hour", "year", "unique", "key", "and", "or", "xor", "not", "(", ")", "{", "}", ",", "..",
-        ";", "\n", "&", "|", "^", "-", "~", "!", "=", "@p", "active", "'song:played'", "\"q\"", "''", "0", "-1", "+2", "42",
-        "2026", "2026-11", "2026-W48", "2026-W60", "2026-11-28", "2026-13-40", "2026-11-28T14", "99999999999", "--", "#",
-        "mnth", "x.y", "$", "'unterminated",
-    ];
-
-    private static readonly string[] Seeds =
-    [
-        "count month(active) & week('song:played') - week(active, -1)",
-        "ids all day(active, -6..0) limit 10 after 41",
-        "42 in active during 2026-01-03..2026-03-05 | {1, 5, 42}",
-        "percent month(active) of month(signup, -1); explain count users & ~unique(premium)",
-        "let r = month(active) xor key('trackist_a_2026-11')\nr - @p",
-    ];
-
     [Fact]
     public void Random_and_mutated_queries_fail_only_with_syntax_errors()
     {
-        var r = new Random(20261128);
-        TextQuery.Parse(Seeds[0]); // warm up
-        var slowest = TimeSpan.Zero;
-        var slowestText = "";
-        for (var i = 0; i < 20000; i++)
+        foreach (var text in QueryFuzz.Texts(20261128, 20000))
         {
-            var text = i % 2 == 0 ? Soup(r) : Mutate(r, Seeds[r.Next(Seeds.Length)]);
-            var watch = Stopwatch.StartNew();
             try
             {
                 TextQuery.Parse(text);
@@ -49,9 +30,55 @@ public class FuzzTests
             {
                 throw new ShouldAssertException($"{e.GetType().Name} for {text}: {e}");
             }
-            if (watch.Elapsed > slowest) (slowest, slowestText) = (watch.Elapsed, text);
         }
-        slowest.ShouldBeLessThan(TimeSpan.FromMilliseconds(100), slowestText);
+    }
+
+    /// <summary>
+    /// A parser that backtracks, or a pass over the tokens for each token, makes parse work grow with a power of
+    /// the query's length or exponentially. The work is counted in bytes allocated on this thread, which for the
+    /// same text is the same on every run and machine, busy or not; both kinds of growth allocate as they go
+    /// (nodes, tokens, lists, strings). A loop that allocates nothing escapes this: the benchmark times it.
+    /// </summary>
+    [Fact]
+    public void Parse_work_grows_in_proportion_to_the_query()
+    {
+        foreach (var (name, nested, text) in QueryFuzz.Shapes)
+        {
+            // Each step makes the query 4 times as long: about 4 times the work if linear, 16 if quadratic.
+            // Nested sets are quadratic by design (every node keeps its own text, its children's included) and
+            // capped by MaxNesting, so they may be quadratic but not cubic. Small sizes first: were the growth
+            // exponential, the first step fails before a large size would run for ever.
+            int[] sizes = nested ? [3, 12, 48, 192] : [4, 16, 64, 256, 1024];
+            var bound = nested ? 32 : 8;
+            var previous = Allocated(text(sizes[0]));
+            foreach (var n in sizes[1..])
+            {
+                var bytes = Allocated(text(n));
+                var ratio = bytes / (double)previous;
+                output.WriteLine($"{name}: n = {n / 4} -> {n}: {previous:N0} -> {bytes:N0} bytes, x{ratio:0.00}");
+                ratio.ShouldBeLessThan(bound, $"{name}: {previous:N0} bytes allocated parsing n = {n / 4}, {bytes:N0} for n = {n}");
+                previous = bytes;
+            }
+        }
+    }
+
+    private static long Allocated(string text)
+    {
+        Parse(text); // first calls build caches and run static constructors
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Parse(text);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+
+        static void Parse(string text)
+        {
+            try
+            {
+                TextQuery.Parse(text);
+            }
+            catch (QuerySyntaxException)
+            {
+            }
+        }
     }
 
     [Fact]
@@ -61,26 +88,5 @@ public class FuzzTests
             .Problem.ShouldBe($"the expression nests more than {TextQuery.MaxNesting} levels deep");
         Should.Throw<QuerySyntaxException>(() => TextQuery.Parse(new string('~', 5000) + "users"));
         TextQuery.ParseSet(string.Join(" & ", Enumerable.Range(0, 5000).Select(i => $"day(e{i})"))).Children.Length.ShouldBe(5000);
-    }
-
-    private static string Soup(Random r) =>
-        string.Join(r.Next(3) == 0 ? "" : " ", Enumerable.Range(0, r.Next(1, 25)).Select(_ => Vocabulary[r.Next(Vocabulary.Length)]));
-
-    private const string Alphabet = "(){},.;'\"-&|^~!@#0123456789 \nabcW:T";
-
-    private static string Mutate(Random r, string s)
-    {
-        var chars = s.ToList();
-        for (var n = r.Next(1, 4); n > 0 && chars.Count > 0; n--)
-        {
-            var at = r.Next(chars.Count);
-            switch (r.Next(3))
-            {
-                case 0: chars.RemoveAt(at); break;
-                case 1: chars.Insert(at, Alphabet[r.Next(Alphabet.Length)]); break;
-                default: chars[at] = Alphabet[r.Next(Alphabet.Length)]; break;
-            }
-        }
-        return new string([.. chars]);
     }
 }
