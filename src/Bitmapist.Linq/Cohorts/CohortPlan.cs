@@ -38,12 +38,12 @@ public sealed record CohortPlan(
     private const int MaxUnionPeriods = 1000;
 
     /// <summary>Plans <paramref name="query"/> at <paramref name="context"/>'s now for <paramref name="profile"/>.</summary>
-    internal static CohortPlan Create(CohortQuery query, BindContext context, CapabilityProfile profile)
+    internal static CohortPlan Create(CohortQuery query, BindContext context, CapabilityProfile profile, CancellationToken ct = default)
     {
         query.Validate();
         try
         {
-            return Place(query, context, profile);
+            return Place(query, context, profile, ct);
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -53,7 +53,8 @@ public sealed record CohortPlan(
         }
     }
 
-    private static CohortPlan Place(CohortQuery query, BindContext context, CapabilityProfile profile)
+    // A large table (1000 rows x 99 columns) plans for seconds: cancellation is checked per row and per set.
+    private static CohortPlan Place(CohortQuery query, BindContext context, CapabilityProfile profile, CancellationToken ct)
     {
         var unit = query.By;
         var current = Period.Of(unit, context.Now);
@@ -86,6 +87,7 @@ public sealed record CohortPlan(
         var cellReads = new int[rows.Length][];
         for (var i = 0; i < rows.Length; i++)
         {
+            ct.ThrowIfCancellationRequested();
             var p = rows[i];
             var cohort = CohortTemplate.At(query.Cohort, p);
             if (query.Membership == CohortMembership.FirstTime && since.CompareTo(p) < 0)
@@ -103,7 +105,11 @@ public sealed record CohortPlan(
 
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
         var memo = new Optimizer.FixedPoints();
-        var optimized = sets.Select(s => Optimizer.Optimize(Binder.Bind(s, context), universe, asWritten: s, memo: memo)).ToImmutableArray();
+        var optimized = sets.Select(s =>
+        {
+            ct.ThrowIfCancellationRequested();
+            return Optimizer.Optimize(Binder.Bind(s, context), universe, asWritten: s, memo: memo);
+        }).ToImmutableArray();
         var program = ProgramEmitter.EmitCounts(optimized, profile);
         return new CohortPlan(query, context.Now, rows, [.. sets], optimized, program)
         {

@@ -147,16 +147,17 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Plans the cohort table <paramref name="query"/> for this store now: every cell's set, and one program counting them all.</summary>
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
-    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null)
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (checked as each row and set is planned).</exception>
+    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         var now = Now;
-        if (parameters is not null) return Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile);
+        if (parameters is not null) return Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile, ct);
         // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
         // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
         // which is the hour, so a table asked again within the hour reuses it.
         var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
         if (_cohortPlans.TryGetValue(key, out var known)) return known with { Now = now };
-        var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, HourlyTracked: Options.Tracking.Hourly), Profile);
+        var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, HourlyTracked: Options.Tracking.Hourly), Profile, ct);
         if (_cohortPlans.Count >= 64) _cohortPlans.Clear();
         _cohortPlans[key] = plan;
         return plan;
@@ -175,7 +176,7 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
     public async Task<Cohorts.CohortTable> CohortAsync(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var plan = Plan(query, parameters);
+        var plan = Plan(query, parameters, ct);
         var counts = await RunCountsAsync(plan.Program, ct).ConfigureAwait(false);
         return Cohorts.CohortTable.From(plan, counts);
     }
