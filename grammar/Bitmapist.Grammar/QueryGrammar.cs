@@ -50,8 +50,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public NonTerminal CohortOptions { get; } = new("cohortOptions");
     public NonTerminal CohortOption { get; } = new("cohortOption");
     public NonTerminal BareStatement { get; } = new("bareStatement");
-    public NonTerminal Limit { get; } = new("limit");
-    public NonTerminal After { get; } = new("after");
+    public NonTerminal IdsOptions { get; } = new("idsOptions");
+    public NonTerminal IdsOption { get; } = new("idsOption");
     public NonTerminal Set { get; } = new("set");
     public NonTerminal Term { get; } = new("term");
     public NonTerminal Binary { get; } = new("binary");
@@ -103,9 +103,10 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         CohortOption.Rule = ToTerm("rows") + Number | ToTerm("cols") + Number | ToTerm("from") + Number | ToTerm("since") + Number
             | "unbounded" | "counts" | PreferShiftHere() + "percent";
         CountStatement.Rule = ToTerm("count") + Set;
-        IdsStatement.Rule = ToTerm("ids") + Set + Limit + After;
-        Limit.Rule = Empty | ToTerm("limit") + Number;
-        After.Rule = Empty | ToTerm("after") + UserId;
+        // "limit N" and "after ID" in either order, each at most once (checked by the walker, with a caret).
+        IdsStatement.Rule = ToTerm("ids") + Set + IdsOptions;
+        IdsOptions.Rule = Empty | IdsOptions + IdsOption;
+        IdsOption.Rule = ToTerm("limit") + Number | ToTerm("after") + UserId;
         InStatement.Rule = UserId + "in" + Set;
         PercentStatement.Rule = ToTerm("percent") + Set + "of" + Set;
         ExplainStatement.Rule = ToTerm("explain") + explainable;

@@ -113,6 +113,11 @@ public sealed partial class KeyScheme : IEquatable<KeyScheme>
     {
         ArgumentNullException.ThrowIfNull(eventName);
         if (eventName.Length == 0) throw new ArgumentException("An event name cannot be empty.", nameof(eventName));
+        // Listing prints one event per line: a newline in a name would list as two events that do not exist.
+        if (Printable.FirstUnprintable(eventName) is var at and >= 0)
+            throw new ArgumentException(
+                $"The event name '{Printable.Escape(eventName)}' holds a control character (at position {at + 1}); event names cannot contain newlines or other control characters.",
+                nameof(eventName));
         // Its keys would start with {prefix}bitop_, which bitmapist and this library treat as result keys:
         // the event would be invisible to listing and could be taken for a temporary.
         if (eventName == "bitop" || eventName.StartsWith("bitop_", StringComparison.Ordinal))

@@ -27,14 +27,27 @@ public sealed class QuerySyntaxException : BitmapistQueryException
     /// <summary>The source line that holds the problem.</summary>
     public string SourceLine { get; }
 
-    /// <summary>The source line and, under it, a caret at <see cref="Column"/> (tabs kept so the caret lines up).</summary>
+    /// <summary>
+    /// The source line and, under it, a caret at <see cref="Column"/> (tabs kept so the caret lines up). A long
+    /// line is cut to <see cref="Window"/> characters each side of the caret, marked with "...", and control
+    /// characters show as '?', so a huge or binary query gives a short message that cannot drive the terminal.
+    /// </summary>
     public string Caret => CaretLines(Column, SourceLine);
+
+    /// <summary>How many characters of the source line the caret display keeps on each side of the column.</summary>
+    public const int Window = 60;
 
     private static string CaretLines(int column, string sourceLine)
     {
-        var pad = new char[Math.Max(0, column - 1)];
-        for (var i = 0; i < pad.Length; i++) pad[i] = i < sourceLine.Length && sourceLine[i] == '\t' ? '\t' : ' ';
-        return sourceLine + "\n" + new string(pad) + "^";
+        var index = Math.Clamp(column - 1, 0, sourceLine.Length);
+        var start = Math.Max(0, index - Window);
+        var end = Math.Min(sourceLine.Length, index + Window);
+        var before = start > 0 ? "..." : "";
+        var shown = Printable.OneForOne(sourceLine[start..end]);
+        var pad = new char[before.Length + index - start];
+        for (var i = 0; i < pad.Length; i++)
+            pad[i] = i >= before.Length && shown[i - before.Length] == '\t' ? '\t' : ' ';
+        return before + shown + (end < sourceLine.Length ? "..." : "") + "\n" + new string(pad) + "^";
     }
 
     private static string Render(string problem, int line, int column, string sourceLine) =>

@@ -110,8 +110,10 @@ public static partial class TextQuery
         return bestDistance <= Math.Max(2, word.Length / 2) ? best : null;
     }
 
+    /// <summary>Edits between two words: insertions, deletions, substitutions and swaps of neighbours ("fo" is one from "of").</summary>
     private static int Distance(string a, string b)
     {
+        var before = new int[b.Length + 1];
         var prev = new int[b.Length + 1];
         var cur = new int[b.Length + 1];
         for (var j = 0; j <= b.Length; j++) prev[j] = j;
@@ -119,8 +121,11 @@ public static partial class TextQuery
         {
             cur[0] = i;
             for (var j = 1; j <= b.Length; j++)
+            {
                 cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = Math.Min(cur[j], before[j - 2] + 1);
+            }
+            (before, prev, cur) = (prev, cur, before);
         }
         return prev[b.Length];
     }
@@ -131,13 +136,54 @@ public static partial class TextQuery
         var at = message.Location;
         var found = Found(source, at.Position);
         if (!message.Message.StartsWith("Syntax error", StringComparison.Ordinal) || message.ParserState is null)
-            return Error(source, at, found == "the end of the query" ? "unexpected end of the query" : $"unexpected {found}");
+            return Error(source, at, ScannerProblem(source, at.Position, found));
         var previous = tree.Tokens.LastOrDefault(t => t.Location.Position < at.Position && t.Category == TokenCategory.Content);
         // At the end of the query, point just after the last token rather than at a blank line below it.
         if (found == "the end of the query" && previous is not null)
             at = new SourceLocation(previous.Location.Position + previous.Length, previous.Location.Line, previous.Location.Column + previous.Length);
         var expected = Expected(message.ParserState.ExpectedTerminals, previous, tree.Tokens, at.Position);
-        return Error(source, at, $"expected {expected}, found {found}");
+        return Error(source, at, $"expected {expected}, found {found}{KeywordHint(tree.Tokens, at.Position, found)}");
+    }
+
+    /// <summary>What the scanner could not read, in words: an unclosed quote, a name with non-ASCII letters, a stray character.</summary>
+    private static string ScannerProblem(string source, int position, string found)
+    {
+        if (found == "the end of the query") return "unexpected end of the query";
+        var ch = position < source.Length ? source[position] : '\0';
+        if (ch is '\'' or '"')
+            return $"unterminated quoted name: the {ch} that starts here has no closing {ch}";
+        if (char.IsLetter(ch))
+        {
+            var end = position;
+            while (end < source.Length && (char.IsLetterOrDigit(source[end]) || source[end] is '_' or ':' or '.' or '-')) end++;
+            return $"unexpected {found}: a name without quotes is ASCII letters, digits and _ : . only; quote it: '{Printable.Escape(source[position..end])}'";
+        }
+        return $"unexpected {found}";
+    }
+
+    /// <summary>Words of the grammar a misspelt option is likely to be (a name where one of them was meant).</summary>
+    private static readonly string[] OptionWords =
+        ["limit", "after", "in", "of", "then", "by", "rows", "cols", "from", "since", "unbounded", "counts", "percent", "first", "during", "all"];
+
+    /// <summary>
+    /// " (did you mean 'limit'?)" when a name before the error is one edit or two away from a word of the grammar:
+    /// <c>ids month(active) limt 5</c> reads 'limt' as a new statement, and the error lands further on.
+    /// </summary>
+    private static string KeywordHint(TokenList tokens, int position, string found)
+    {
+        // The word the parser stopped at (not in the token list), else the last name read before it.
+        var word = found.Length > 2 && found[0] == '\'' && char.IsAsciiLetter(found[1]) ? found[1..^1] : null;
+        for (var i = tokens.Count - 1; word is null && i >= 0; i--)
+        {
+            var t = tokens[i];
+            if (t.Location.Position >= position || t.Terminal != Grammar.Name) continue;
+            if (i > 0 && tokens[i - 1].Text is "(" or ",") return ""; // an event name in a function call
+            word = t.Text;
+        }
+        if (word is null) return "";
+        var lower = word.ToLowerInvariant();
+        var best = OptionWords.Where(w => w != lower).MinBy(w => Distance(lower, w));
+        return best is not null && Distance(lower, best) <= (best.Length <= 4 ? 1 : 2) ? $" (did you mean '{best}' instead of '{word}'?)" : "";
     }
 
     private static string Found(string source, int position)
@@ -146,7 +192,7 @@ public static partial class TextQuery
         while (i < source.Length && char.IsWhiteSpace(source[i])) i++;
         if (i >= source.Length) return "the end of the query";
         var m = TokenText().Match(source, i);
-        return $"'{(m.Success && m.Length > 0 ? m.Value : source[i].ToString())}'";
+        return $"'{Printable.Escape(m.Success && m.Length > 0 ? m.Value : source[i].ToString())}'";
     }
 
     [GeneratedRegex(@"\G([A-Za-z_][A-Za-z0-9_:.]*|[+-]?[0-9][0-9A-Za-z:-]*|\.\.|.)")]
@@ -277,17 +323,21 @@ public static partial class TextQuery
             if (node.Term == Grammar.IdsStatement)
             {
                 int? limit = null;
-                if (c[2].ChildNodes.Count > 0)
-                {
-                    var n = c[2].ChildNodes[1].Token;
-                    limit = int.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0
-                        ? l : throw Error(source, n.Location, $"expected a positive number like 10 after limit, found '{n.Text}'");
-                }
                 uint first = 0;
                 var set = Set(c[1]);
-                if (c[3].ChildNodes.Count > 0)
+                var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var option in Options(c[2]))
                 {
-                    var after = Id(c[3].ChildNodes[1]);
+                    var keyword = option.ChildNodes[0].Token;
+                    if (!seen.Add(keyword.Text)) throw Error(source, keyword.Location, $"'{keyword.Text.ToLowerInvariant()}' is given twice");
+                    if (keyword.Text.Equals("limit", StringComparison.OrdinalIgnoreCase))
+                    {
+                        var n = option.ChildNodes[1].Token;
+                        limit = int.TryParse(n.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var l) && l > 0
+                            ? l : throw Error(source, n.Location, $"expected a positive number like 10 after limit, found '{n.Text}'");
+                        continue;
+                    }
+                    var after = Id(option.ChildNodes[1]);
                     // No id comes after the largest one: the next page is empty, as a page past the last member is.
                     if (after == uint.MaxValue) set = SetExpr.Empty;
                     else first = after + 1;
@@ -355,7 +405,7 @@ public static partial class TextQuery
 
         private static IEnumerable<ParseTreeNode> Options(ParseTreeNode options)
         {
-            // Left-recursive list: options = options option | empty.
+            // Left-recursive list (a cohort's or ids' options): options = options option | empty.
             var stack = new Stack<ParseTreeNode>();
             while (options.ChildNodes.Count == 2)
             {
