@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Bitmapist.Linq.Benchmarks.Infra;
+namespace Bitmapist.Linq.Testing;
 
 /// <summary>
 /// A loopback TCP proxy in front of Redis that counts round trips honestly. It parses RESP in both
