@@ -1,5 +1,6 @@
 using Bitmapist.Linq.Benchmarks.Baselines;
 using Bitmapist.Linq.Benchmarks.Infra;
+using Bitmapist.Linq.Testing;
 using Bitmapist.Linq.Execution;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;

@@ -1,4 +1,5 @@
 using Bitmapist.Linq.Benchmarks.Infra;
+using Bitmapist.Linq.Testing;
 using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Sample;

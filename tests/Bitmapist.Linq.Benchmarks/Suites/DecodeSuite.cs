@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Bitmapist.Linq.Benchmarks.Baselines;
 using Bitmapist.Linq.Benchmarks.Infra;
+using Bitmapist.Linq.Testing;
 using Bitmapist.Linq.Bitmaps;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;

@@ -2,14 +2,15 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Bitmapist.Linq.Benchmarks.Infra;
+namespace Bitmapist.Linq.Testing;
 
 /// <summary>
 /// A loopback TCP proxy in front of Redis that counts round trips honestly. It parses RESP in both
 /// directions and counts a round trip each time a client starts a new command while it has no reply
 /// outstanding: the client was waiting for (or done with) the server. A pipelined MULTI ... EXEC is one round
 /// trip however the bytes are split; N awaited commands are N. Used only for counting passes (it adds
-/// latency), never while timing.
+/// latency), never while timing. With <c>record</c> it also keeps a transcript: every command as sent, grouped
+/// by the round trip it was sent in, for tests that compare what went over the wire with what explain prints.
 /// </summary>
 internal sealed class RoundTripProxy : IAsyncDisposable
 {
@@ -19,9 +20,14 @@ internal sealed class RoundTripProxy : IAsyncDisposable
     private readonly List<TcpClient> _sockets = [];
     private long _roundTrips;
     private long _commands;
+    private readonly bool _record;
+    private readonly List<List<string>> _transcript = [];
 
-    public RoundTripProxy(string upstream)
+    /// <param name="upstream">host:port of the server (anything after a comma is ignored).</param>
+    /// <param name="record">Keep the transcript (<see cref="Transcript"/>); off for long benchmark passes, where it would only grow.</param>
+    public RoundTripProxy(string upstream, bool record = false)
     {
+        _record = record;
         var parts = upstream.Split(',')[0].Split(':');
         var host = parts[0] == "localhost" ? "127.0.0.1" : parts[0];
         _upstream = new IPEndPoint(IPAddress.Parse(host), parts.Length > 1 ? int.Parse(parts[1]) : 6379);
@@ -59,10 +65,22 @@ internal sealed class RoundTripProxy : IAsyncDisposable
 
     private sealed class Connection
     {
-        public readonly RespCounter Requests = new(captureNames: true);
-        public readonly RespCounter Replies = new(captureNames: false);
+        public readonly RespCounter Requests = new(captureCommands: true);
+        public readonly RespCounter Replies = new(captureCommands: false);
         public bool WaitingStart;
         public bool InMulti;
+        public List<string>? Current; // the transcript group of this connection's latest round trip
+    }
+
+    /// <summary>
+    /// Every command sent so far (with <c>record</c>), as text (<c>BITOP AND k a b</c>; an argument that is not
+    /// printable ASCII or longer than 256 bytes shows as <c>&lt;N bytes&gt;</c>), grouped by round trip in the
+    /// order the round trips started. Keep-alive commands (PING, ECHO) are in it too, in groups of their own
+    /// unless pipelined with others: callers drop them.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<string>> Transcript()
+    {
+        lock (_transcript) return [.. _transcript.Select(g => (IReadOnlyList<string>)[.. g])];
     }
 
     /// <summary>Connection-level keep-alives of the client library, not part of any operation.</summary>
@@ -94,13 +112,22 @@ internal sealed class RoundTripProxy : IAsyncDisposable
                         // Commands queued between MULTI and EXEC never wait for a reply (QUEUED carries nothing), so a
                         // transaction whose bytes arrive in several pieces is still one round trip.
                         if (conn.Requests.AtBoundary && conn.Requests.Completed == conn.Replies.Completed && !conn.InMulti) conn.WaitingStart = true;
-                        conn.Requests.Feed(buffer.AsSpan(0, n), name =>
+                        conn.Requests.Feed(buffer.AsSpan(0, n), (name, text) =>
                         {
                             Interlocked.Increment(ref _commands);
                             if (name == "MULTI") conn.InMulti = true;
                             else if (name is "EXEC" or "DISCARD") conn.InMulti = false;
                             lock (_byName) _byName[name] = _byName.GetValueOrDefault(name) + 1;
-                            if (!conn.WaitingStart) return;
+                            var starts = conn.WaitingStart;
+                            if (_record)
+                            {
+                                lock (_transcript)
+                                {
+                                    if (starts || conn.Current is null) _transcript.Add(conn.Current = []);
+                                    conn.Current.Add(text);
+                                }
+                            }
+                            if (!starts) return;
                             conn.WaitingStart = false;
                             if (!Background.Contains(name)) Interlocked.Increment(ref _roundTrips);
                         });
@@ -132,40 +159,44 @@ internal sealed class RoundTripProxy : IAsyncDisposable
 
 /// <summary>
 /// Counts complete top-level RESP2/RESP3 values in a byte stream fed in arbitrary pieces (push messages
-/// excluded); for requests, also reports each command's name (the first element of the array).
+/// excluded); for requests, also reports each command's name (the first element of the array) and the whole
+/// command as text.
 /// </summary>
-internal sealed class RespCounter(bool captureNames)
+internal sealed class RespCounter(bool captureCommands)
 {
+    private const int MaxShownArgument = 256;
     private readonly List<byte> _line = [];
-    private readonly List<byte> _name = [];
+    private readonly List<byte> _arg = [];
+    private readonly List<string> _args = [];
     private readonly Stack<long> _open = new();
     private long _skip;
+    private long _argLength;
     private bool _topIsPush;
-    private bool _expectName;
     private bool _capturing;
-    private string _currentName = "";
 
     public long Completed { get; private set; }
 
     /// <summary>True between values (nothing partially received).</summary>
     public bool AtBoundary => _skip == 0 && _line.Count == 0 && _open.Count == 0;
 
-    public void Feed(ReadOnlySpan<byte> data, Action<string>? onValue)
+    /// <param name="data">The next bytes of the stream.</param>
+    /// <param name="onValue">Called for each complete top-level value with its command name (upper case) and text.</param>
+    public void Feed(ReadOnlySpan<byte> data, Action<string, string>? onValue)
     {
         while (!data.IsEmpty)
         {
             if (_skip > 0)
             {
                 var take = (int)Math.Min(_skip, data.Length);
-                if (_capturing) foreach (var b in data[..take]) _name.Add(b);
+                if (_capturing) foreach (var b in data[..Math.Min(take, Math.Max(0, MaxShownArgument + 2 - _arg.Count))]) _arg.Add(b);
                 _skip -= take;
                 data = data[take..];
                 if (_skip == 0)
                 {
                     if (_capturing)
                     {
-                        _currentName = Encoding.ASCII.GetString([.. _name]).TrimEnd('\r', '\n');
-                        _name.Clear();
+                        _args.Add(Show(_arg, _argLength));
+                        _arg.Clear();
                         _capturing = false;
                     }
                     ValueDone(onValue);
@@ -187,33 +218,41 @@ internal sealed class RespCounter(bool captureNames)
             if (_open.Count == 0)
             {
                 _topIsPush = type == '>';
-                _currentName = "";
+                _args.Clear();
             }
             switch (type)
             {
                 case '$' or '!' or '=':
                     var len = long.Parse(text.AsSpan(1));
-                    _capturing = captureNames && _expectName && len is >= 0 and <= 64;
-                    _expectName = false;
+                    // Only the elements of a top-level array: a command and its arguments.
+                    _capturing = captureCommands && _open.Count == 1 && len >= 0;
+                    _argLength = len;
                     if (len < 0) ValueDone(onValue);
                     else _skip = len + 2;
                     break;
                 case '*' or '~' or '>' or '%' or '|':
                     var count = long.Parse(text.AsSpan(1));
                     if (type is '%' or '|') count *= 2;
-                    if (_open.Count == 0) _expectName = true;
                     if (count <= 0) ValueDone(onValue);
                     else _open.Push(count);
                     break;
                 default: // + - : _ , # ( and inline commands
-                    if (_open.Count == 0) _currentName = text.Split(' ')[0];
+                    if (_open.Count == 0 && captureCommands) _args.AddRange(text.Split(' ', StringSplitOptions.RemoveEmptyEntries));
                     ValueDone(onValue);
                     break;
             }
         }
     }
 
-    private void ValueDone(Action<string>? onValue)
+    private static string Show(List<byte> bytes, long length)
+    {
+        var shown = bytes.Count - 2; // the CRLF after the bytes
+        if (length <= MaxShownArgument && shown == length && bytes.Take(shown).All(b => b is >= 0x21 and <= 0x7e))
+            return Encoding.ASCII.GetString([.. bytes.Take(shown)]);
+        return $"<{length} bytes>";
+    }
+
+    private void ValueDone(Action<string, string>? onValue)
     {
         while (_open.Count > 0)
         {
@@ -226,6 +265,6 @@ internal sealed class RespCounter(bool captureNames)
         }
         if (_topIsPush) return;
         Completed++;
-        onValue?.Invoke(_currentName.ToUpperInvariant());
+        onValue?.Invoke(_args.Count > 0 ? _args[0].ToUpperInvariant() : "", string.Join(' ', _args));
     }
 }
