@@ -15,18 +15,21 @@ var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
 builder.Services.AddBitmapist(builder.Configuration.GetSection("Bitmapist"));
 
 using var host = builder.Build();
+NamedQueries queries;
 try
 {
-    // Opens the store (here: the built-in sample data, in memory) and parses and plans every named query.
+    // Checks the whole Bitmapist section (every problem at once), opens the store (here: the built-in sample
+    // data, in memory) and parses and plans every named query. Resolving it before StartAsync reports a bad
+    // setting as one clear message, before the host would log it with a stack trace as a failed start.
+    queries = host.Services.GetRequiredService<NamedQueries>();
     await host.StartAsync();
 }
-catch (BitmapistConfigurationException e)
+catch (Exception e) when (e is BitmapistConfigurationException or BitmapistStoreException)
 {
-    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(e.Message); // a bad setting names itself; a store that cannot be reached says where
     return 1;
 }
 
-var queries = host.Services.GetRequiredService<NamedQueries>();
 var store = host.Services.GetRequiredService<BitmapStore>();
 Console.WriteLine($"{queries.Names.Count} named queries from appsettings.json, on the sample data ending {store.Now:yyyy-MM-dd}:\n");
 

@@ -31,6 +31,8 @@ public static class BitmapistServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var path = configuration is IConfigurationSection section ? section.Path : "Bitmapist";
 
+        // Checked by CreateStore, not by options validation: every problem of the section is reported at once, as
+        // one BitmapistConfigurationException, before the binder can throw its own exception on a bad value.
         services.AddOptions<BitmapistOptions>()
             .Bind(configuration)
             .Configure(o =>
@@ -38,9 +40,8 @@ public static class BitmapistServiceCollectionExtensions
                 o.SectionPath = path;
                 BindQueryLines(configuration, o);
                 configure?.Invoke(o);
-            })
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BitmapistOptions>, BitmapistOptionsValidator>());
+            });
+        services.TryAddSingleton(new BitmapistSection(configuration, path));
         services.TryAddSingleton(CreateStore);
         services.TryAddSingleton<NamedQueries>();
         services.AddHostedService<BitmapistStartup>();
@@ -62,7 +63,11 @@ public static class BitmapistServiceCollectionExtensions
 
     private static BitmapStore CreateStore(IServiceProvider services)
     {
+        var section = services.GetRequiredService<BitmapistSection>();
+        var problems = BitmapistSectionCheck.Problems(section.Configuration, section.Path);
+        if (problems.Count > 0) throw BitmapistConfigurationException.Of(problems); // binding would fail on them
         var o = services.GetRequiredService<IOptions<BitmapistOptions>>().Value;
+        BitmapistSectionCheck.Validate(o, problems);
         SetExpr? universe = null;
         if (!string.IsNullOrWhiteSpace(o.Universe))
         {
@@ -73,9 +78,10 @@ public static class BitmapistServiceCollectionExtensions
             }
             catch (QuerySyntaxException e)
             {
-                throw BitmapistConfigurationException.DoesNotParse("universe", setting, e);
+                problems.Add(BitmapistConfigurationException.DoesNotParse("universe", setting, e));
             }
         }
+        if (problems.Count > 0) throw BitmapistConfigurationException.Of(problems);
         var options = new StoreOptions
         {
             Keys = new KeyScheme(o.Prefix),
@@ -97,24 +103,8 @@ public static class BitmapistServiceCollectionExtensions
     }
 }
 
-/// <summary>Checks the settings that need no store: one data source at most, a prefix, a sample size.</summary>
-internal sealed class BitmapistOptionsValidator : IValidateOptions<BitmapistOptions>
-{
-    public ValidateOptionsResult Validate(string? name, BitmapistOptions options)
-    {
-        var failures = new List<string>();
-        var p = options.SectionPath;
-        var sources = new[] { (p + ":Redis", !string.IsNullOrWhiteSpace(options.Redis)), (p + ":DataFile", !string.IsNullOrWhiteSpace(options.DataFile)), (p + ":SampleData", options.SampleData) }
-            .Where(s => s.Item2).Select(s => s.Item1).ToList();
-        if (sources.Count > 1)
-            failures.Add($"{string.Join(" and ", sources)} are set together: choose one store.");
-        if (string.IsNullOrEmpty(options.Prefix))
-            failures.Add($"{p}:Prefix is empty: give the key prefix, e.g. trackist_ (the default) or bitmapist_.");
-        if (options.SampleData && (options.SampleUsers < 1 || options.SampleDays < 1))
-            failures.Add($"{p}:SampleUsers and {p}:SampleDays must be positive.");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-}
+/// <summary>The raw <c>Bitmapist</c> section and its path, checked before it is bound.</summary>
+internal sealed record BitmapistSection(IConfiguration Configuration, string Path);
 
 /// <summary>Opens the store and checks every named query when the host starts.</summary>
 internal sealed class BitmapistStartup(IServiceProvider services) : IHostedService

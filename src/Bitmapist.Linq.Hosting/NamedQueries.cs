@@ -22,20 +22,29 @@ public sealed class NamedQueries
     private readonly Dictionary<string, NamedQuery> _queries = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Parses and plans every query of <paramref name="options"/> against <paramref name="store"/>.</summary>
-    /// <exception cref="BitmapistConfigurationException">A query does not parse or cannot be planned: the message names it.</exception>
+    /// <exception cref="BitmapistConfigurationException">A query does not parse or cannot be planned: the message names it (and every other bad query).</exception>
     public NamedQueries(BitmapStore store, IOptions<BitmapistOptions> options)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         Store = store;
         var settings = options.Value;
+        var problems = new List<BitmapistConfigurationException>();
         foreach (var (name, text) in settings.Queries.OrderBy(q => q.Key, StringComparer.OrdinalIgnoreCase))
         {
             var setting = $"{settings.SectionPath}:Queries:{name}";
-            var query = NamedQuery.Parse(name, setting, text ?? "");
-            Check(query);
-            _queries[name] = query;
+            try
+            {
+                var query = NamedQuery.Parse(name, setting, text ?? "");
+                Check(query);
+                _queries[name] = query;
+            }
+            catch (BitmapistConfigurationException e)
+            {
+                problems.Add(e); // keep going: every bad query is reported at once
+            }
         }
+        if (problems.Count > 0) throw BitmapistConfigurationException.Of(problems);
     }
 
     /// <summary>The store the queries run on.</summary>

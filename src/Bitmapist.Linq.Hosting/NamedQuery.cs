@@ -82,8 +82,9 @@ public sealed class NamedQuery
         }
         var main = statements.Where(s => s is not LetStatement).ToList();
         if (main.Count == 0)
-            throw new BitmapistConfigurationException(setting,
-                $"The query {setting} is empty: write one statement or a set, like count month(active).");
+            throw new BitmapistConfigurationException(setting, statements.Count == 0
+                ? $"The query {setting} is empty: write one statement or a set, like count month(active)."
+                : $"The query {setting} only defines names with let: end it with the statement or set that uses them, like count {((LetStatement)statements[^1]).Name}.");
         if (main.Count > 1)
             throw new BitmapistConfigurationException(setting,
                 $"The query {setting} holds {main.Count} statements (lines {string.Join(", ", main.Select(s => s.Line))}): " +

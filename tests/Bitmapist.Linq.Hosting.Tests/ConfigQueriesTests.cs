@@ -175,7 +175,8 @@ public sealed class ConfigQueriesTests
     [Theory]
     [InlineData("count month(active); count week(active)", "The query Bitmapist:Queries:q holds 2 statements (lines 1, 1): a named query is one statement or a set, optionally after let statements; give each its own name.")]
     [InlineData("events", "The query Bitmapist:Queries:q is 'events' (line 1): a named query is a count, ids, in or percent statement or a set.")]
-    [InlineData("let a = month(active)", "The query Bitmapist:Queries:q is empty: write one statement or a set, like count month(active).")]
+    [InlineData("let a = month(active)", "The query Bitmapist:Queries:q only defines names with let: end it with the statement or set that uses them, like count a.")]
+    [InlineData("-- nothing but a comment", "The query Bitmapist:Queries:q is empty: write one statement or a set, like count month(active).")]
     public void A_query_must_be_one_statement(string text, string message)
     {
         using var services = Fixture.Services($$"""{ "Bitmapist": { "Queries": { "q": "{{text}}" } } }""");
@@ -221,7 +222,7 @@ public sealed class ConfigQueriesTests
     public async Task Two_stores_fail_validation_at_start_up()
     {
         using var host = Fixture.Host("""{ "Bitmapist": { "Redis": "localhost", "DataFile": "x.bin" } }""");
-        var e = await Should.ThrowAsync<OptionsValidationException>(() => host.StartAsync());
+        var e = await Should.ThrowAsync<BitmapistConfigurationException>(() => host.StartAsync());
         e.Message.ShouldBe("Bitmapist:Redis and Bitmapist:DataFile are set together: choose one store.");
     }
 
@@ -273,5 +274,38 @@ public sealed class ConfigQueriesTests
         result.ToString().ShouldBe(".");
         (await queries.PercentAsync("full")).ShouldBe(50.0);
         (await queries.RunAsync("full")).ToString().ShouldBe("50%");
+    }
+
+    [Fact]
+    public async Task Every_problem_of_the_section_is_reported_at_once_and_clearly()
+    {
+        using var host = Fixture.Host("""{ "Bitmapist": { "Querys": { "a": "month(active)" }, "SampleData": "maybe", "SampleDays": "ten", "Tracking": { "Hourli": true } } }""");
+        var e = await Should.ThrowAsync<BitmapistConfigurationException>(() => host.StartAsync());
+        e.Problems.Select(p => p.Message).ShouldBe([
+            "Bitmapist:Querys is not a setting (did you mean Queries?): the settings are Redis, DataFile, SampleData, SampleUsers, SampleDays, Prefix, Universe, Tracking, Queries.",
+            "Bitmapist:Tracking:Hourli is not a setting (did you mean Hourly?): the settings are Hourly, Unique.",
+            "Bitmapist:SampleData is 'maybe': write true or false.",
+            "Bitmapist:SampleDays is 'ten': write a whole number.",
+        ]);
+        e.Message.ShouldStartWith("The Bitmapist configuration has 4 problems:\n\nBitmapist:Querys is not a setting");
+        e.Setting.ShouldBe("Bitmapist:Querys");
+    }
+
+    [Fact]
+    public void An_empty_prefix_and_two_stores_are_reported_together()
+    {
+        using var services = Fixture.Services("""{ "Bitmapist": { "Prefix": "", "Redis": "localhost", "SampleData": true } }""");
+        var e = Should.Throw<BitmapistConfigurationException>(() => services.GetRequiredService<NamedQueries>());
+        e.Problems.Select(p => p.Setting).ShouldBe(["Bitmapist:Redis", "Bitmapist:Prefix"]);
+    }
+
+    [Fact]
+    public void Every_bad_query_is_reported_not_only_the_first()
+    {
+        using var services = Fixture.Services("""{ "Bitmapist": { "Queries": { "a": "count weak(active)", "b": "month(active)", "c": "events" } } }""");
+        var e = Should.Throw<BitmapistConfigurationException>(() => services.GetRequiredService<NamedQueries>());
+        e.Problems.Select(p => p.Setting).ShouldBe(["Bitmapist:Queries:a", "Bitmapist:Queries:c"]);
+        e.Message.ShouldContain("unknown function 'weak': did you mean week?");
+        e.Message.ShouldContain("The query Bitmapist:Queries:c is 'events'");
     }
 }
