@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Bitmapist.Linq.Stores;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Bitmapist.Linq.Tests;
 
@@ -22,8 +23,11 @@ public class ReadmeSnippetTests
     public async Task The_short_tour_runs()
     {
         // README: A short tour
-        // In process, or: await RedisStore.ConnectAsync("localhost:6379")
-        await using var store = new EmbeddedStore();
+        // "Now" (default timestamps, "this month") is the store's clock: the system's unless given; here a fixed
+        // Saturday, 2026-11-28 14:00 UTC, so the numbers below are always the same.
+        var options = new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 14, 0, 0, TimeSpan.Zero)) };
+        // In process, or: await RedisStore.ConnectAsync("localhost:6379", options)
+        await using var store = new EmbeddedStore(options);
 
         // Marking (default timestamp: now, UTC). Writes trackist_active_2026-11, ..._W2026-48, ..._2026-11-28.
         await store.MarkAsync("active", 123);
@@ -33,7 +37,7 @@ public class ReadmeSnippetTests
         // Many marks in one round trip (atomic on Redis), or a bulk import for millions of records.
         await store.CreateBatch().Mark("active", 1).Mark("active", 2).ExecuteAsync();
         var import = store.CreateBulkImport();
-        await import.AddAsync("active", 42, DateTime.UtcNow);
+        await import.AddAsync("active", 42, new DateTime(2026, 10, 15, 9, 30, 0));   // records keep their own time
         await import.FlushAsync();
 
         // Sets of users. Relative periods ("this month") are resolved at every execution, never frozen.
@@ -52,22 +56,29 @@ public class ReadmeSnippetTests
         Console.WriteLine((active - store.Week("active")).Explain());
         // README: end
 
+        // By hand, with now = Sat 2026-11-28 (ISO week 2026-W48, Mon Nov 23 .. Sun Nov 29):
+        // November: 123, 1, 2 (default timestamps); October: 42 (imported). Played in W48: 123 (Fri Nov 27).
         was123.ShouldBeTrue();
-        (await active.CountAsync()).ShouldBe(4); // 1, 2, 42, 123
-        churned.ShouldBe(0);
-        year.ShouldBeGreaterThanOrEqualTo(nov);
-        both.ShouldBeLessThanOrEqualTo(1);
+        (await active.CountAsync()).ShouldBe(3);  // 1, 2, 123
+        both.ShouldBe(1);                          // 123: active in November and played in W48
+        churned.ShouldBe(1);                       // 42: active in October, not in November
+        nov.ShouldBe(3);                           // the fixed month is this month
+        year.ShouldBe(4);                          // October and November: 1, 2, 42, 123
         SnippetShouldMatchReadme("A short tour");
     }
 
     [Fact]
     public async Task The_linq_section_runs()
     {
-        var store = new EmbeddedStore();
-        await store.MarkAsync("active", 7, store.Now.AddMonths(-1));
-        await store.MarkAsync("active", 8, store.Now.AddMonths(-1));
-        await store.MarkAsync("active", 9, store.Now.AddMonths(-1));
+        // Now is Sat 2026-11-28 (ISO week W48): last month is October 2026, which the snippet also names.
+        var store = new EmbeddedStore(new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 14, 0, 0, TimeSpan.Zero)) });
+        await store.MarkAsync("active", 7, new DateTime(2026, 10, 3));
+        await store.MarkAsync("active", 8, new DateTime(2026, 10, 31, 23, 0, 0));
+        await store.MarkAsync("active", 9, new DateTime(2026, 10, 12));
         await store.MarkAsync("active", 9);
+        await store.MarkAsync("active", 10);
+        await store.MarkAsync("song:played", 10, new DateTime(2026, 11, 23));  // Monday of W48
+        await store.MarkAsync("song:played", 9, new DateTime(2026, 11, 22));   // Sunday of W47: not this week
 
         // README: LINQ
         Events.DefaultStore = store;   // once, at start-up (bitmapist's "default system"); or use store.Events.Month(...)
@@ -90,9 +101,10 @@ public class ReadmeSnippetTests
         long october = await activeIn(10).CountAsync();
         // README: end
 
-        n.ShouldBe(0);
-        firstPage.ShouldBe([8]); // 7 is a VIP, 9 is still active
-        october.ShouldBe(await store.Month("active", 2026, 10).CountAsync());
+        // By hand: November active = {9, 10}, October active = {7, 8, 9}, played in W48 = {10}.
+        n.ShouldBe(1);            // 10; 9 played on the Sunday before this week
+        firstPage.ShouldBe([8]);  // October minus November = {7, 8}; 7 is a VIP
+        october.ShouldBe(3);      // 7, 8 (Oct 31 23:00 is still October), 9
         SnippetShouldMatchReadme("LINQ");
     }
 
