@@ -54,7 +54,7 @@ internal sealed class StoreSession : IAsyncDisposable
     {
         var options = OptionsFor(settings, tracking);
         if (settings.Redis is { } redis)
-            return new StoreSession(await RedisStore.ConnectAsync(redis, options).ConfigureAwait(false), $"Redis at '{redis}'");
+            return new StoreSession(await RedisStore.ConnectAsync(redis, options).ConfigureAwait(false), $"Redis at '{ConnectionString.Redact(redis)}'");
         if (settings.Data is { } path)
         {
             if (access != StoreAccess.Write && !File.Exists(path))
