@@ -185,10 +185,11 @@ public sealed class RedisStore : BitmapStore
     private IDatabase Db => Connection.GetDatabase(_database);
 
     /// <summary>
-    /// Detects the profile: a server without BITPOS is bitmapist-server
+    /// Detects the profile (sending one read-only BITPOS): a server without BITPOS is bitmapist-server
     /// (<see cref="CapabilityProfile.BitmapistServer"/>); otherwise Redis 8.2 or later gets
     /// <see cref="CapabilityProfile.Redis8"/> and older Redis <see cref="CapabilityProfile.Redis7"/>.
     /// </summary>
+    /// <exception cref="BitmapistStoreException">No primary is connected, or the probe got no answer.</exception>
     public static async Task<CapabilityProfile> DetectProfileAsync(IConnectionMultiplexer connection)
     {
         var server = connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
@@ -201,6 +202,10 @@ public sealed class RedisStore : BitmapStore
         catch (RedisServerException)
         {
             return CapabilityProfile.BitmapistServer;
+        }
+        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        {
+            throw new BitmapistStoreException($"Redis could not be reached while detecting its capabilities: {e.Message}", e);
         }
         // StackExchange.Redis reads the version during its handshake.
         return CapabilityProfile.ForRedisVersion(server.Version);
