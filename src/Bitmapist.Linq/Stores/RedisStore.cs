@@ -62,7 +62,8 @@ public sealed class RedisStore : BitmapStore
         var probeConfiguration = BitmapistServerConfiguration(configuration);
         if (probeConfiguration is null) return (await ConnectAsIsAsync(configuration).ConfigureAwait(false), null);
 
-        var (probe, error, refused) = await TryConnectAsync(configuration, probeConfiguration).ConfigureAwait(false);
+        var config = ParseConfiguration(configuration, probeConfiguration);
+        var (probe, error, refused) = await TryConnectAsync(configuration, config).ConfigureAwait(false);
         if (probe is null)
         {
             // A server that answered but refused the probe's handshake is not bitmapist-server (which accepts it):
@@ -81,7 +82,18 @@ public sealed class RedisStore : BitmapStore
             await probe.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        if (profile == CapabilityProfile.BitmapistServer) return (probe, profile);
+        if (profile == CapabilityProfile.BitmapistServer)
+        {
+            // It has one database and refuses SELECT of another, which the client ignores: every command would
+            // silently go to database 0.
+            if (config.DefaultDatabase is > 0 and var n)
+            {
+                await probe.DisposeAsync().ConfigureAwait(false);
+                throw new BitmapistStoreException(
+                    $"Cannot use database {n} on bitmapist-server at '{configuration}': it has only database 0. Remove defaultDatabase={n}.");
+            }
+            return (probe, profile);
+        }
         // Redis: keep its PING heartbeats, TIME, UNLINK and pub/sub, as the user configured them.
         await probe.DisposeAsync().ConfigureAwait(false);
         return (await ConnectAsIsAsync(configuration).ConfigureAwait(false), profile);
@@ -117,16 +129,15 @@ public sealed class RedisStore : BitmapStore
 
     private static async Task<ConnectionMultiplexer> ConnectAsIsAsync(string configuration)
     {
-        var (connection, error, _) = await TryConnectAsync(configuration, configuration).ConfigureAwait(false);
+        var (connection, error, _) = await TryConnectAsync(configuration, ParseConfiguration(configuration, configuration)).ConfigureAwait(false);
         return connection ?? throw error!;
     }
 
-    /// <summary>One connection attempt with <paramref name="effective"/>; failures are described with <paramref name="configuration"/>, as the user wrote it.</summary>
+    /// <summary>One connection attempt with <paramref name="config"/>; failures are described with <paramref name="configuration"/>, as the user wrote it.</summary>
     private static async Task<(ConnectionMultiplexer? Connection, BitmapistStoreException? Error, bool AnsweredButRefused)> TryConnectAsync(
-        string configuration, string effective)
+        string configuration, ConfigurationOptions config)
     {
         var attempts = new System.Collections.Concurrent.ConcurrentQueue<ConnectionAttemptCompletedEventArgs>();
-        var config = ParseConfiguration(configuration, effective);
         config.ConnectionAttemptCompleted += (_, e) => attempts.Enqueue(e);
         try
         {
