@@ -97,4 +97,30 @@ public class CommandAuditTests
         sent.Select(e => e.Command).ShouldContain("SCAN");
         sent.Select(e => e.Command).ShouldContain("EXEC");
     }
+
+    [SkippableFact]
+    public async Task Bulk_import_sends_a_sparse_key_as_setbits_and_a_dense_one_as_set()
+    {
+        // bitmapist-server reads a SET's value byte by byte under its one lock; a value is as long as its highest id.
+        await using var proxy = new RecordingProxy(BitmapistServerPeer.Endpoint);
+        await using var store = await RedisStore.ConnectAsync(proxy.Endpoint, new StoreOptions
+        {
+            Keys = new KeyScheme($"t{Guid.NewGuid():N}_"),
+            Clock = new FakeTimeProvider(new DateTimeOffset(Now)),
+        });
+        var import = store.CreateBulkImport();
+        foreach (var id in new long[] { 5, 100_000_000 }) await import.AddAsync("sparse", id, Now);
+        for (var id = 0; id < 3000; id++) await import.AddAsync("dense", id, Now);
+        proxy.Clear();
+        await import.FlushAsync();
+
+        var sent = proxy.Exchanges.Where(e => e.Words.Length > 1).ToList();
+        sent.Where(e => e.Command == "SET").ShouldAllBe(e => e.Words[2].Length <= 375, "ids 0..2999 take 375 bytes; id 100,000,000 alone 12.5 MB");
+        sent.Count(e => e.Command == "SET").ShouldBe(3, "dense: its month, week and day keys, each by SET and BITOP OR");
+        sent.Where(e => e.Command == "SETBIT").Select(e => e.Words[2]).Distinct().Order().ShouldBe(["100000000", "5"]);
+        sent.Count(e => e.Command == "SETBIT").ShouldBe(6, "sparse: two ids in three keys");
+        (await store.Month("sparse").ToListAsync()).ShouldBe([5, 100_000_000]);
+        (await store.Day("dense").CountAsync()).ShouldBe(3000);
+        await store.DeleteEventsAsync();
+    }
 }
