@@ -97,12 +97,24 @@ public class HandshakeTests
     public async Task Record_the_handshakes_again()
     {
         Skip.IfNot(Environment.GetEnvironmentVariable("BITMAPIST_RECORD_HANDSHAKES") == "1", "set BITMAPIST_RECORD_HANDSHAKES=1 to record Handshakes/ again from the real servers");
-        using (var redis = RedisServer.StartPrivate(out var port))
-            await Record($"127.0.0.1:{port}", "redis-7.0.15", "redis-server 7.0.15 (Debian 12)");
-        using (var redis = RedisServer.StartPrivate(out var port, "--rename-command", "HELLO", ""))
-            await Record($"127.0.0.1:{port}", "redis-7.0.15-no-hello", "redis-server 7.0.15 (Debian 12) started with --rename-command HELLO \"\"");
-        using (var peer = BitmapistServerPeer.StartPrivate(out var port))
-            await Record($"127.0.0.1:{port}", "bitmapist-server", "bitmapist-server 1.9.8 (upstream 23c640f7, shared/peers/bitmapist-server)");
+        await RecordAndStop(RedisServer.StartPrivate(out var a), a, "redis-7.0.15", "redis-server 7.0.15 (Debian 12)");
+        await RecordAndStop(RedisServer.StartPrivate(out var b, "--rename-command", "HELLO", ""), b, "redis-7.0.15-no-hello",
+            "redis-server 7.0.15 (Debian 12) started with --rename-command HELLO \"\"");
+        await RecordAndStop(BitmapistServerPeer.StartPrivate(out var c), c, "bitmapist-server",
+            "bitmapist-server 1.9.8 (upstream 23c640f7, shared/peers/bitmapist-server)");
+    }
+
+    private static async Task RecordAndStop(System.Diagnostics.Process server, int port, string name, string description)
+    {
+        using (server)
+            try
+            {
+                await Record($"127.0.0.1:{port}", name, description);
+            }
+            finally
+            {
+                server.Kill(); // disposing a Process does not stop it
+            }
     }
 
     private static async Task Record(string endpoint, string name, string server)

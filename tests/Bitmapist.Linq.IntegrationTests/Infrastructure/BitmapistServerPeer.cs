@@ -161,8 +161,8 @@ public static class BitmapistServerPeer
             foreach (var p in Processes)
                 try
                 {
+                    // No wait: the test host may be stopped soon after, before other handlers (RedisServer's) ran.
                     if (!p.HasExited) p.Kill();
-                    p.WaitForExit(5000);
                 }
                 catch (InvalidOperationException)
                 {
