@@ -228,10 +228,15 @@ public class DifferentialOracleTests(ITestOutputHelper output)
             (await topSet.ContainsAsync(UserIds.Max)).ShouldBeTrue();
             (await topSet.ContainsAsync(UserIds.Max - 2)).ShouldBe(topIds.Contains(uint.MaxValue - 2));
             (await topSet.CountAsync()).ShouldBe(topIds.Count);
-            var tail = new List<long>();
-            await foreach (var id in topSet.IdsAsync(UserIds.Max - 65536)) tail.Add(id); // one GETRANGE page from the end
-            tail.ShouldBe(topIds.Where(x => x >= UserIds.Max - 65536).Order().Select(x => (long)x));
-            if (kind != StoreKind.RedisAsBitmapistServer) // min/max there GET the whole 512 MiB value
+            // The real bitmapist-server writes a 512 MiB GET reply under its one lock, stalling every other test
+            // that shares it: its ids, min and max of "top" are read on redis-server in the same profile instead.
+            if (kind != StoreKind.BitmapistServer)
+            {
+                var tail = new List<long>();
+                await foreach (var id in topSet.IdsAsync(UserIds.Max - 65536)) tail.Add(id); // one GETRANGE page from the end
+                tail.ShouldBe(topIds.Where(x => x >= UserIds.Max - 65536).Order().Select(x => (long)x));
+            }
+            if (kind is not (StoreKind.RedisAsBitmapistServer or StoreKind.BitmapistServer)) // min/max there GET the whole 512 MiB value
             {
                 (await topSet.MaxAsync()).ShouldBe(UserIds.Max); // STRLEN + one GETRANGE page from the end
                 (await topSet.MinAsync()).ShouldBe(topIds.Min());

@@ -241,6 +241,21 @@ public class StoreBehaviourTests
 
     [SkippableTheory]
     [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
+    public async Task Event_names_with_a_slash_past_the_prefix_are_not_listed_by_bitmapist_server(string kind)
+    {
+        await using var store = await Create(kind);
+        await store.MarkAsync("page/view", 1);
+        await store.MarkAsync("signup", 1);
+        // bitmapist-server matches SCAN patterns like Go's filepath.Match, whose * never matches '/'
+        // (docs/ARCHITECTURE.md, bitmapist-server profile notes); Redis's glob does.
+        (await store.ListEventsAsync()).ShouldBe(kind == StoreKind.BitmapistServer ? ["signup"] : ["page/view", "signup"]);
+        (await store.ListEventsAsync("page/")).ShouldBe(["page/view"]);
+        (await store.DeleteEventsAsync("page/")).ShouldBe(3);
+        (await store.Month("page/view").AnyAsync()).ShouldBeFalse();
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(StoreKind.All), MemberType = typeof(StoreKind))]
     public async Task Sets_from_different_stores_do_not_mix(string kind)
     {
         await using var a = await Create(kind);

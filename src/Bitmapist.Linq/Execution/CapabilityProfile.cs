@@ -37,8 +37,8 @@ public sealed record CapabilityProfile(string Name, int MaxSources, bool HasDiff
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
         ?? throw new ArgumentException($"Unknown capability profile '{name}'. Known: {string.Join(", ", All.Select(p => p.Name))}.", nameof(name));
 
-    /// <summary>The profile of a Redis server of version <paramref name="version"/>.</summary>
-    public static CapabilityProfile ForRedisVersion(Version version) => version >= new Version(8, 2) ? Redis8 : Redis7;
+    /// <summary>The profile of a Redis server of version <paramref name="version"/>; null (unknown) gets <see cref="Redis7"/>, which every Redis runs.</summary>
+    public static CapabilityProfile ForRedisVersion(Version? version) => version is not null && version >= new Version(8, 2) ? Redis8 : Redis7;
 
     /// <inheritdoc />
     public override string ToString() => Name;

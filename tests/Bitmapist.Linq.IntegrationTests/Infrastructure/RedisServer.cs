@@ -31,12 +31,14 @@ public static class RedisServer
     }
 
     /// <summary>Starts an extra, private redis-server (for tests that must not share one); caller disposes it.</summary>
-    public static Process StartPrivate(out int port)
+    /// <param name="port">The port it listens on.</param>
+    /// <param name="arguments">More redis-server arguments, e.g. <c>--rename-command HELLO ""</c>.</param>
+    public static Process StartPrivate(out int port, params string[] arguments)
     {
         _ = Endpoint; // same availability rules
         var exe = FindOnPath("redis-server") ?? throw new InvalidOperationException("redis-server is not on PATH");
         port = FreePort();
-        var p = Launch(exe, port);
+        var p = Launch(exe, port, arguments);
         WaitForPing($"127.0.0.1:{port}");
         return p;
     }
@@ -62,7 +64,7 @@ public static class RedisServer
         }
     }
 
-    private static Process Launch(string exe, int port)
+    private static Process Launch(string exe, int port, params string[] arguments)
     {
         var psi = new ProcessStartInfo(exe)
         {
@@ -70,7 +72,7 @@ public static class RedisServer
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" })
+        foreach (var a in new[] { "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no" }.Concat(arguments))
             psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start redis-server");
         p.OutputDataReceived += (_, _) => { };

@@ -6,19 +6,36 @@ namespace Bitmapist.Linq.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The back ends every behaviour and oracle test runs on: the embedded store, real Redis with its detected
-/// profile, and real Redis restricted to the bitmapist-server profile (AND/OR/XOR and GET only). Each store
-/// gets a fresh key prefix so tests sharing one redis-server never see each other's keys.
+/// profile, real Redis restricted to the bitmapist-server profile (AND/OR/XOR and GET only), and the real
+/// bitmapist-server reached by a plain address. Each store gets a fresh key prefix so tests sharing one server
+/// never see each other's keys.
 /// </summary>
 public static class StoreKind
 {
     public const string Embedded = "embedded";
     public const string Redis = "redis";
     public const string RedisAsBitmapistServer = "redis-as-bitmapist-server";
+    public const string BitmapistServer = "bitmapist-server";
 
-    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer];
+    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer];
+
+    /// <summary>The kinds that are a server reached over the network (the lifecycle suite's).</summary>
+    public static TheoryData<string> Servers() => [Redis, BitmapistServer];
 
     // Generous timeouts: a 512 MiB bitmap (id 2^32-1) on a loaded 2-core machine takes seconds to allocate.
     private static string Configuration => RedisServer.Endpoint + ",syncTimeout=30000,asyncTimeout=30000";
+
+    /// <summary>A plain address, as a user would give it: the store must detect the server by itself.</summary>
+    private static async Task<BitmapStore> ConnectToBitmapistServer(StoreOptions options)
+    {
+        var store = await RedisStore.ConnectAsync(BitmapistServerPeer.Endpoint + ",syncTimeout=30000,asyncTimeout=30000", options);
+        if (store.Profile != CapabilityProfile.BitmapistServer)
+        {
+            await store.DisposeAsync();
+            throw new InvalidOperationException($"bitmapist-server at {BitmapistServerPeer.Endpoint} was detected as {store.Profile}");
+        }
+        return store;
+    }
 
     public static async Task<BitmapStore> CreateAsync(string kind, StoreOptions? options = null)
     {
@@ -29,6 +46,7 @@ public static class StoreKind
             Embedded => new EmbeddedStore(options),
             Redis => await RedisStore.ConnectAsync(Configuration, options),
             RedisAsBitmapistServer => await RedisStore.ConnectAsync(Configuration, options with { Profile = CapabilityProfile.BitmapistServer }),
+            BitmapistServer => await ConnectToBitmapistServer(options),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
