@@ -90,7 +90,7 @@ public sealed class RedisStore : BitmapStore
             {
                 await probe.DisposeAsync().ConfigureAwait(false);
                 throw new BitmapistStoreException(
-                    $"Cannot use database {n} on bitmapist-server at '{configuration}': it has only database 0. Remove defaultDatabase={n}.");
+                    $"Cannot use database {n} on bitmapist-server at '{ConnectionString.Redact(configuration)}': it has only database 0. Remove defaultDatabase={n}.");
             }
             return (probe, profile);
         }
@@ -170,7 +170,7 @@ public sealed class RedisStore : BitmapStore
         }
         catch (ArgumentException e)
         {
-            throw new BitmapistStoreException($"Cannot connect to Redis at '{configuration}': {e.Message.Split(". ", 2)[0].TrimEnd('.')}.", e);
+            throw new BitmapistStoreException($"Cannot connect to Redis at '{ConnectionString.Redact(configuration)}': {e.Message.Split(". ", 2)[0].TrimEnd('.')}.", e);
         }
     }
 
@@ -180,7 +180,7 @@ public sealed class RedisStore : BitmapStore
         // and add what the attempts saw (connection refused, the server's answer), which it leaves out.
         var reason = e.Message.Split(". ", 2)[0].TrimEnd('.');
         var seen = attempts.Where(a => !a.IsSuccess).Select(a => a.Exception?.Message).OfType<string>().FirstOrDefault();
-        return new BitmapistStoreException($"Cannot connect to Redis at '{configuration}': {reason}" + (seen is null ? "." : $" ({seen.TrimEnd('.')})."), e);
+        return new BitmapistStoreException($"Cannot connect to Redis at '{ConnectionString.Redact(configuration)}': {reason}" + (seen is null ? "." : $" ({seen.TrimEnd('.')})."), e);
     }
 
     /// <summary>Synchronous <see cref="ConnectAsync"/>.</summary>

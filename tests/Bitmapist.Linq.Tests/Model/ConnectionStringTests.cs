@@ -14,4 +14,12 @@ public class ConnectionStringTests
     [InlineData("localhost,user=app,password=", "localhost,user=app,password=***")]
     public void Secrets_never_reach_a_message(string configuration, string shown) =>
         ConnectionString.Redact(configuration).ShouldBe(shown);
+
+    [Fact]
+    public async Task A_failed_connection_does_not_print_the_password()
+    {
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() => RedisStore.ConnectAsync("127.0.0.1:1,password=s3cret,connectTimeout=500"));
+        e.Message.ShouldStartWith("Cannot connect to Redis at '127.0.0.1:1,password=***,connectTimeout=500'");
+        e.Message.ShouldNotContain("s3cret");
+    }
 }
