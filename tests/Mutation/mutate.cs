@@ -312,7 +312,7 @@ sealed class Runner(string work, Options options)
             .Select(x => string.Join('.', x.Groups[1].Value.Split('.').TakeLast(2)))
             .GroupBy(n => n).Select(g => g.Count() > 1 ? $"{g.Key} (x{g.Count()})" : g.Key).ToList();
         if (failed.Count == 0) return (TestOutcome.Failed, $"dotnet test exited with {code} ({LastLines(output, 3)})");
-        return (TestOutcome.Failed, string.Join(", ", failed.Take(3)) + (failed.Count > 3 ? $" (+{failed.Count - 3} more)" : ""));
+        return (TestOutcome.Failed, string.Join(", ", failed.Take(2)) + (failed.Count > 2 ? $" (+{failed.Count - 2} more)" : ""));
     }
 
     private static string LastLines(string s, int n) => string.Join(" / ", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).TakeLast(n));
