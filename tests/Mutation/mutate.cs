@@ -302,6 +302,7 @@ sealed class Runner(string work, Options options)
         List<string> args = ["test", t.Project, "--no-build", "-nologo"];
         if (t.Filter.Length > 0) args.AddRange(["--filter", t.Filter]);
         var (code, output, timedOut) = Proc.Run("dotnet", args, work, options.Timeout);
+        Orphans.Stop(work);
         if (timedOut) return (TestOutcome.TimedOut, $"timed out after {options.Timeout.TotalMinutes:0} min");
         var total = Regex.Match(output, @"Total:\s+(\d+)");
         if (output.Contains("No test matches the given testcase filter", StringComparison.Ordinal) || (total.Success && total.Groups[1].Value == "0"))
@@ -312,7 +313,7 @@ sealed class Runner(string work, Options options)
             .Select(x => string.Join('.', x.Groups[1].Value.Split('.').TakeLast(2)))
             .GroupBy(n => n).Select(g => g.Count() > 1 ? $"{g.Key} (x{g.Count()})" : g.Key).ToList();
         if (failed.Count == 0) return (TestOutcome.Failed, $"dotnet test exited with {code} ({LastLines(output, 3)})");
-        return (TestOutcome.Failed, string.Join(", ", failed.Take(3)) + (failed.Count > 3 ? $" (+{failed.Count - 3} more)" : ""));
+        return (TestOutcome.Failed, string.Join(", ", failed.Take(2)) + (failed.Count > 2 ? $" (+{failed.Count - 2} more)" : ""));
     }
 
     private static string LastLines(string s, int n) => string.Join(" / ", s.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).TakeLast(n));
@@ -354,6 +355,35 @@ static class Proc
         }
         p.WaitForExit();
         return (p.ExitCode, output.ToString(), false);
+    }
+}
+
+/// <summary>
+/// A test host that ends without running its exit handlers (a crash, a kill on timeout) leaves the redis-server
+/// it started running; it runs from a directory of the copy, which is how it is found (Linux /proc).
+/// </summary>
+static class Orphans
+{
+    public static void Stop(string work)
+    {
+        if (!Directory.Exists("/proc")) return;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var cwd = new FileInfo(Path.Combine(dir, "cwd")).LinkTarget;
+                if (cwd is null || !cwd.StartsWith(work + "/", StringComparison.Ordinal)) continue;
+                using var p = Process.GetProcessById(pid);
+                if (p.ProcessName != "redis-server") continue;
+                p.Kill();
+                Console.WriteLine($"    stopped a redis-server left behind by a test host (pid {pid})");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+                // Gone already, or not ours to read.
+            }
+        }
     }
 }
 
