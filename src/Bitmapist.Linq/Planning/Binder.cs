@@ -31,8 +31,8 @@ internal static class Binder
         if (last.CompareTo(first) < 0) (first, last) = (last, first);
         if (r.Mode == RangeMode.Any)
         {
-            var hours = (long)(last.Start - first.Start).TotalHours + 1;
-            if (first.Unit == PeriodUnit.Hour && !context.HourlyTracked && hours > PeriodCover.MaxHourKeys)
+            if (first.Unit == PeriodUnit.Hour && !context.HourlyTracked && (long)(last.Start - first.Start).TotalHours + 1 is var hours
+                && hours > PeriodCover.MaxHourKeys)
                 throw new BitmapistQueryException(
                     $"The range {r} spans {hours} hours, and without hourly tracking declared each hour is read as its own key (at most {PeriodCover.MaxHourKeys}).",
                     "Declare hourly tracking in the store options (Tracking = new TrackingOptions(Hourly: true)) when every mark writes hour keys, or use a day range.");

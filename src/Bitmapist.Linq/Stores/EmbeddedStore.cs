@@ -50,9 +50,7 @@ public sealed class EmbeddedStore : BitmapStore
     public static EmbeddedStore Open(string path, StoreOptions? options = null)
     {
         var full = Path.GetFullPath(path);
-        EmbeddedStoreFile.CheckIsFilePath(full);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var fileLock = StoreFileLock.Acquire(full, (options ?? new StoreOptions()).FileLockTimeout);
+        var fileLock = LockForWriting(full, (options ?? new StoreOptions()).FileLockTimeout);
         try
         {
             // Loaded under the lock: the contents a later Save replaces are exactly the ones this store started from.
@@ -121,10 +119,16 @@ public sealed class EmbeddedStore : BitmapStore
             SaveTo(full);
             return;
         }
+        using var fileLock = LockForWriting(full, Options.FileLockTimeout);
+        SaveTo(full);
+    }
+
+    /// <summary>The writer lock of the store file <paramref name="full"/>, whose directory is created for it; a directory path is refused first.</summary>
+    private static StoreFileLock LockForWriting(string full, TimeSpan timeout)
+    {
         EmbeddedStoreFile.CheckIsFilePath(full);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        using var fileLock = StoreFileLock.Acquire(full, Options.FileLockTimeout);
-        SaveTo(full);
+        return StoreFileLock.Acquire(full, timeout);
     }
 
     private void SaveTo(string full)

@@ -170,7 +170,7 @@ public sealed class RedisStore : BitmapStore
         }
         catch (ArgumentException e)
         {
-            throw new BitmapistStoreException($"Cannot connect to Redis at '{ConnectionString.Redact(configuration)}': {e.Message.Split(". ", 2)[0].TrimEnd('.')}.", e);
+            throw CannotConnect(configuration, e, []);
         }
     }
 
