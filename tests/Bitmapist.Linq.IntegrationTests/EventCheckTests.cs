@@ -141,6 +141,34 @@ public class EventCheckTests
         await observed.DeleteEventsAsync();
     }
 
+    [SkippableFact]
+    public async Task A_misspelt_query_asked_again_costs_one_exists_until_a_minute_has_passed()
+    {
+        await using var proxy = new RecordingProxy(RedisServer.Endpoint);
+        var clock = new FakeTimeProvider(new DateTimeOffset(Now));
+        await using var store = await RedisStore.ConnectAsync(proxy.Endpoint, new StoreOptions { Keys = new KeyScheme($"t{Guid.NewGuid():N}_"), Clock = clock });
+        await store.MarkAsync("active", 1, Now);
+        List<string> Sent() => [.. proxy.Exchanges.Select(e => e.Command).Where(c => c is not ("PING" or "ECHO" or "SELECT"))];
+
+        proxy.Clear();
+        (await store.Month("actve").CheckEventsAsync()).ShouldHaveSingleItem().Suggestions.ShouldBe(["active"]);
+        Sent().ShouldContain("SCAN");
+
+        proxy.Clear();
+        clock.Advance(TimeSpan.FromSeconds(59));
+        (await store.Month("actve").CheckEventsAsync()).ShouldHaveSingleItem().Suggestions.ShouldBe(["active"]);
+        Sent().ShouldBe(["EXISTS"], "within a minute the missing event is remembered: no SCAN");
+
+        proxy.Clear();
+        clock.Advance(TimeSpan.FromSeconds(2));
+        (await store.Month("actve").CheckEventsAsync()).ShouldHaveSingleItem();
+        Sent().ShouldContain("SCAN");
+
+        await store.MarkAsync("actve", 2, Now);
+        (await store.Month("actve").CheckEventsAsync()).ShouldBeEmpty("EXISTS finds the key it now has");
+        await store.DeleteEventsAsync();
+    }
+
     private static async Task<List<string>> AllKeys(BitmapStore store)
     {
         var keys = new List<string>();

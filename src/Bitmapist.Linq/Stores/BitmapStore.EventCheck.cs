@@ -13,9 +13,16 @@ public abstract partial class BitmapStore
     /// <summary>Most event names remembered as existing; the memory is dropped when full.</summary>
     private const int MaxKnownEvents = 4096;
 
+    /// <summary>How long an event found to have no key at all is taken as missing without another SCAN (on the store's clock).</summary>
+    internal static readonly TimeSpan MissingMemory = TimeSpan.FromMinutes(1);
+
     // Events seen to have a key. An event rarely disappears, so once seen it is not asked about again: after the
     // first check a correct query costs nothing. DeleteEventsAsync and DeleteAsync forget the names they touch.
     private readonly ConcurrentDictionary<string, byte> _knownEvents = new(StringComparer.Ordinal);
+
+    // Events found to have no key, with their suggestions, until when. A misspelt query run again and again (a
+    // configured query on every request) then costs its EXISTS round trip, not a SCAN of the whole key space each time.
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Until, IReadOnlyList<string> Suggestions)> _missingEvents = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Warns about every event <paramref name="set"/> reads that has no key in any period of this store: most likely
@@ -27,7 +34,8 @@ public abstract partial class BitmapStore
     /// unchanged. The cost: nothing for an event already seen by this store object; otherwise one round trip of
     /// EXISTS over the keys the query reads (in memory on the embedded store). Only when none of an event's keys
     /// exists does the store look further, with a SCAN for any key of the event (and a listing of the event names
-    /// for the suggestions when there is none): the rare path of a misspelt name. Creates no keys.
+    /// for the suggestions when there is none): the rare path of a misspelt name. An event found missing is taken as
+    /// missing for a minute without another SCAN, unless an EXISTS finds one of its keys. Creates no keys.
     /// </remarks>
     /// <param name="set">The set a query reads.</param>
     /// <param name="parameters">Values of its <c>@name</c> parameters, if it has any.</param>
@@ -76,15 +84,27 @@ public abstract partial class BitmapStore
         if (missing.Count == 0) return [];
 
         // 2. The rare path: an event with no data in the periods read may still have keys in others.
+        var now = Clock.GetUtcNow();
+        var warnings = new List<EventWarning>();
         var absent = new List<string>();
         foreach (var name in missing)
-            if (await HasAnyKeyAsync(name, ct).ConfigureAwait(false)) Remember(name);
+            if (_missingEvents.TryGetValue(name, out var m) && m.Until > now) warnings.Add(new EventWarning(name, m.Suggestions));
+            else if (await HasAnyKeyAsync(name, ct).ConfigureAwait(false)) Remember(name);
             else absent.Add(name);
-        if (absent.Count == 0) return [];
 
         // 3. A name with no key at all: suggest the stored names closest to it.
-        var known = await ListEventsAsync("", ct).ConfigureAwait(false);
-        return [.. absent.Select(name => new EventWarning(name, Suggest(name, known)))];
+        if (absent.Count > 0)
+        {
+            var known = await ListEventsAsync("", ct).ConfigureAwait(false);
+            if (_missingEvents.Count >= MaxKnownEvents) _missingEvents.Clear();
+            foreach (var name in absent)
+            {
+                var suggestions = Suggest(name, known);
+                _missingEvents[name] = (now + MissingMemory, suggestions);
+                warnings.Add(new EventWarning(name, suggestions));
+            }
+        }
+        return [.. warnings.OrderBy(w => w.EventName, StringComparer.Ordinal)];
     }
 
     /// <summary>The event-reading nodes of the sets (events, ranges, unique flags), grouped by event name; shared subtrees are walked once.</summary>
@@ -141,6 +161,7 @@ public abstract partial class BitmapStore
 
     private void Remember(string eventName)
     {
+        _missingEvents.TryRemove(eventName, out _);
         if (_knownEvents.Count >= MaxKnownEvents) _knownEvents.Clear();
         _knownEvents.TryAdd(eventName, 0);
     }
