@@ -57,6 +57,16 @@ public sealed class EventWarningTests(SampleFile sample) : IClassFixture<SampleF
     }
 
     [Fact]
+    public async Task The_cohort_command_warns_too()
+    {
+        var typo = await CliHarness.Run(sample.Args("cohort", "signup then actve", "--by", "week", "--rows", "2", "--cols", "1"));
+        typo.ExitCode.ShouldBe(0, typo.Err);
+        typo.Out.ShouldNotBeEmpty();
+        typo.Err.Trim().ShouldBe(Warning);
+        (await CliHarness.Run(sample.Args("cohort", "signup then active", "--by", "week", "--rows", "2", "--cols", "1"))).Err.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Piped_statements_warn_on_stderr()
     {
         var stdout = new StringWriter();
