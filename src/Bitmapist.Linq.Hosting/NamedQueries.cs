@@ -2,6 +2,7 @@ using System.Reflection;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bitmapist.Linq.Hosting;
@@ -20,14 +21,19 @@ namespace Bitmapist.Linq.Hosting;
 public sealed class NamedQueries
 {
     private readonly Dictionary<string, NamedQuery> _queries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ILogger<NamedQueries>? _logger;
 
     /// <summary>Parses and plans every query of <paramref name="options"/> against <paramref name="store"/>.</summary>
+    /// <param name="store">The store the queries run on.</param>
+    /// <param name="options">The section with the queries.</param>
+    /// <param name="logger">Where <see cref="RunAsync"/> logs a warning for each event a query reads that has no key at all (optional).</param>
     /// <exception cref="BitmapistConfigurationException">A query does not parse or cannot be planned: the message names it (and every other bad query).</exception>
-    public NamedQueries(BitmapStore store, IOptions<BitmapistOptions> options)
+    public NamedQueries(BitmapStore store, IOptions<BitmapistOptions> options, ILogger<NamedQueries>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         Store = store;
+        _logger = logger;
         var settings = options.Value;
         var problems = new List<BitmapistConfigurationException>();
         foreach (var (name, text) in settings.Queries.OrderBy(q => q.Key, StringComparer.OrdinalIgnoreCase))
@@ -130,24 +136,58 @@ public sealed class NamedQueries
         return 100.0 * part / whole;
     }
 
-    /// <summary>Runs the query as its statement says: a count, ids (with its limit), a membership or a percentage.</summary>
+    /// <summary>
+    /// Runs the query as its statement says: a count, ids (with its limit), a membership or a percentage; then checks
+    /// its events (<see cref="CheckEventsAsync"/>): <see cref="NamedQueryResult.Warnings"/> holds one warning for each
+    /// that has no key at all, also logged as a warning when a logger is registered.
+    /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
     public async Task<NamedQueryResult> RunAsync(string name, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
+        NamedQueryResult result;
         switch (query.Kind)
         {
             case NamedQueryKind.Percent:
-                return new(query.Name, query.Kind, Percent: await PercentAsync(name, parameters, ct).ConfigureAwait(false));
+                result = new(query.Name, query.Kind, Percent: await PercentAsync(name, parameters, ct).ConfigureAwait(false));
+                break;
             case NamedQueryKind.Ids:
-                return new(query.Name, query.Kind, Ids: await IdsAsync(name, parameters, null, ct).ConfigureAwait(false));
+                result = new(query.Name, query.Kind, Ids: await IdsAsync(name, parameters, null, ct).ConfigureAwait(false));
+                break;
             case NamedQueryKind.Contains:
                 var id = ((QueryStatement)query.Statement).Query.Id;
-                return new(query.Name, query.Kind, Contains: await ContainsAsync(name, id, parameters, ct).ConfigureAwait(false));
+                result = new(query.Name, query.Kind, Contains: await ContainsAsync(name, id, parameters, ct).ConfigureAwait(false));
+                break;
             default:
-                return new(query.Name, query.Kind, Count: await CountAsync(name, parameters, ct).ConfigureAwait(false));
+                result = new(query.Name, query.Kind, Count: await CountAsync(name, parameters, ct).ConfigureAwait(false));
+                break;
         }
+        var warnings = await CheckEventsAsync(name, parameters, ct).ConfigureAwait(false);
+        if (warnings.Count == 0) return result;
+        foreach (var warning in warnings) LogMissingEvent(query.Setting, warning.Message);
+        return result with { Warnings = warnings };
     }
+
+    /// <summary>
+    /// Warns about every event the query reads that has no key in any period of the store: most likely a misspelt
+    /// name, which reads as the empty set and gives 0 (see <see cref="BitmapStore.CheckEventsAsync(SetExpr, IReadOnlyDictionary{string, SetExpr}?, CancellationToken)"/>).
+    /// An event with data in other periods only is not warned about.
+    /// </summary>
+    /// <returns>One warning per missing event, with the nearest stored names; empty when every event exists.</returns>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
+    public Task<IReadOnlyList<EventWarning>> CheckEventsAsync(string name, object? parameters = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        return Store.CheckEventsAsync(SetExpr.Or(Queries(query).Select(q => q.Set)), Values(query, parameters), ct);
+    }
+
+    private void LogMissingEvent(string setting, string warning)
+    {
+        if (_logger is not null) MissingEvent(_logger, setting, warning, null);
+    }
+
+    private static readonly Action<ILogger, string, string, Exception?> MissingEvent = LoggerMessage.Define<string, string>(
+        LogLevel.Warning, new EventId(1, "MissingEvent"), "The query {Setting} reads an event that has no data: {Warning}");
 
     /// <summary>The explain document of the query with <paramref name="parameters"/> bound (for a percent query, the part's then the whole's).</summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>

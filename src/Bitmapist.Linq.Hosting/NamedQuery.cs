@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Linq.Hosting;
@@ -113,6 +114,12 @@ public sealed class NamedQuery
 public sealed record NamedQueryResult(string Name, NamedQueryKind Kind, long? Count = null, IReadOnlyList<long>? Ids = null,
     bool? Contains = null, double? Percent = null)
 {
+    /// <summary>
+    /// Events the query read that have no key in any period of the store (most likely misspelt, so the value above
+    /// counts them as empty), with the nearest stored names; empty when every event exists.
+    /// </summary>
+    public IReadOnlyList<EventWarning> Warnings { get; init; } = [];
+
     /// <summary>The value in words: <c>1234</c>, <c>[1, 2, 3]</c>, <c>true</c>, <c>12.5%</c>, or <c>.</c> for the percentage of an empty whole.</summary>
     public override string ToString() => Kind switch
     {

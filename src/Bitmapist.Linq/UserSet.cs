@@ -271,6 +271,13 @@ public sealed class UserSet : IOrderedQueryable<long>
     /// <summary>Same as <see cref="ToPlanString"/>.</summary>
     public string Explain(ReadKind read = ReadKind.Count) => ToPlanString(read);
 
+    /// <summary>
+    /// Warns about every event this set reads that has no key in any period of the store (most likely a misspelt
+    /// name, which reads as empty): see <see cref="BitmapStore.CheckEventsAsync(SetExpr, IReadOnlyDictionary{string, SetExpr}?, CancellationToken)"/>.
+    /// </summary>
+    /// <returns>One warning per missing event, with the nearest stored names; empty when every event exists.</returns>
+    public Task<IReadOnlyList<EventWarning>> CheckEventsAsync(CancellationToken ct = default) => Store.CheckEventsAsync(ToSetExpr(), null, ct);
+
     /// <summary>The set in the text query language.</summary>
     public override string ToString() => _root?.Text ?? Expression.ToString();
 

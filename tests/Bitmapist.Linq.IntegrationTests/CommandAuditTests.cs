@@ -69,6 +69,9 @@ public class CommandAuditTests
             "cohort signup & unique(user) then active by week rows 2 cols 1",
         })
             await store.CohortAsync(((CohortStatement)TextQuery.Parse(text).Single()).Query);
+        (await composite.CheckEventsAsync()).ShouldBeEmpty();
+        (await (store.Month("actve") | store.Year("signup", 2020)).CheckEventsAsync()).Select(w => w.EventName).ShouldBe(["actve"]);
+        (await store.CheckEventsAsync(((CohortStatement)TextQuery.Parse("cohort signup then actve by day rows 2 cols 1").Single()).Query)).ShouldNotBeEmpty();
         (await store.ListEventsAsync()).ShouldContain("song:played");
         await store.DeleteAsync("active", Period.Of(PeriodUnit.Month, Now));
         (await store.DeleteEventsAsync("song:")).ShouldBeGreaterThan(0);

@@ -88,6 +88,7 @@ internal static class CohortCommand
                 if (parse.GetValue(serve) is { } port) return await CohortServer.RunAsync(session.Store, statement.Query, port, context, ct).ConfigureAwait(false);
                 var table = await session.Store.CohortAsync(statement.Query, values.Count > 0 ? values : null, ct).ConfigureAwait(false);
                 StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
+                StatementRunner.Warn(context, await session.Store.CheckEventsAsync(statement.Query, values, ct).ConfigureAwait(false));
                 if (parse.GetValue(html) is { } path)
                 {
                     var page = CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {statement.Query.Text}", parse.GetValue(form)));

@@ -32,6 +32,7 @@ internal static class CountCommand
                     output.Table(["event", "period", "count"], [[name, p.ToString(), Output.Text(count)]]);
                     break;
             }
+            StatementRunner.Warn(run.Context, await set.CheckEventsAsync(ct).ConfigureAwait(false)); // a misspelt event reads as empty
         });
         return command;
     }

@@ -23,6 +23,7 @@ internal static class IdsCommand
             await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
             var (set, _) = period.Set(run.Parse, session.Store, name);
             await StatementRunner.PrintIdsAsync(run.Output, StatementRunner.Take(set.IdsAsync(ct: ct), max), ct).ConfigureAwait(false);
+            StatementRunner.Warn(run.Context, await set.CheckEventsAsync(ct).ConfigureAwait(false)); // a misspelt event reads as empty
         });
         return command;
     }

@@ -35,6 +35,7 @@ internal static class InCommand
                     output.Table(["id", "event", "period", "contains"], [[Output.Text(user), name, p.ToString(), contains ? "yes" : "no"]]);
                     break;
             }
+            StatementRunner.Warn(run.Context, await set.CheckEventsAsync(ct).ConfigureAwait(false)); // a misspelt event reads as empty
         });
         return command;
     }

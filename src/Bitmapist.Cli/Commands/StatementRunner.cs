@@ -7,7 +7,11 @@ using Bitmapist.Linq.Text;
 namespace Bitmapist.Cli.Commands;
 
 /// <summary>What one statement of the text query language produced.</summary>
-internal abstract record StatementResult;
+internal abstract record StatementResult
+{
+    /// <summary>Events the statement read that have no key in any period (likely misspelt): shown on stderr, or as REPL notices.</summary>
+    public IReadOnlyList<EventWarning> Warnings { get; init; } = [];
+}
 
 /// <summary><c>count s</c> or a bare set.</summary>
 internal sealed record CountResult(long Count) : StatementResult;
@@ -77,7 +81,11 @@ internal static class StatementRunner
             var access = statements.All(s => s is ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
             await using var session = await StoreSession.OpenAsync(settings, context, access, ct: ct).ConfigureAwait(false);
             foreach (var statement in statements)
-                await PrintAsync(output, await ExecuteAsync(statement, session.Store, ct, parameters).ConfigureAwait(false), ct).ConfigureAwait(false);
+            {
+                var result = await ExecuteAsync(statement, session.Store, ct, parameters).ConfigureAwait(false);
+                await PrintAsync(output, result, ct).ConfigureAwait(false);
+                Warn(context, result.Warnings);
+            }
             return Cli.Ok;
         }
         catch (Exception e)
@@ -88,7 +96,10 @@ internal static class StatementRunner
         }
     }
 
-    /// <summary>Runs one statement; the ids of an <see cref="IdsResult"/> are read as they are enumerated.</summary>
+    /// <summary>
+    /// Runs one statement, then checks the events it read (<see cref="BitmapStore.CheckEventsAsync(SetExpr, IReadOnlyDictionary{string, SetExpr}?, CancellationToken)"/>):
+    /// the result carries a warning for each that has no key at all. The ids of an <see cref="IdsResult"/> are read as they are enumerated.
+    /// </summary>
     /// <param name="statement">The statement.</param>
     /// <param name="store">The store it runs on.</param>
     /// <param name="ct">Cancels the statement.</param>
@@ -97,6 +108,31 @@ internal static class StatementRunner
         IReadOnlyDictionary<string, SetExpr>? parameters = null)
     {
         var values = parameters is { Count: > 0 } ? parameters : null;
+        var result = await RunAsync(statement, store, values, ct).ConfigureAwait(false);
+        // After the statement, not in its batch: the query's commands stay exactly what explain shows.
+        var warnings = await CheckEventsAsync(statement, store, values, ct).ConfigureAwait(false);
+        return warnings.Count == 0 ? result : result with { Warnings = warnings };
+    }
+
+    /// <summary>The events a reading statement names that have no key in any period of the store.</summary>
+    private static Task<IReadOnlyList<EventWarning>> CheckEventsAsync(TextStatement statement, BitmapStore store,
+        IReadOnlyDictionary<string, SetExpr>? values, CancellationToken ct) => statement switch
+    {
+        QueryStatement q => store.CheckEventsAsync(q.Query.Set, values, ct),
+        PercentStatement p => store.CheckEventsAsync(SetExpr.Or(p.Numerator, p.Whole), values, ct),
+        CohortStatement c => store.CheckEventsAsync(c.Query, values, ct),
+        _ => Task.FromResult<IReadOnlyList<EventWarning>>([]), // explain, events and let read no event
+    };
+
+    /// <summary>Writes each warning as one line on stderr (<c>bitmapist: warning: ...</c>), so stdout stays the results only.</summary>
+    public static void Warn(CliContext context, IEnumerable<EventWarning> warnings)
+    {
+        foreach (var w in warnings) context.Error("warning: " + w.Message);
+    }
+
+    private static async Task<StatementResult> RunAsync(TextStatement statement, BitmapStore store,
+        IReadOnlyDictionary<string, SetExpr>? values, CancellationToken ct)
+    {
         UserSet Set(SetExpr e) => store.Set(values is null ? e : e.WithParameters(values));
         switch (statement)
         {

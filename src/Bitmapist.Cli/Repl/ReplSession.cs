@@ -203,6 +203,7 @@ internal sealed class ReplSession
         {
             var result = await work.ConfigureAwait(false);
             Render(result);
+            foreach (var warning in result.Warnings) _console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(warning.Message));
             _console.MarkupLine($"[grey]({Elapsed(clock.Elapsed)})[/]");
             return true;
         }
@@ -249,7 +250,7 @@ internal sealed class ReplSession
             }
             list.Add(id);
         }
-        return new ReadIds(list, more, ids.Limit);
+        return new ReadIds(list, more, ids.Limit) { Warnings = ids.Warnings };
     }
 
     private void Render(StatementResult result)

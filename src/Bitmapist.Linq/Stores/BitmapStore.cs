@@ -13,7 +13,7 @@ namespace Bitmapist.Linq.Stores;
 /// share marking, key naming and query planning; they differ only in how a program runs and how bits are
 /// written, the abstract members at the bottom of this class.
 /// </summary>
-public abstract class BitmapStore : IAsyncDisposable, IDisposable
+public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
 {
     private protected BitmapStore(StoreOptions? options)
     {
@@ -231,12 +231,16 @@ public abstract class BitmapStore : IAsyncDisposable, IDisposable
             }
         }
         if (batch.Count > 0) deleted += await DeleteAsync(batch, ct).ConfigureAwait(false);
+        ForgetEvents(namePrefix);
         return deleted;
     }
 
     /// <summary>Deletes the event's key in <paramref name="period"/> (the 12 month keys of a year).</summary>
-    public Task<long> DeleteAsync(string eventName, Period period, CancellationToken ct = default) =>
-        DeleteAsync(Keys.KeysFor(eventName, period), ct);
+    public Task<long> DeleteAsync(string eventName, Period period, CancellationToken ct = default)
+    {
+        _knownEvents.TryRemove(eventName, out _); // it may have no key left
+        return DeleteAsync(Keys.KeysFor(eventName, period), ct);
+    }
 
     /// <summary>Temporaries and leases still present (normally none once every query returned and every lease was disposed).</summary>
     public async Task<IReadOnlyList<string>> ListTemporariesAsync(CancellationToken ct = default)

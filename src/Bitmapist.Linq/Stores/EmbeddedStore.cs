@@ -322,6 +322,12 @@ public sealed class EmbeddedStore : BitmapStore
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
+    internal override Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return Task.FromResult(Read(() => groups.Select(g => g.Any(_keys.ContainsKey)).ToArray()));
+    }
+
     internal override Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

@@ -475,6 +475,20 @@ public sealed class RedisStore : BitmapStore
         return n;
     }
 
+    internal override async Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var db = Db;
+        // bitmapist-server's EXISTS takes one key: one command per key there, one EXISTS k1 k2 ... per group on
+        // Redis. Either way every command is sent before any answer is awaited: one round trip.
+        var perKey = Profile == CapabilityProfile.BitmapistServer;
+        async Task<bool> Any(IReadOnlyList<string> keys) => keys.Count > 0 && (perKey
+            ? (await Task.WhenAll(keys.Select(k => db.KeyExistsAsync(k))).ConfigureAwait(false)).Any(e => e)
+            : await db.KeyExistsAsync([.. keys.Select(k => (RedisKey)k)]).ConfigureAwait(false) > 0);
+        var tasks = groups.Select(Any).ToArray();
+        return await Guard(() => Task.WhenAll(tasks), "EXISTS").ConfigureAwait(false);
+    }
+
     /// <summary>UNLINK frees memory in the background; bitmapist-server only has DEL.</summary>
     private string DeleteCommand => Profile == CapabilityProfile.BitmapistServer ? "DEL" : "UNLINK";
 

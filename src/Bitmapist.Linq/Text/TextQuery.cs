@@ -111,7 +111,7 @@ public static partial class TextQuery
     }
 
     /// <summary>Edits between two words: insertions, deletions, substitutions and swaps of neighbours ("fo" is one from "of").</summary>
-    private static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         var before = new int[b.Length + 1];
         var prev = new int[b.Length + 1];
