@@ -158,6 +158,11 @@ public sealed class ImportCsvTests : IDisposable
         result.Err.Trim().Split('\n').Length.ShouldBe(1);
         File.Exists(_store).ShouldBeFalse();
 
+        // Valid UTF-8 but with NUL bytes: UTF-16 without a byte order mark.
+        var nul = _dir.File("nul.csv");
+        await File.WriteAllBytesAsync(nul, Encoding.Unicode.GetBytes("1,a,2026-11-28\n"));
+        (await CliHarness.Run("import", nul, "--data", _store)).ShouldFailWith(2, "is not a text file (byte 1 is NUL)");
+
         var latin1 = _dir.File("latin1.csv");
         await File.WriteAllBytesAsync(latin1, [.. "1,caf"u8, 0xE9, .. ",2026-11-28\n"u8]);
         (await CliHarness.Run("import", latin1, "--data", _store)).ShouldFailWith(2, "is not a text file (byte 5 is not UTF-8)");
@@ -171,6 +176,15 @@ public sealed class ImportCsvTests : IDisposable
         await File.WriteAllTextAsync(bom, "9,bom,2026-11-28\n", new UTF8Encoding(true));
         (await CliHarness.Run("import", bom, "--data", _store)).ExitCode.ShouldBe(0);
         (await Day("bom", 2026, 11, 28)).ShouldBe([9]);
+    }
+
+    [Fact]
+    public async Task Help_documents_the_options_and_the_exit_status()
+    {
+        var help = await CliHarness.Run("import", "--help");
+        help.ExitCode.ShouldBe(0);
+        foreach (var part in new[] { "--header", "--no-header", "--delimiter", "Unix seconds/milliseconds", "3 some lines skipped" })
+            help.Out.ShouldContain(part);
     }
 
     [Fact]
