@@ -1,4 +1,5 @@
 using Bitmapist.Cli.Commands;
+using Bitmapist.Cli;
 
 namespace Bitmapist.Cli.Tests;
 
@@ -33,4 +34,29 @@ public sealed class EpochTimeTests
     [Fact]
     public void Larger_numbers_are_refused() =>
         Should.Throw<CliException>(() => EpochTime.TryParse("100000000000000", out _)).Message.ShouldContain("too large for Unix time");
+}
+
+/// <summary>The import's fast path for common timestamps agrees with <see cref="Parsing.Instant"/>, which it skips.</summary>
+public sealed class CommonTimestampTests
+{
+    [Theory]
+    [InlineData("2026-11-28T23:59:59")]
+    [InlineData("2026-11-28 00:00:01")]
+    [InlineData("2026-11-28")]
+    [InlineData("0001-01-01")]
+    [InlineData("9999-12-31T23:59:59")]
+    public void The_fast_path_gives_what_Parsing_Instant_gives(string text)
+    {
+        CsvRecords.TryCommonTimestamp(text, out var fast).ShouldBeTrue();
+        fast.ShouldBe(Parsing.Instant(text, "the timestamp"));
+        fast.Kind.ShouldBe(Parsing.Instant(text, "the timestamp").Kind);
+    }
+
+    [Theory]
+    [InlineData("2026-11-28T23:59:59Z")]     // an offset: Parsing.Instant converts it
+    [InlineData("2026-11-28T23:59:59+01:00")]
+    [InlineData("2026-W48")]
+    [InlineData("2026-11")]
+    [InlineData("2026-11-28T14")]
+    public void Other_shapes_are_left_to_Parsing_Instant(string text) => CsvRecords.TryCommonTimestamp(text, out _).ShouldBeFalse();
 }

@@ -97,13 +97,26 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header)
         DateTime at;
         try
         {
-            at = EpochTime.TryParse(timeText, out var epoch) ? epoch : Parsing.Instant(timeText.ToString(), "the timestamp");
+            at = EpochTime.TryParse(timeText, out var epoch) ? epoch
+                : TryCommonTimestamp(timeText, out var common) ? common
+                : Parsing.Instant(timeText.ToString(), "the timestamp");
         }
         catch (CliException e)
         {
             return Bad(line, e.Message);
         }
         return new CsvRecord(line, id, name, at, null);
+    }
+
+    /// <summary>The commonest timestamp shapes of <see cref="Parsing.Instant"/>, read from the span: the same result, without its string and week pattern.</summary>
+    private static readonly string[] CommonFormats = ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd"];
+
+    internal static bool TryCommonTimestamp(ReadOnlySpan<char> text, out DateTime at)
+    {
+        if (!DateTime.TryParseExact(text, CommonFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at)) return false;
+        at = DateTime.SpecifyKind(at, DateTimeKind.Unspecified);
+        return true;
     }
 
     private static CsvRecord Bad(long line, string problem) => new(line, 0, "", default, problem);
