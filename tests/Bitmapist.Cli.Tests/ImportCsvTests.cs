@@ -179,6 +179,42 @@ public sealed class ImportCsvTests : IDisposable
     }
 
     [Fact]
+    public async Task Stdin_is_read_past_the_checked_prefix_by_the_built_executable()
+    {
+        // 8,000 tab-separated lines (~190 KiB): the first 64 KiB are checked, then replayed before the rest of stdin.
+        var lines = Enumerable.Range(0, 8000).Select(i => $"{i}\tpiped-event-name\t2026-11-{1 + i % 28:00}T12:00:00");
+        var piped = await RunWithStdin(Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"), "import", "-", "--data", _store, "--format", "json");
+        piped.ExitCode.ShouldBe(0, piped.Err);
+        using (var doc = JsonDocument.Parse(piped.Out)) doc.RootElement.GetProperty("imported").GetInt64().ShouldBe(8000);
+        using (var saved = CliHarness.OpenStore(_store))
+            (await saved.Month("piped-event-name", 2026, 11).CountAsync()).ShouldBe(8000);
+
+        var binary = await RunWithStdin([.. "1,a,2026-11-28\n"u8, 0, 1, 2], "import", "-", "--data", _store);
+        binary.ShouldFailWith(2, "stdin is not a text file (byte 15 is NUL)");
+    }
+
+    private static async Task<CliResult> RunWithStdin(byte[] stdin, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "bitmapist.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(stdin);
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
     public async Task Help_documents_the_options_and_the_exit_status()
     {
         var help = await CliHarness.Run("import", "--help");
