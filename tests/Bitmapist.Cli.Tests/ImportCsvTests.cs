@@ -139,6 +139,18 @@ public sealed class ImportCsvTests : IDisposable
     }
 
     [Fact]
+    public async Task Crlf_line_endings_and_an_empty_file()
+    {
+        var result = await Import("user,event,ts\r\n1,crlf,2026-11-28\r\n\"2\",\"cr lf\",\"2026-11-28\"\r\n");
+        result.ExitCode.ShouldBe(0, result.Err);
+        (await Day("crlf", 2026, 11, 28)).ShouldBe([1]);
+        (await Day("cr lf", 2026, 11, 28)).ShouldBe([2]);
+        var empty = await Import("");
+        empty.ExitCode.ShouldBe(0, empty.Err);
+        empty.Out.ShouldContain("imported 0 records");
+    }
+
+    [Fact]
     public async Task A_directory_is_named_as_one()
     {
         (await CliHarness.Run("import", _dir.Path, "--data", _store)).ShouldFailWith(2, $"'{_dir.Path}' is a directory: give a CSV file");
