@@ -16,6 +16,9 @@ public static class Cli
     /// <summary>Exit code of a malformed command line (unknown command or option, bad id, bad date).</summary>
     public const int Usage = 2;
 
+    /// <summary>Exit code of an import that skipped lines it could not read (the other records were imported).</summary>
+    public const int Skipped = 3;
+
     /// <summary>Exit code when the command was cancelled (Ctrl+C).</summary>
     public const int Cancelled = 130;
 

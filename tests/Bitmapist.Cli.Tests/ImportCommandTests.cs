@@ -26,17 +26,20 @@ public sealed class ImportCommandTests : IDisposable
         ]);
         var store = _dir.File("store.bms");
         var result = await CliHarness.Run("import", csv, "--data", store, "--format", "json");
-        result.ExitCode.ShouldBe(0, result.Err);
-        var json = result.Json();
+        result.ExitCode.ShouldBe(Cli.Skipped, result.Err);
+        using var doc = System.Text.Json.JsonDocument.Parse(result.Out);
+        var json = doc.RootElement;
         json.GetProperty("imported").GetInt64().ShouldBe(3);
         json.GetProperty("bad").GetInt64().ShouldBe(5);
         json.GetProperty("badLines").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([4, 5, 7, 8, 10]);
+        json.GetProperty("header").GetString().ShouldBe("user_id,event,timestamp");
         QueryCommandTests.Strings(json.GetProperty("events")).ShouldBe(["sign,up", "signup", "song:played"]);
-        result.Err.ShouldContain("line 4: 'x' is not a user id");
-        result.Err.ShouldContain("line 5: 'yesterday' is not a date or timestamp");
-        result.Err.ShouldContain("line 7: expected 3 fields (user id, event, timestamp), found 2");
-        result.Err.ShouldContain("line 8: User id 4294967296 is outside");
-        result.Err.ShouldContain("line 10: a quoted field is not closed");
+        result.Err.ShouldContain("line 4 skipped: 'x' is not a user id");
+        result.Err.ShouldContain("line 5 skipped: 'yesterday' is not a date or timestamp");
+        result.Err.ShouldContain("line 7 skipped: expected 3 fields (user id, event, timestamp) separated by commas, found 2.");
+        result.Err.ShouldContain("line 8 skipped: User id 4294967296 is outside");
+        result.Err.ShouldContain("line 10 skipped: a quoted field is not closed.");
+        result.Err.ShouldContain("5 lines skipped; the other records were imported, exit status 3.");
 
         using var saved = CliHarness.OpenStore(store);
         (await saved.Day("signup", 2026, 11, 28).ToListAsync()).ShouldBe([1]);

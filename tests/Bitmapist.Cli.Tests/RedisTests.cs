@@ -44,7 +44,10 @@ public sealed class RedisTests
             await File.WriteAllLinesAsync(csv, ["100,imported,2026-11-28T01:00:00", "oops,imported,2026-11-28", "101,imported,2026-11-28T02:00:00"]);
             try
             {
-                var import = (await CliHarness.Run(Args("import", csv))).Json();
+                var run = await CliHarness.Run(Args("import", csv));
+                run.ExitCode.ShouldBe(Cli.Skipped, run.Err); // a line was skipped
+                using var doc = System.Text.Json.JsonDocument.Parse(run.Out);
+                var import = doc.RootElement;
                 import.GetProperty("imported").GetInt64().ShouldBe(2);
                 import.GetProperty("badLines").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([2]);
                 (await CliHarness.Run(Args("ids", "imported", "--period", "day"))).Json()

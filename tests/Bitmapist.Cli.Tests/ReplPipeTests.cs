@@ -57,6 +57,59 @@ public sealed class ReplPipeTests(SampleFile sample) : IClassFixture<SampleFile>
     }
 
     [Fact]
+    public async Task Help_prints_the_help_where_it_stands_and_the_script_goes_on()
+    {
+        var piped = await Pipe("let r = month(active)\nhelp\ncount r\n?\n", "--data", sample.Path, "--now", CliHarness.Now);
+        piped.ExitCode.ShouldBe(0, piped.Err);
+        piped.Err.ShouldBeEmpty();
+        var count = await CliHarness.Run("query", "count month(active)", "--data", sample.Path, "--now", CliHarness.Now);
+        piped.Out.ShouldBe(PipedScript.Help() + count.Out + PipedScript.Help());
+        piped.Out.ShouldContain("percent SET of SET");
+
+        // As a result named help in JSON, so the output stays one JSON object per line.
+        var json = await Pipe("help;\ncount month(active)\n", sample.Args());
+        json.ExitCode.ShouldBe(0, json.Err);
+        var lines = json.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        JsonDocument.Parse(lines[0]).RootElement.GetProperty("help").GetString().ShouldBe(PipedScript.Help());
+        JsonDocument.Parse(lines[1]).RootElement.GetProperty("count").GetInt64().ShouldBeGreaterThan(0);
+    }
+
+    [Theory]
+    [InlineData("exit")]
+    [InlineData("quit")]
+    [InlineData("  EXIT;")]
+    public async Task Exit_and_quit_stop_the_script_with_status_0(string exit)
+    {
+        // What follows is neither run nor parsed: the syntax error after it does not count.
+        var piped = await Pipe($"count month(active)\n{exit}\ncount week(active)\ncount month(active\n", sample.Args());
+        piped.ExitCode.ShouldBe(0, piped.Err);
+        piped.Err.ShouldBeEmpty();
+        var expected = await CliHarness.Run(sample.Args("query", "count month(active)"));
+        piped.Out.ShouldBe(expected.Out);
+    }
+
+    [Fact]
+    public async Task A_command_word_inside_an_unfinished_statement_is_part_of_it()
+    {
+        var piped = await Pipe("help\ncount month(active,\nexit\n)\n", sample.Args());
+        piped.ExitCode.ShouldBe(2);
+        piped.Out.ShouldBeEmpty(); // not even the help: a syntax error runs nothing
+        piped.Err.ShouldContain("Line 3, column 1: expected a date");
+        piped.Err.ShouldContain("exit\n^");
+    }
+
+    [Fact]
+    public async Task A_failing_statement_stops_the_script_with_status_1_and_keeps_what_was_printed()
+    {
+        // With now at the calendar's last month, month(active, +1) cannot be resolved: a run-time failure.
+        var piped = await Pipe("count month(active)\ncount month(active, +1)\ncount week(active)\n",
+            "--data", sample.Path, "--now", "9999-12-15", "--format", "json");
+        piped.ExitCode.ShouldBe(1);
+        piped.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe(["{\"count\":0}"]);
+        piped.Err.ShouldStartWith("bitmapist: month(active, +1) cannot be resolved");
+    }
+
+    [Fact]
     public async Task An_empty_pipe_prints_nothing()
     {
         var piped = await Pipe("", sample.Args());

@@ -16,15 +16,22 @@ internal sealed record Invocation(ParseResult Parse, CliSettings Settings, Outpu
 internal static class CommandRunner
 {
     /// <summary>Sets <paramref name="command"/>'s action to <paramref name="body"/>, wrapped in the error policy.</summary>
-    public static void SetBody(this Command command, CliContext context, GlobalOptions global, Func<Invocation, CancellationToken, Task> body)
+    public static void SetBody(this Command command, CliContext context, GlobalOptions global, Func<Invocation, CancellationToken, Task> body) =>
+        command.SetBody(context, global, async (run, ct) =>
+        {
+            await body(run, ct).ConfigureAwait(false);
+            return Cli.Ok;
+        });
+
+    /// <summary>Sets <paramref name="command"/>'s action to <paramref name="body"/>, which returns its exit code, wrapped in the error policy.</summary>
+    public static void SetBody(this Command command, CliContext context, GlobalOptions global, Func<Invocation, CancellationToken, Task<int>> body)
     {
         command.SetAction(async (parse, ct) =>
         {
             try
             {
                 var settings = global.Read(parse);
-                await body(new Invocation(parse, settings, new Output(context.Out, settings.Format), context), ct).ConfigureAwait(false);
-                return Cli.Ok;
+                return await body(new Invocation(parse, settings, new Output(context.Out, settings.Format), context), ct).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -1,74 +1,267 @@
+using System.Globalization;
 using System.Text;
+using Bitmapist.Linq.Model;
+using nietras.SeparatedValues;
 
 namespace Bitmapist.Cli.Commands;
 
 /// <summary>One line of an import file, or why it could not be read.</summary>
+/// <param name="Line">The line the record starts on, from 1 (a quoted field may hold line breaks).</param>
 internal readonly record struct CsvRecord(long Line, long UserId, string Event, DateTime At, string? Problem);
 
-/// <summary>
-/// Reads <c>user id, event, timestamp</c> lines (RFC 4180 quoting: <c>"a,b"</c>, <c>""</c> inside quotes).
-/// A first line whose first field is not a number is a header and is skipped. A line that cannot be read
-/// is returned with its problem and line number, so the caller can report it and keep the good lines.
-/// </summary>
-internal static class CsvRecords
+/// <summary>Whether an import file starts with a header line.</summary>
+internal enum HeaderMode
 {
-    public static IEnumerable<CsvRecord> Read(TextReader reader, Action<long>? bytesRead = null)
+    /// <summary>A first line that reads as no record (neither a user id first nor a timestamp third) is a header.</summary>
+    Detect,
+
+    /// <summary>The first line is a header (<c>--header</c>).</summary>
+    Present,
+
+    /// <summary>Every line is a record (<c>--no-header</c>).</summary>
+    Absent,
+}
+
+/// <summary>
+/// Reads <c>user id, event, timestamp</c> records with Sep (RFC 4180: quoted fields, <c>""</c> inside quotes,
+/// separators and line breaks inside quotes). A record that cannot be read is returned with its problem and
+/// line number, so the caller can report it and keep the good ones. Timestamps are those of
+/// <see cref="Parsing.Instant"/> or Unix time (<see cref="EpochTime"/>).
+/// </summary>
+internal sealed class CsvRecords(char delimiter, HeaderMode header)
+{
+    /// <summary>Event names kept as one string each, so two million rows of three events allocate three strings.</summary>
+    private const int InternedEvents = 4096;
+
+    private readonly Dictionary<string, string> _events = new(StringComparer.Ordinal);
+    private char[] _scratch = new char[64];
+
+    /// <summary>The header line skipped (shortened for messages), or null when there was none.</summary>
+    public string? Header { get; private set; }
+
+    /// <summary>Why the header was taken as one: the option, or what detection saw.</summary>
+    public string? HeaderReason { get; private set; }
+
+    /// <summary>The records of <paramref name="reader"/>; <paramref name="tick"/> is called every 16,384 rows (progress).</summary>
+    public IEnumerable<CsvRecord> Read(TextReader reader, Action? tick = null)
     {
-        long line = 0, bytes = 0;
-        string? text;
-        while ((text = reader.ReadLine()) is not null)
+        using var csv = Sep.New(delimiter).Reader(o => o with { HasHeader = false, DisableColCountCheck = true }).From(reader);
+        var first = true;
+        while (csv.MoveNext())
         {
-            line++;
-            bytes += Encoding.UTF8.GetByteCount(text) + 1;
-            if ((line & 0x3FFF) == 0) bytesRead?.Invoke(bytes);
-            if (text.Length == 0 || text.Trim().Length == 0) continue;
-            var fields = Split(text, out var splitProblem);
-            if (line == 1 && fields.Count > 0 && !long.TryParse(fields[0].Trim(), out _) && splitProblem is null)
-                continue; // header
-            yield return Parse(line, fields, splitProblem);
+            if ((csv.Current.RowIndex & 0x3FFF) == 0) tick?.Invoke();
+            var record = Parse(csv.Current, ref first);
+            if (record is { } r) yield return r;
         }
-        bytesRead?.Invoke(bytes);
+        tick?.Invoke();
     }
 
-    private static CsvRecord Parse(long line, List<string> fields, string? splitProblem)
+    /// <summary>The record of one row; null for a blank row or the header.</summary>
+    private CsvRecord? Parse(SepReader.Row row, ref bool first)
     {
-        if (splitProblem is not null) return new CsvRecord(line, 0, "", default, splitProblem);
-        if (fields.Count != 3)
-            return new CsvRecord(line, 0, "", default, $"expected 3 fields (user id, event, timestamp), found {fields.Count}");
+        if (row.ColCount == 1 && row[0].Span.IsWhiteSpace()) return null;
+        // Sep 0.17.1 gives the first row LineNumberFrom 2 when it has no header; the first row starts on line 1.
+        var line = row.RowIndex == 0 ? 1 : row.LineNumberFrom;
+        if (first)
+        {
+            first = false;
+            if (header == HeaderMode.Present)
+            {
+                Header = Shorten(row.Span);
+                HeaderReason = "--header says the file has one";
+                return null;
+            }
+            if (header == HeaderMode.Detect && LooksLikeHeader(row, out var reason))
+            {
+                Header = Shorten(row.Span);
+                HeaderReason = reason;
+                return null;
+            }
+        }
+        if (row.ColCount != 3)
+        {
+            // A stray quote makes a wrong field count: the quoting is the problem to report.
+            for (var i = 0; i < row.ColCount; i++)
+                if (Unquote(row[i].Span, out _) is { } quoting) return Bad(line, Quoting(quoting, row, line));
+            return Bad(line, $"expected 3 fields (user id, event, timestamp) separated by {DelimiterName(delimiter)}, found {row.ColCount}{DelimiterHint(row)}.");
+        }
+
+        if (Unquote(row[0].Span, out var idText) is { } idProblem) return Bad(line, Quoting(idProblem, row, line));
+        if (!TryUserId(idText, out var id)) return Bad(line, ProblemOf(idText.ToString()));
+
+        if (Unquote(row[1].Span, out var eventText) is { } eventProblem) return Bad(line, Quoting(eventProblem, row, line));
+        if (EventProblem(eventText) is { } badEvent) return Bad(line, badEvent);
+        var name = Intern(eventText);
+
+        if (Unquote(row[2].Span, out var timeText) is { } timeProblem) return Bad(line, Quoting(timeProblem, row, line));
+        DateTime at;
         try
         {
-            var id = Parsing.UserId(fields[0].Trim());
-            var name = Parsing.EventName(fields[1].Trim());
-            var at = Parsing.Instant(fields[2].Trim(), "the timestamp");
-            return new CsvRecord(line, id, name, at, null);
+            at = EpochTime.TryParse(timeText, out var epoch) ? epoch
+                : TryCommonTimestamp(timeText, out var common) ? common
+                : Parsing.Instant(timeText.ToString(), "the timestamp");
         }
         catch (CliException e)
         {
-            return new CsvRecord(line, 0, "", default, e.Message);
+            return Bad(line, e.Message);
+        }
+        return new CsvRecord(line, id, name, at, null);
+    }
+
+    /// <summary>The commonest timestamp shapes of <see cref="Parsing.Instant"/>, read from the span: the same result, without its string and week pattern.</summary>
+    private static readonly string[] CommonFormats = ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd"];
+
+    internal static bool TryCommonTimestamp(ReadOnlySpan<char> text, out DateTime at)
+    {
+        if (!DateTime.TryParseExact(text, CommonFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out at)) return false;
+        at = DateTime.SpecifyKind(at, DateTimeKind.Unspecified);
+        return true;
+    }
+
+    private static CsvRecord Bad(long line, string problem) => new(line, 0, "", default, problem);
+
+    /// <summary>A broken quote takes every line up to the next quote into its record: say which lines went with it.</summary>
+    private static string Quoting(string problem, SepReader.Row row, long line)
+    {
+        var last = line + row.Span.TrimEnd("\r\n").Count('\n');
+        return last == line ? problem : $"{problem} Lines {line} to {last} were read as one record, up to the next quote or the end of the input.";
+    }
+
+    /// <summary>Parsing's own sentence for a user id that <see cref="TryUserId"/> refused.</summary>
+    private static string ProblemOf(string id)
+    {
+        try
+        {
+            Parsing.UserId(id);
+        }
+        catch (CliException e)
+        {
+            return e.Message;
+        }
+        return $"'{Shorten(id)}' is not a user id.";
+    }
+
+    /// <summary>A header is a first line that holds no record: its first field is no user id and its third (if any) no timestamp.</summary>
+    private bool LooksLikeHeader(SepReader.Row row, out string reason)
+    {
+        reason = "";
+        if (Unquote(row[0].Span, out var first) is not null || TryUserId(first, out _)) return false;
+        var firstText = Shorten(first); // before the next Unquote, which may reuse the scratch buffer
+        if (row.ColCount < 3)
+        {
+            reason = $"its first field '{firstText}' is not a user id and it has no third field";
+            return true;
+        }
+        if (Unquote(row[2].Span, out var third) is not null) return false;
+        try
+        {
+            if (!EpochTime.TryParse(third, out _)) Parsing.Instant(third.ToString(), "the timestamp");
+            return false;
+        }
+        catch (CliException)
+        {
+            reason = $"its first field '{firstText}' is not a user id and its third '{Shorten(third)}' is not a timestamp";
+            return true;
         }
     }
 
-    private static List<string> Split(string text, out string? problem)
+    private static bool TryUserId(ReadOnlySpan<char> text, out long id) =>
+        long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out id) && id >= 0 && id <= UserIds.Max;
+
+    /// <summary>
+    /// The field without surrounding spaces and, when quoted, without its quotes and with <c>""</c> read as <c>"</c>
+    /// (RFC 4180); returns the problem when the quoting is broken.
+    /// </summary>
+    private string? Unquote(ReadOnlySpan<char> raw, out ReadOnlySpan<char> value)
     {
-        problem = null;
-        var fields = new List<string>(3);
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
+        var text = raw.Trim();
+        value = text;
+        if (text.Length == 0 || text[0] != '"')
+            return text.Contains('"')
+                ? "a quote inside an unquoted field: quote the whole field and double the quotes inside it (\"a \"\"b\"\"\")."
+                : null;
+        var length = 0;
+        for (var i = 1; i < text.Length; i++)
         {
             var c = text[i];
-            if (quoted)
+            if (c == '"')
             {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else field.Append(c);
+                if (i + 1 == text.Length)
+                {
+                    value = length == i - 1 ? text[1..i] : _scratch.AsSpan(0, length);
+                    return null;
+                }
+                if (text[i + 1] != '"') return "text after the closing quote of a quoted field: double a quote inside quotes (\"\").";
+                i++;
             }
-            else if (c == '"' && field.ToString().Trim().Length == 0) { field.Clear(); quoted = true; }
-            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
-            else field.Append(c);
+            if (length == _scratch.Length) Array.Resize(ref _scratch, _scratch.Length * 2);
+            _scratch[length++] = c;
         }
-        if (quoted) problem = "a quoted field is not closed";
-        fields.Add(field.ToString());
-        return fields;
+        return "a quoted field is not closed.";
+    }
+
+    /// <summary>Event names are printable text: a line break or control character would list as two events, U+FFFD is a byte that was not UTF-8.</summary>
+    private static string? EventProblem(ReadOnlySpan<char> name)
+    {
+        if (name.IsEmpty) return "the event name is empty.";
+        foreach (var c in name)
+        {
+            if (char.IsControl(c))
+                return $"the event name contains the control character U+{(int)c:X4}: event names are printable text.";
+            if (c == '\uFFFD')
+                return "the event name holds bytes that are not UTF-8: save the file as UTF-8.";
+        }
+        return null;
+    }
+
+    private string Intern(ReadOnlySpan<char> name)
+    {
+        var lookup = _events.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (lookup.TryGetValue(name, out var known)) return known;
+        var text = name.ToString();
+        if (_events.Count < InternedEvents) _events[text] = text;
+        return text;
+    }
+
+    private string DelimiterHint(SepReader.Row row)
+    {
+        if (row.ColCount != 1) return "";
+        foreach (var other in (ReadOnlySpan<char>)['\t', ',', ';', '|'])
+            if (other != delimiter && row.Span.Contains(other))
+                return $"; the line holds {DelimiterName(other)}: give --delimiter {DelimiterOption(other)}";
+        return "";
+    }
+
+    /// <summary>How a delimiter is named in messages.</summary>
+    internal static string DelimiterName(char c) => c switch
+    {
+        '\t' => "tabs",
+        ',' => "commas",
+        ';' => "semicolons",
+        '|' => "'|'",
+        _ => $"'{c}'",
+    };
+
+    /// <summary>How a delimiter is given to <c>--delimiter</c>.</summary>
+    internal static string DelimiterOption(char c) => c switch
+    {
+        '\t' => "tab",
+        _ => $"'{c}'",
+    };
+
+    /// <summary>Text for a message: at most 60 characters, control characters shown as <c>\uXXXX</c>.</summary>
+    internal static string Shorten(ReadOnlySpan<char> text)
+    {
+        const int max = 60;
+        var builder = new StringBuilder();
+        foreach (var c in text.Length > max ? text[..max] : text)
+        {
+            if (c == '\t') builder.Append("\\t");
+            else if (char.IsControl(c)) builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            else builder.Append(c);
+        }
+        if (text.Length > max) builder.Append("...");
+        return builder.ToString();
     }
 }

@@ -1,50 +1,72 @@
 using System.CommandLine;
+using System.Globalization;
 using Bitmapist.Linq.Tracking;
 using Spectre.Console;
 
 namespace Bitmapist.Cli.Commands;
 
 /// <summary>
-/// <c>bitmapist import &lt;file.csv&gt; [--hourly] [--unique]</c>: loads <c>user id, event, timestamp</c> lines
-/// through the bulk import path (client-built bitmaps merged on the server). Bad lines are reported with
-/// their line numbers and skipped; good lines are kept. A progress bar shows on large files when stderr is a
-/// terminal.
+/// <c>bitmapist import &lt;file.csv&gt; [--hourly] [--unique] [--header | --no-header] [--delimiter d]</c>: loads
+/// <c>user id, event, timestamp</c> records through the bulk import path (client-built bitmaps merged on the
+/// server). Bad lines are reported (the first <see cref="ListedProblems"/> by line number) and skipped, good ones
+/// kept, and the exit code is <see cref="Cli.Skipped"/>; binary input is refused before anything is read. A
+/// progress bar shows on large files when stderr is a terminal.
 /// </summary>
 internal static class ImportCommand
 {
-    private const int ListedProblems = 20;
+    /// <summary>Bad lines printed on stderr; the rest are counted (and listed by number in JSON).</summary>
+    public const int ListedProblems = 10;
 
     public static Command Create(CliContext context, GlobalOptions global)
     {
         var file = new Argument<string>("file") { Description = "CSV file: user id, event, timestamp (header optional); - for stdin." };
         var hourly = new Option<bool>("--hourly") { Description = "Also write hour keys." };
         var unique = new Option<bool>("--unique") { Description = "Also set each event's dateless unique flag." };
-        var command = new Command("import", "Import events from a CSV file (user id, event, timestamp) in bulk; bad lines are reported and skipped.");
+        var header = new Option<bool>("--header") { Description = "The first line is a header: skip it (default: detected, and said on stderr)." };
+        var noHeader = new Option<bool>("--no-header") { Description = "Every line is a record, the first too." };
+        var delimiter = new Option<string?>("--delimiter")
+        {
+            Description = "Field delimiter: ',', ';', '|' or tab ('\\t'); default: tab if the first line has one, else comma (semicolon if it has only those).",
+            HelpName = "d",
+        };
+        var command = new Command("import",
+            "Import events from a CSV file (user id, event, timestamp: ISO date or time, or Unix seconds/milliseconds) in bulk; " +
+            "bad lines are reported and skipped. Exit status: 0 every record imported, 3 some lines skipped (the others imported), " +
+            "2 bad input (nothing imported), 1 store failure.");
         command.Arguments.Add(file);
         command.Options.Add(hourly);
         command.Options.Add(unique);
+        command.Options.Add(header);
+        command.Options.Add(noHeader);
+        command.Options.Add(delimiter);
         command.SetBody(context, global, async (run, ct) =>
         {
             var path = run.Parse.GetValue(file)!;
-            var fromStdin = path == "-";
-            if (!fromStdin && !File.Exists(path)) throw new CliException($"No such file: '{path}'.");
+            if (run.Parse.GetValue(header) && run.Parse.GetValue(noHeader))
+                throw new CliException("give --header or --no-header, not both.");
+            var headerMode = run.Parse.GetValue(header) ? HeaderMode.Present : run.Parse.GetValue(noHeader) ? HeaderMode.Absent : HeaderMode.Detect;
+            char? given = run.Parse.GetValue(delimiter) is { } d ? ImportInput.ParseDelimiter(d) : null;
             var tracking = new TrackingOptions(Hourly: run.Parse.GetValue(hourly), Unique: run.Parse.GetValue(unique));
 
+            // The input is checked (directory, binary) before the store is opened: a refused file changes nothing.
+            using var input = ImportInput.Open(path, given, Console.OpenStandardInput);
             await using var session = await run.OpenStoreAsync(StoreAccess.Write, ct, tracking).ConfigureAwait(false);
             var import = session.Store.CreateBulkImport();
-            var problems = new List<CsvRecord>();
+            var records = new CsvRecords(input.Delimiter, headerMode);
+            var problems = new List<CsvRecord>(ListedProblems);
+            var badLines = new List<long>();
             var events = new SortedSet<string>(StringComparer.Ordinal);
             long imported = 0;
 
-            async Task Load(Action<long>? progress)
+            async Task Load(Action? progress)
             {
-                using var reader = fromStdin ? new StreamReader(Console.OpenStandardInput()) : new StreamReader(path);
-                foreach (var record in CsvRecords.Read(reader, progress))
+                foreach (var record in records.Read(input.Reader, progress))
                 {
                     ct.ThrowIfCancellationRequested();
                     if (record.Problem is not null)
                     {
-                        problems.Add(record);
+                        if (problems.Count < ListedProblems) problems.Add(record);
+                        badLines.Add(record.Line);
                         continue;
                     }
                     await import.AddAsync(record.Event, record.UserId, record.At, ct).ConfigureAwait(false);
@@ -54,14 +76,14 @@ internal static class ImportCommand
                 await import.FlushAsync(ct).ConfigureAwait(false);
             }
 
-            var size = fromStdin ? 0 : new FileInfo(path).Length;
+            var size = input.Length;
             if (size > 4 << 20 && !Console.IsErrorRedirected && ReferenceEquals(context.Err, Console.Error))
             {
                 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
                 await console.Progress().StartAsync(async p =>
                 {
                     var task = p.AddTask($"importing {Path.GetFileName(path)}", maxValue: size);
-                    await Load(bytes => task.Value = Math.Min(bytes, size)).ConfigureAwait(false);
+                    await Load(() => task.Value = Math.Min(input.Position, size)).ConfigureAwait(false);
                     task.Value = size;
                 }).ConfigureAwait(false);
             }
@@ -71,8 +93,10 @@ internal static class ImportCommand
             }
             session.Save();
 
-            foreach (var bad in problems.Take(ListedProblems)) context.Error($"line {bad.Line}: {bad.Problem}; skipped.");
-            if (problems.Count > ListedProblems) context.Error($"... and {problems.Count - ListedProblems} more bad lines, skipped.");
+            if (records.Header is { } line && headerMode == HeaderMode.Detect)
+                context.Note($"took the first line '{line}' as a header and skipped it: {records.HeaderReason}. Give --no-header to import it as a record.");
+            foreach (var bad in problems) context.Error($"line {bad.Line} skipped: {bad.Problem}");
+            if (badLines.Count > 0) context.Error(Summary(badLines.Count));
 
             var output = run.Output;
             switch (output.Format)
@@ -81,24 +105,36 @@ internal static class ImportCommand
                     output.Json(w =>
                     {
                         w.WriteNumber("imported", imported);
-                        w.WriteNumber("bad", problems.Count);
+                        w.WriteNumber("bad", badLines.Count);
                         w.WriteStartArray("badLines");
-                        foreach (var bad in problems) w.WriteNumberValue(bad.Line);
+                        foreach (var n in badLines) w.WriteNumberValue(n);
                         w.WriteEndArray();
+                        if (records.Header is { } h) w.WriteString("header", h);
+                        else w.WriteNull("header");
                         w.WriteStartArray("events");
                         foreach (var e in events) w.WriteStringValue(e);
                         w.WriteEndArray();
                     });
                     break;
                 case OutputFormat.Csv:
-                    output.Csv(["imported", "bad"], [[Output.Text(imported), Output.Text(problems.Count)]]);
+                    output.Csv(["imported", "bad"], [[Output.Text(imported), Output.Text(badLines.Count)]]);
                     break;
                 default:
                     output.Writer.WriteLine($"imported {imported} records ({events.Count} events) into {session.Description}" +
-                                            (problems.Count > 0 ? $"; {problems.Count} bad lines skipped" : ""));
+                                            (badLines.Count > 0 ? $"; {badLines.Count} bad lines skipped" : ""));
                     break;
             }
+            return badLines.Count > 0 ? Cli.Skipped : Cli.Ok;
         });
         return command;
+    }
+
+    /// <summary>The closing line on stderr when lines were skipped.</summary>
+    internal static string Summary(int skipped)
+    {
+        var count = skipped.ToString("N0", CultureInfo.InvariantCulture);
+        var lines = skipped == 1 ? "1 line" : $"{count} lines";
+        var shown = skipped > ListedProblems ? $" (first {ListedProblems} shown; --format json lists every line number)" : "";
+        return $"{lines} skipped{shown}; the other records were imported, exit status {Cli.Skipped}.";
     }
 }

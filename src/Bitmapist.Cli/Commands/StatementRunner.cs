@@ -37,6 +37,12 @@ internal sealed record IdsResult(IAsyncEnumerable<long> Ids, int? Limit) : State
 /// <summary><c>cohort ...</c>: a computed cohort table.</summary>
 internal sealed record CohortResult(Bitmapist.Linq.Cohorts.CohortTable Table) : StatementResult;
 
+/// <summary>The piped REPL's <c>help</c>: text printed like a result named <c>help</c>.</summary>
+internal sealed record HelpResult(string Text) : StatementResult;
+
+/// <summary>One step of a script: a statement to run, or a result to print as it is (the piped REPL's help).</summary>
+internal readonly record struct ScriptStep(TextStatement? Statement, StatementResult? Result);
+
 /// <summary><c>let</c>: nothing to print.</summary>
 internal sealed record NoResult : StatementResult
 {
@@ -75,14 +81,27 @@ internal static class StatementRunner
             context.Error($"the query uses @{missing} and it has no value: add --param {missing}=SET, e.g. --param {missing}=\"month(signup, -1)\".");
             return Cli.Usage;
         }
+        return await RunStepsAsync([.. statements.Select(s => new ScriptStep(s, null))], settings, context, ct, parameters).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs parsed steps in order, printing each result in the settings' format; the first failure stops the rest
+    /// (what was printed stays). Returns the exit code.
+    /// </summary>
+    public static async Task<int> RunStepsAsync(IReadOnlyList<ScriptStep> steps, CliSettings settings, CliContext context, CancellationToken ct,
+        IReadOnlyDictionary<string, SetExpr>? parameters = null)
+    {
+        parameters ??= new Dictionary<string, SetExpr>();
         try
         {
             var output = new Output(context.Out, settings.Format);
-            var access = statements.All(s => s is ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
+            var access = steps.All(s => s.Statement is null or ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
             await using var session = await StoreSession.OpenAsync(settings, context, access, ct: ct).ConfigureAwait(false);
-            foreach (var statement in statements)
+            foreach (var step in steps)
             {
-                var result = await ExecuteAsync(statement, session.Store, ct, parameters).ConfigureAwait(false);
+                var result = step.Statement is { } statement
+                    ? await ExecuteAsync(statement, session.Store, ct, parameters).ConfigureAwait(false)
+                    : step.Result!;
                 await PrintAsync(output, result, ct).ConfigureAwait(false);
                 Warn(context, result.Warnings);
             }
@@ -168,6 +187,7 @@ internal static class StatementRunner
             case ContainsResult c: Print(output, "contains", c.Contains); break;
             case PercentResult p: Print(output, "percent", p.Percent); break; // null: the whole is empty
             case ExplainResult e: Print(output, "explain", e.Plan); break;
+            case HelpResult h: Print(output, "help", h.Text); break;
             case EventsResult e:
                 switch (output.Format)
                 {

@@ -58,7 +58,18 @@ internal static class ReplCommand
                     context.Error("Cancelled.");
                     return Cli.Cancelled;
                 }
-                return await StatementRunner.RunScriptAsync(source, null, settings, context, ct).ConfigureAwait(false);
+                IReadOnlyList<ScriptStep> steps;
+                try
+                {
+                    steps = PipedScript.Parse(source);
+                }
+                catch (Linq.Text.QuerySyntaxException e)
+                {
+                    // As bitmapist query: the caret rendering needs its lines, and nothing ran.
+                    await context.Err.WriteLineAsync("bitmapist: " + e.Message).ConfigureAwait(false);
+                    return Cli.Usage;
+                }
+                return await StatementRunner.RunStepsAsync(steps, settings, context, ct).ConfigureAwait(false);
             }
             var path = parse.GetValue(history) is { } given ? (given.Length == 0 ? null : given) : History.DefaultPath();
             return await RunInteractiveAsync(input.OpenTerminal, path, settings, context, ct).ConfigureAwait(false);

@@ -351,14 +351,17 @@ internal sealed class ReplSession
         table.AddColumn("example");
         foreach (var (statement, example) in HelpRows) table.AddRow(new Text(statement), new Text(example));
         _console.Write(table);
-        _console.MarkupLine(Markup.Escape(
-            "Sets: year/month/week/day/hour(event[, date | offset | a..b]), all day(event, -6..0), event during a..b, unique(event), " +
-            "{1, 2}, users, key('raw'), let names; operators or |, xor ^, and &, -, not ! ~."));
+        _console.MarkupLine(Markup.Escape(SetsHelp));
         _console.MarkupLine(Markup.Escape(
             "Keys: Tab completes keywords, functions and events; Up/Down history; Ctrl-A/E start/end; Ctrl-U/K/W delete; " +
             "Ctrl-L clears; Ctrl-C cancels the running statement or the line (at an empty prompt it exits); Ctrl-D or exit/quit leaves. " +
             "An unfinished statement continues on the next line; an empty line ends it."));
     }
+
+    /// <summary>The line of help on sets and operators (interactive and piped).</summary>
+    internal const string SetsHelp =
+        "Sets: year/month/week/day/hour(event[, date | offset | a..b]), all day(event, -6..0), event during a..b, unique(event), " +
+        "{1, 2}, users, key('raw'), let names; operators or |, xor ^, and &, -, not ! ~.";
 
     internal static readonly IReadOnlyList<(string Statement, string Example)> HelpRows =
     [
