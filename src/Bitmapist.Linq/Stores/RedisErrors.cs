@@ -97,7 +97,7 @@ internal static class RedisErrors
                 $"Redis at {host} is a read-only replica{on}: {reply}. Connect to the primary",
             RedisFailure.ConnectionLost => $"the connection to Redis at {host} was lost",
             RedisFailure.Timeout => $"Redis at {host} gave no answer in time",
-            _ => $"Redis refused a command{on}: {reply ?? cause.Message}",
+            _ => reply is null ? cause.Message : $"Redis refused a command{on}: {reply}",
         };
     }
 

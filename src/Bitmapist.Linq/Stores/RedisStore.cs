@@ -352,8 +352,9 @@ public sealed class RedisStore : BitmapStore
 
     internal override async Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct)
     {
-        // Each key: SET tmp <bitmap>; EXPIRE tmp; BITOP OR key key tmp; DEL tmp - grouped into transactions
-        // of about 32 MiB so a huge import neither builds one giant request nor half-applies a group.
+        // Each key: SET tmp <bitmap>; EXPIRE tmp; BITOP OR key key tmp; DEL tmp - in groups of about 32 MiB so a huge
+        // import neither builds one giant request nor half-applies a group. On Redis a group is one call of the merge
+        // script (types checked first, Redis' own error if it fails); without scripts one MULTI/EXEC.
         var ttl = TtlSeconds(Options.TemporaryTtl);
         var run = NewRunId();
         var i = 0;
@@ -361,56 +362,114 @@ public sealed class RedisStore : BitmapStore
         while (i < bitmaps.Count)
         {
             ct.ThrowIfCancellationRequested();
-            var tran = Db.CreateTransaction();
-            var tasks = new List<Task>();
-            var commands = new List<string>();
-            var groupKeys = new List<string>();
+            var group = new List<(string Key, PagedBitmap Bitmap, byte[]? Payload, string Tmp)>();
             long bytes = 0;
             var first = i;
             for (; i < bitmaps.Count && bytes < 32 << 20; i++)
             {
                 var (key, bitmap) = bitmaps[i];
-                groupKeys.Add(key);
                 if (Profile == CapabilityProfile.BitmapistServer && SparseEnoughForSetBits(key, bitmap) is { } setBitBytes)
                 {
-                    foreach (var id in bitmap.Ids()) Add(tran.ExecuteAsync("SETBIT", key, (long)id, 1), $"SETBIT {key}");
+                    group.Add((key, bitmap, null, ""));
                     bytes += setBitBytes;
                     continue;
                 }
                 var payload = bitmap.ToRedisBytes();
                 if (payload.Length == 0) continue;
                 bytes += payload.Length;
-                var tmp = $"{Keys.TemporaryNamespace}import:{run}:{i}";
-                // Spelled out rather than through the typed API, which may choose other forms (UNLINK for a delete).
-                Add(tran.ExecuteAsync("SET", tmp, payload), $"SET {tmp}");
-                Add(tran.ExecuteAsync("EXPIRE", tmp, ttl), $"EXPIRE {tmp}");
-                Add(tran.ExecuteAsync("BITOP", "OR", key, key, tmp), $"BITOP OR {key}");
-                Add(tran.ExecuteAsync(DeleteCommand, tmp), $"{DeleteCommand} {tmp}");
+                group.Add((key, bitmap, payload, $"{Keys.TemporaryNamespace}import:{run}:{i}"));
             }
             try
             {
-                if (!_holdsOnlyBitmaps) await CheckTypesAsync(groupKeys, "bulk import group").ConfigureAwait(false);
-                if (tasks.Count > 0) await Commit(tran, [.. tasks], "bulk import group", n => commands[n]).ConfigureAwait(false);
+                if (group.Count > 0) await MergeGroupAsync(group, ttl).ConfigureAwait(false);
             }
             catch (BitmapistStoreException e)
             {
+                var unknown = RedisErrors.Classify(e.InnerException ?? e) is RedisFailure.Timeout or RedisFailure.ConnectionLost;
                 throw new BitmapistImportException(
                     $"{e.Message} Applied before the failure: {groupsApplied} group(s) of about 32 MiB, {keysApplied} of " +
                     $"{bitmaps.Count} key(s); " +
-                    (RedisErrors.Classify(e.InnerException ?? e) is RedisFailure.Timeout or RedisFailure.ConnectionLost
-                        ? $"the failed group ({i - first} key(s)) all or none, the rest not"
+                    (unknown ? $"the failed group ({i - first} key(s)) all or none, the rest not"
                         : $"the failed group ({i - first} key(s)) and the rest were not applied") +
                     ". Marks are idempotent ORs: running the same import again is safe and gives exactly the full data.",
                     keysApplied, bitmaps.Count, groupsApplied, e.InnerException ?? e);
             }
             keysApplied += i - first;
             groupsApplied++;
+        }
+    }
 
-            void Add(Task task, string command)
+    /// <summary>
+    /// Merges one group of a bulk import into its keys: every destination's type checked, then per key
+    /// SET tmp; EXPIRE tmp; BITOP OR key key tmp; UNLINK tmp. KEYS: the n destinations, then their n temporaries;
+    /// ARGV: the n bitmaps, then the temporaries' TTL. A script answers with the error of the command that failed
+    /// (OOM, NOPERM), which MULTI/EXEC reports only as EXECABORT; and on OOM Redis refuses its first write.
+    /// </summary>
+    internal const string MergeScript = """
+        local n = #KEYS / 2
+        for i = 1, n do
+          local t = redis.call('TYPE', KEYS[i]).ok
+          if t ~= 'none' and t ~= 'string' then return {KEYS[i], t} end
+        end
+        for i = 1, n do
+          redis.call('SET', KEYS[n + i], ARGV[i])
+          redis.call('EXPIRE', KEYS[n + i], ARGV[n + 1])
+          redis.call('BITOP', 'OR', KEYS[i], KEYS[i], KEYS[n + i])
+          redis.call('UNLINK', KEYS[n + i])
+        end
+        return n
+        """;
+
+    private async Task MergeGroupAsync(List<(string Key, PagedBitmap Bitmap, byte[]? Payload, string Tmp)> group, int ttl)
+    {
+        if (!_holdsOnlyBitmaps && Profile.HasScripts && !_scriptsRefused)
+        {
+            RedisKey[] keys = [.. group.Select(g => (RedisKey)g.Key), .. group.Select(g => (RedisKey)g.Tmp)];
+            RedisValue[] args = [.. group.Select(g => (RedisValue)g.Payload), ttl];
+            RedisResult? reply = null;
+            try
             {
-                tasks.Add(task);
-                commands.Add(command);
+                reply = await Db.ScriptEvaluateAsync(MergeScript, keys, args).ConfigureAwait(false);
             }
+            catch (RedisServerException e) when (IsScriptingRefused(e.Message))
+            {
+                _scriptsRefused = true; // this group and the next go as MULTI/EXEC
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                throw WriteFailed("bulk import group", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
+            }
+            if (reply is not null)
+            {
+                if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var key, var type])
+                    throw WrongType("bulk import group", (string)key!, (string)type!);
+                return;
+            }
+        }
+
+        if (!_holdsOnlyBitmaps) await CheckTypesAsync([.. group.Select(g => g.Key)], "bulk import group").ConfigureAwait(false);
+        var tran = Db.CreateTransaction();
+        var tasks = new List<Task>();
+        var commands = new List<string>();
+        foreach (var (key, bitmap, payload, tmp) in group)
+        {
+            if (payload is null)
+            {
+                foreach (var id in bitmap.Ids()) Add(tran.ExecuteAsync("SETBIT", key, (long)id, 1), $"SETBIT {key}");
+                continue;
+            }
+            // Spelled out rather than through the typed API, which may choose other forms (UNLINK for a delete).
+            Add(tran.ExecuteAsync("SET", tmp, payload), $"SET {tmp}");
+            Add(tran.ExecuteAsync("EXPIRE", tmp, ttl), $"EXPIRE {tmp}");
+            Add(tran.ExecuteAsync("BITOP", "OR", key, key, tmp), $"BITOP OR {key}");
+            Add(tran.ExecuteAsync(DeleteCommand, tmp), $"{DeleteCommand} {tmp}");
+        }
+        await Commit(tran, [.. tasks], "bulk import group", n => commands[n]).ConfigureAwait(false);
+
+        void Add(Task task, string command)
+        {
+            tasks.Add(task);
+            commands.Add(command);
         }
     }
 
@@ -656,13 +715,15 @@ public sealed class RedisStore : BitmapStore
         {
             Observe(tasks);
             var (cause, index) = RedisErrors.RealCause(e, tasks);
+            if (index < 0 && e.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
+                cause = new InvalidOperationException(AbortExplained, e);
             throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
         }
         if (!committed)
         {
             Observe(tasks);
             // Not committed: a WATCHed key changed (conditional), or Redis refused a command while queuing (EXECABORT).
-            var (cause, index) = RedisErrors.RealCause(new InvalidOperationException("Redis discarded the transaction (EXECABORT)"), tasks);
+            var (cause, index) = RedisErrors.RealCause(new InvalidOperationException(AbortExplained), tasks);
             if (conditional && index < 0) return false;
             throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
         }
@@ -677,6 +738,16 @@ public sealed class RedisStore : BitmapStore
         }
         return true;
     }
+
+    /// <summary>
+    /// Why Redis discarded a transaction (EXECABORT): it refused a command while queuing it, and StackExchange.Redis
+    /// reports only EXECABORT for each queued command, so which one and why is lost. Redis' memory figures cannot
+    /// tell either: the queued request counted in its used memory and is freed once discarded, and INFO needs the
+    /// client's admin mode. Paths that can run scripts avoid this (a script answers with the command's own error).
+    /// </summary>
+    private const string AbortExplained = "Redis discarded the transaction (EXECABORT) because it refused one of its " +
+        "commands while queuing them, and the client does not say which or why; the usual causes are OOM (used memory, " +
+        "with this request, above maxmemory) and NOPERM (the ACL)";
 
     /// <summary>
     /// The exception for a batch that failed with <paramref name="cause"/>; <paramref name="ranPartly"/>: EXEC ran
