@@ -105,7 +105,8 @@ internal static class RedisErrors
     public static string Host(IConnectionMultiplexer connection) =>
         connection.GetEndPoints() is [var first, ..] ? Format(first) : "(no endpoint)";
 
-    private static string Format(System.Net.EndPoint endPoint) => endPoint switch
+    /// <summary>An endpoint as host:port.</summary>
+    public static string Format(System.Net.EndPoint endPoint) => endPoint switch
     {
         System.Net.DnsEndPoint d => $"{d.Host}:{d.Port}",
         System.Net.IPEndPoint ip => ip.ToString(),

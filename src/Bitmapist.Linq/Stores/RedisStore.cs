@@ -160,6 +160,8 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ArgumentException)
         {
+            // A refused login or command is not a server that may be bitmapist-server: no second attempt, the same answer.
+            if (AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin) return (null, refusedLogin, false);
             return (null, CannotConnect(configuration, e, attempts), AnsweredButRefused(attempts));
         }
     }
@@ -186,6 +188,47 @@ public sealed class RedisStore : BitmapStore
         catch (ArgumentException e)
         {
             throw CannotConnect(configuration, e, []);
+        }
+    }
+
+    /// <summary>
+    /// "Authentication failed", and which case, when the server refused the login (NOAUTH, WRONGPASS, or the client's
+    /// authentication failure); else null. Redis answers a wrong password and an unknown user alike, so those are one
+    /// case; and StackExchange.Redis may report only the NOAUTH of the command after a refused AUTH, so whether a
+    /// password was given tells the cases apart. The password is never part of the message.
+    /// </summary>
+    private static BitmapistStoreException? AuthenticationFailed(string configuration, ConfigurationOptions config, Exception e,
+        IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
+    {
+        var seen = attempts.Select(a => a.Exception).OfType<Exception>().Prepend(e)
+            .SelectMany(x => Chain(x)).ToList();
+        var refused = seen.Any(x => x is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } ||
+            RedisErrors.ClassifyMessage(x.Message) == RedisFailure.Authentication ||
+            x.Message.Contains("NOAUTH", StringComparison.Ordinal) || x.Message.Contains("WRONGPASS", StringComparison.Ordinal));
+        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
+        if (!refused)
+        {
+            // Logged in, but the ACL denies a command the connection needs (its checks use ECHO, EXISTS...).
+            var denied = seen.FirstOrDefault(x => RedisErrors.ClassifyMessage(x.Message.Replace("SimpleError: ", "", StringComparison.Ordinal)) == RedisFailure.NoPermission ||
+                x.Message.Contains("NOPERM", StringComparison.Ordinal));
+            if (denied is null) return null;
+            var reply = denied.Message[denied.Message.IndexOf("NOPERM", StringComparison.Ordinal)..].TrimEnd('.', ')');
+            return new BitmapistStoreException(
+                $"The Redis user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} at {host} logged in but has no permission " +
+                $"for a command the connection needs ({reply}). Grant it with ACL SETUSER (at least +@connection +@read +@write " +
+                "+@bitmap and the key pattern), or connect as another user.", e);
+        }
+        var code = seen.Any(x => x.Message.Contains("WRONGPASS", StringComparison.Ordinal)) ? "WRONGPASS" : "NOAUTH";
+        var message = string.IsNullOrEmpty(config.Password)
+            ? $"Authentication failed at Redis {host}: no password was given and the server requires one ({code}). Add password=... " +
+              "(and user=... for an ACL user) to the connection string."
+            : $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} " +
+              $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
+        return new BitmapistStoreException(message, e);
+
+        static IEnumerable<Exception> Chain(Exception x)
+        {
+            for (Exception? c = x; c is not null; c = c.InnerException) yield return c;
         }
     }
 
