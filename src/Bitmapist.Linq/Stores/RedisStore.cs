@@ -160,8 +160,10 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ArgumentException)
         {
-            // A refused login or command is not a server that may be bitmapist-server: no second attempt, the same answer.
-            if (AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin) return (null, refusedLogin, false);
+            // A refused login is not a server that may be bitmapist-server: no second attempt, the same answer. A
+            // command the ACL denies may be only the probe's (EXISTS of a key outside the user's pattern): try again.
+            if (AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin)
+                return (null, refusedLogin, refusedLogin.Message.Contains("no permission", StringComparison.Ordinal));
             return (null, CannotConnect(configuration, e, attempts), AnsweredButRefused(attempts));
         }
     }
@@ -255,7 +257,8 @@ public sealed class RedisStore : BitmapStore
 
     /// <summary>
     /// Detects the profile (sending one read-only BITPOS): a server without BITPOS is bitmapist-server
-    /// (<see cref="CapabilityProfile.BitmapistServer"/>); otherwise Redis 8.2 or later gets
+    /// (<see cref="CapabilityProfile.BitmapistServer"/>); a NOPERM answer (an ACL user restricted to other keys) is
+    /// Redis, as only Redis has ACLs; otherwise Redis 8.2 or later gets
     /// <see cref="CapabilityProfile.Redis8"/> and older Redis <see cref="CapabilityProfile.Redis7"/>.
     /// </summary>
     /// <exception cref="BitmapistStoreException">No primary is connected, or the probe got no answer.</exception>
@@ -267,6 +270,11 @@ public sealed class RedisStore : BitmapStore
         {
             // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
             await connection.GetDatabase().ExecuteAsync("BITPOS", "bitmapist-linq:probe:missing", 1).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission)
+        {
+            // Only Redis has ACLs: a user restricted to a key pattern (or without BITPOS) is refused, but the server is
+            // Redis all the same, whose version the handshake read.
         }
         catch (RedisServerException)
         {
@@ -507,7 +515,7 @@ public sealed class RedisStore : BitmapStore
             Add(tran.ExecuteAsync("BITOP", "OR", key, key, tmp), $"BITOP OR {key}");
             Add(tran.ExecuteAsync(DeleteCommand, tmp), $"{DeleteCommand} {tmp}");
         }
-        await Commit(tran, [.. tasks], "bulk import group", n => commands[n]).ConfigureAwait(false);
+        await Commit(tran, [.. tasks], "bulk import group", n => commands[n], keys: () => group.Select(g => g.Key)).ConfigureAwait(false);
 
         void Add(Task task, string command)
         {
@@ -580,7 +588,7 @@ public sealed class RedisStore : BitmapStore
                 // One round trip that deletes its own temporaries. It is not abandoned half-way on
                 // cancellation: the call returns only once the server has run it, so when it returns no
                 // temporary remains; cancellation is honoured right after.
-                await Commit(tran, tasks, "query", i => Describe(batch.Commands[i])).ConfigureAwait(false);
+                await Commit(tran, tasks, "query", i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);
                 ct.ThrowIfCancellationRequested();
             }
             catch when (batch.ResultIsLeased)
@@ -683,7 +691,7 @@ public sealed class RedisStore : BitmapStore
         var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
         // As for one query: the call returns once the server ran the whole batch (which deleted its
         // temporaries); cancellation is honoured right after.
-        await Commit(tran, tasks, "cohort batch", i => Describe(batch.Commands[i])).ConfigureAwait(false);
+        await Commit(tran, tasks, "cohort batch", i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
         for (var i = 0; i < counts.Length; i++)
             if (batch.ReadIndexes[i] >= 0) counts[i] = (long)await tasks[batch.ReadIndexes[i]].ConfigureAwait(false);
@@ -745,9 +753,11 @@ public sealed class RedisStore : BitmapStore
     /// Runs a transaction and turns any failure into one sentence that names the real cause (the queued command's own
     /// error, not the EXECABORT that hides it), the client's detail kept as the inner exception. Returns false only
     /// for a <paramref name="conditional"/> transaction whose WATCHed keys changed (nothing ran).
-    /// <paramref name="describe"/> gives a failed command as "NAME key", by its index in <paramref name="tasks"/>.
+    /// <paramref name="describe"/> gives a failed command as "NAME key", by its index in <paramref name="tasks"/>;
+    /// <paramref name="keys"/> the batch's keys, to find one the ACL denies when Redis discarded the batch.
     /// </summary>
-    private async Task<bool> Commit(ITransaction tran, Task[] tasks, string what, Func<int, string>? describe = null, bool conditional = false)
+    private async Task<bool> Commit(ITransaction tran, Task[] tasks, string what, Func<int, string>? describe = null, bool conditional = false,
+        Func<IEnumerable<string>>? keys = null)
     {
         bool committed;
         try
@@ -759,7 +769,11 @@ public sealed class RedisStore : BitmapStore
             Observe(tasks);
             var (cause, index) = RedisErrors.RealCause(e, tasks);
             if (index < 0 && e.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
+            {
+                if (keys is not null && await FindDeniedKeyAsync(keys()).ConfigureAwait(false) is var (denied, key))
+                    throw BatchFailed(what, denied, $"the batch's commands on {key}");
                 cause = new InvalidOperationException(AbortExplained, e);
+            }
             throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
         }
         if (!committed)
@@ -780,6 +794,29 @@ public sealed class RedisStore : BitmapStore
             throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null, ranPartly: true);
         }
         return true;
+    }
+
+    /// <summary>
+    /// The first of <paramref name="keys"/> the ACL denies this user, with Redis' NOPERM: a read-only EXISTS of each,
+    /// pipelined. Null when none is denied (or the check itself fails): the cause of an EXECABORT stays unknown.
+    /// </summary>
+    private async Task<(Exception Denied, string Key)?> FindDeniedKeyAsync(IEnumerable<string> keys)
+    {
+        var db = Db;
+        var list = keys.Distinct(StringComparer.Ordinal).Take(1000).ToArray();
+        var checks = list.Select(k => db.ExecuteAsync("EXISTS", k)).ToArray();
+        try
+        {
+            await Task.WhenAll(checks).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        {
+            for (var i = 0; i < checks.Length; i++)
+                if (checks[i].Exception?.InnerException is RedisServerException s && RedisErrors.ClassifyMessage(s.Message) == RedisFailure.NoPermission)
+                    return (s, list[i]);
+            return null;
+        }
     }
 
     /// <summary>
@@ -826,6 +863,14 @@ public sealed class RedisStore : BitmapStore
                 : "Its other commands were applied; marks are idempotent, so sending it again once the cause is fixed is safe";
         return new BitmapistStoreException($"The {what} failed: {reason}. {written}.", cause);
     }
+
+    /// <summary>
+    /// The store's keys among the arguments of <paramref name="commands"/>, event keys before temporaries: a message
+    /// should name the key the user asked about.
+    /// </summary>
+    private IEnumerable<string> KeysOf(IEnumerable<Execution.RedisCommand> commands) =>
+        commands.SelectMany(c => c.Args.OfType<string>()).Where(a => a.StartsWith(Keys.Prefix, StringComparison.Ordinal))
+            .OrderBy(k => k.StartsWith(Keys.TemporaryNamespace, StringComparison.Ordinal) ? 1 : 0);
 
     /// <summary>A command for messages: its name and its first arguments (the keys, for bitmap commands), not its payloads.</summary>
     private static string Describe(Execution.RedisCommand c) =>
