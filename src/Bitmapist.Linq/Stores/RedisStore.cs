@@ -282,7 +282,7 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
         {
-            throw new BitmapistStoreException($"Redis could not be reached while detecting its capabilities: {e.Message}", e);
+            throw new BitmapistStoreException($"Detecting the server's capabilities failed: {RedisErrors.Describe(e, RedisErrors.Host(connection))}.", e);
         }
         // StackExchange.Redis reads the version during its handshake.
         return CapabilityProfile.ForRedisVersion(server.Version);
@@ -335,7 +335,8 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
-            throw WriteFailed("mark batch", e, command: null, nothingWritten: e is not RedisTimeoutException);
+            // A lost connection or a timeout cannot tell whether the script ran (whole, as scripts do) or not.
+            throw WriteFailed("mark batch", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
         }
         if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var key, var type])
             throw WrongType("mark batch", (string)key!, (string)type!);
