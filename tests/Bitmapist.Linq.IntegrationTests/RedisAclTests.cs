@@ -21,6 +21,7 @@ public sealed class RedisAclTests : IDisposable
         _server = RedisServer.StartPrivate(out _port);
         using var admin = ConnectionMultiplexer.Connect($"127.0.0.1:{_port},allowAdmin=true");
         admin.GetDatabase().Execute("ACL", "SETUSER", "scoped", "on", ">pw", "~allowed:*", "+@all");
+        admin.GetDatabase().Execute("ACL", "SETUSER", "keeper", "on", ">pw", "~allowed:*", "+@all", "-unlink");
     }
 
     public void Dispose()
@@ -65,5 +66,18 @@ public sealed class RedisAclTests : IDisposable
         compound.Message.ShouldContain(month);
         compound.Message.ShouldContain("NOPERM");
         compound.Message.ShouldNotContain("EXECABORT");
+    }
+
+    [SkippableFact]
+    public async Task A_refused_deletion_says_how_much_was_deleted_and_that_running_it_again_finishes_it()
+    {
+        await using var store = await Connect("allowed:");
+        await store.CreateBatch().Mark("a", 1).Mark("b", 2).ExecuteAsync();
+        await using var keeper = await RedisStore.ConnectAsync($"127.0.0.1:{_port},user=keeper,password=pw", new StoreOptions().WithPrefix("allowed:"));
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() => keeper.DeleteEventsAsync());
+        e.Message.ShouldStartWith("Deleting keys failed after 0 of 6 were deleted (one UNLINK per 500 keys): the Redis user has no permission for UNLINK ");
+        e.Message.ShouldContain("NOPERM");
+        e.Message.ShouldEndWith("Running the deletion again finishes it.");
+        (await store.DeleteEventsAsync()).ShouldBe(6);
     }
 }

@@ -739,10 +739,22 @@ public sealed class RedisStore : BitmapStore
     internal override async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {
         long n = 0;
+        var done = 0;
         foreach (var chunk in keys.Chunk(500))
         {
             ct.ThrowIfCancellationRequested();
-            n += (long)await Guard(Db, () => Db.ExecuteAsync(DeleteCommand, chunk), DeleteCommand, chunk[0]).ConfigureAwait(false);
+            try
+            {
+                n += (long)await Db.ExecuteAsync(DeleteCommand, chunk).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                // One command per chunk: the chunks before this one are deleted, this one all or not at all.
+                throw new BitmapistStoreException(
+                    $"Deleting keys failed after {done} of {keys.Count} were deleted (one {DeleteCommand} per 500 keys): " +
+                    $"{RedisErrors.Describe(e, RedisErrors.Host(Connection), $"{DeleteCommand} {chunk[0]}")}. Running the deletion again finishes it.", e);
+            }
+            done += chunk.Length;
         }
         return n;
     }
