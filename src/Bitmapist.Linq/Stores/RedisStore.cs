@@ -373,7 +373,7 @@ public sealed class RedisStore : BitmapStore
             {
                 await Task.WhenAll(strlens).ConfigureAwait(false);
             }
-            catch (RedisServerException)
+            catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.WrongType)
             {
                 continue; // a key changed type since TYPE: check again
             }
