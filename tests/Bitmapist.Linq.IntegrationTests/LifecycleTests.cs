@@ -114,14 +114,24 @@ public class LifecycleTests
         await Seed(viaProxy);
 
         proxy.DropOnNext("EXEC");
-        await Should.ThrowAsync<BitmapistStoreException>(() => ((viaProxy.Month("a") | viaProxy.Month("b")) - viaProxy.Month("c")).CountAsync());
+        var cut = await Should.ThrowAsync<BitmapistStoreException>(() => ((viaProxy.Month("a") | viaProxy.Month("b")) - viaProxy.Month("c")).CountAsync());
         proxy.Drops.ShouldBe(1);
+        // One short sentence; the client's ~600-character diagnostic stays in the inner exception.
+        cut.Message.ShouldBe($"The query was not answered: the connection to Redis at {proxy.Endpoint} was lost.");
+        cut.InnerException.ShouldBeAssignableTo<RedisException>();
         (await direct.ListTemporariesAsync()).ShouldBeEmpty();
 
-        // A mark batch cut before EXEC writes nothing at all: no half-written state.
-        proxy.DropOnNext("EXEC");
-        await Should.ThrowAsync<BitmapistStoreException>(() => viaProxy.CreateBatch().Mark("new", 1).Mark("new", 2).ExecuteAsync());
+        // A mark batch cut before it runs writes nothing at all: no half-written state. On Redis it is one call of the
+        // mark script (EVALSHA: this connection sent the script with its first batch), on bitmapist-server a MULTI/EXEC.
+        if (kind == StoreKind.BitmapistServer) proxy.DropOnNext("EXEC");
+        else proxy.DropOnNext("EVALSHA", hasArguments: true);
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() => viaProxy.CreateBatch().Mark("new", 1).Mark("new", 2).ExecuteAsync());
+        proxy.Drops.ShouldBe(2);
         (await direct.ListEventsAsync()).ShouldBe(["a", "b", "c"]);
+        // One short sentence that names the cause; the client's diagnostic dump stays in the inner exception.
+        e.Message.ShouldStartWith($"The mark batch failed: the connection to Redis at {proxy.Endpoint} was lost.");
+        e.Message.Length.ShouldBeLessThan(250, e.Message);
+        e.InnerException.ShouldBeAssignableTo<RedisException>();
     }
 
     [SkippableTheory]
@@ -144,7 +154,8 @@ public class LifecycleTests
         if (kind == StoreKind.BitmapistServer) proxy.DropOnNext("EXEC");
         else proxy.DropOnNext("EVAL", hasArguments: true);
         var e = await Should.ThrowAsync<BitmapistStoreException>(() => viaProxy.CohortAsync(query));
-        e.Message.ShouldContain("Redis could not be reached");
+        e.Message.ShouldBe($"The cohort batch was not answered: the connection to Redis at {proxy.Endpoint} was lost.");
+        e.InnerException.ShouldBeAssignableTo<RedisException>();
         proxy.Drops.ShouldBe(1);
         (await direct.ListTemporariesAsync()).ShouldBeEmpty();
     }
@@ -163,10 +174,20 @@ public class LifecycleTests
         await store.MarkAsync("a", 1);
         server.Kill();
         await server.WaitForExitAsync();
-        await Should.ThrowAsync<BitmapistStoreException>(() => store.MarkAsync("a", 2));
-        await Should.ThrowAsync<BitmapistStoreException>(() => (store.Month("a") & store.Month("b")).CountAsync());
         var cohort = ((Bitmapist.Linq.Text.CohortStatement)Bitmapist.Linq.Text.TextQuery.Parse("cohort a then b by day rows 3 cols 2").Single()).Query;
-        await Should.ThrowAsync<BitmapistStoreException>(() => store.CohortAsync(cohort));
+        // Each one short sentence naming the server and the cause (it had been connected: not "Cannot connect").
+        foreach (var failed in new[]
+        {
+            await Should.ThrowAsync<BitmapistStoreException>(() => store.MarkAsync("a", 2)),
+            await Should.ThrowAsync<BitmapistStoreException>(() => (store.Month("a") & store.Month("b")).CountAsync()),
+            await Should.ThrowAsync<BitmapistStoreException>(() => store.CohortAsync(cohort)),
+        })
+        {
+            failed.Message.ShouldContain($"Redis at 127.0.0.1:{port} ");
+            failed.Message.ShouldNotContain("Cannot connect");
+            failed.Message.Length.ShouldBeLessThan(250, failed.Message);
+            failed.InnerException.ShouldBeAssignableTo<RedisException>();
+        }
     }
 
     [SkippableTheory]

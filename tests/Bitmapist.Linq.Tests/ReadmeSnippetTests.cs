@@ -34,7 +34,7 @@ public class ReadmeSnippetTests
         await store.MarkAsync("song:played", 123, at: new DateTime(2026, 11, 27, 20, 0, 0));
         await store.MarkUniqueAsync("premium", 123);            // dateless flag: trackist_premium_u
 
-        // Many marks in one round trip (one MULTI/EXEC on Redis; docs/ARCHITECTURE.md says what is atomic), or a bulk import.
+        // Many marks in one round trip, all or nothing (docs/ARCHITECTURE.md says what is atomic, per store), or a bulk import.
         await store.CreateBatch().Mark("active", 1).Mark("active", 2).ExecuteAsync();
         var import = store.CreateBulkImport();
         await import.AddAsync("active", 42, new DateTime(2026, 10, 15, 9, 30, 0));   // records keep their own time

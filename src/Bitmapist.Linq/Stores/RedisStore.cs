@@ -10,20 +10,34 @@ namespace Bitmapist.Linq.Stores;
 
 /// <summary>
 /// A store on Redis (or a server that speaks enough of it: bitmapist-server) through StackExchange.Redis.
-/// Reads and writes bitmapist's keys unchanged. Every query runs as one MULTI/EXEC batch; marks as one
-/// MULTI/EXEC per batch; nothing half-written is left if the server goes away.
+/// Reads and writes bitmapist's keys unchanged. Every query runs as one MULTI/EXEC batch; a mark batch as one
+/// script that checks every key's type before it writes (all or nothing); nothing half-written is left if the
+/// server goes away. Errors name their real cause (OOM, NOPERM, WRONGTYPE, a lost connection) in one sentence.
 /// </summary>
 public sealed class RedisStore : BitmapStore
 {
     private readonly bool _ownsConnection;
+
+    /// <summary>
+    /// The server is bitmapist-server (as detected, or as the caller of the constructor declared), which holds only
+    /// bitmaps: no key can be of another type, so writes need no type check (nor could make one: it has no TYPE).
+    /// Not so for a Redis merely given the bitmapist-server profile through <see cref="StoreOptions.Profile"/>.
+    /// </summary>
+    private readonly bool _holdsOnlyBitmaps;
     private readonly int _database;
 
-    /// <summary>Wraps an existing connection; <paramref name="profile"/> as detected by <see cref="DetectProfileAsync"/> or chosen.</summary>
+    /// <summary>
+    /// Wraps an existing connection; <paramref name="profile"/> as detected by <see cref="DetectProfileAsync"/> or
+    /// chosen (<see cref="StoreOptions.Profile"/> overrides it). <see cref="CapabilityProfile.BitmapistServer"/> here
+    /// declares that the server is bitmapist-server, which holds only bitmaps: mark batches are then sent without a
+    /// type check.
+    /// </summary>
     public RedisStore(IConnectionMultiplexer connection, CapabilityProfile profile, StoreOptions? options = null, int database = -1, bool ownsConnection = false)
         : base(options)
     {
         Connection = connection;
         Profile = Options.Profile ?? profile;
+        _holdsOnlyBitmaps = profile == CapabilityProfile.BitmapistServer;
         _database = database;
         _ownsConnection = ownsConnection;
     }
@@ -41,7 +55,8 @@ public sealed class RedisStore : BitmapStore
         var (mux, detected) = await OpenAsync(configuration).ConfigureAwait(false);
         try
         {
-            var profile = options?.Profile ?? detected ?? await DetectProfileAsync(mux).ConfigureAwait(false);
+            // The server's own profile when known (what it holds matters for writes); options.Profile overrides it in the constructor.
+            var profile = detected ?? options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
             return new RedisStore(mux, profile, options, ownsConnection: true);
         }
         catch
@@ -145,6 +160,10 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ArgumentException)
         {
+            // A refused login is not a server that may be bitmapist-server: no second attempt, the same answer. A
+            // command the ACL denies may be only the probe's (EXISTS of a key outside the user's pattern): try again.
+            if (AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin)
+                return (null, refusedLogin, refusedLogin.Message.Contains("no permission", StringComparison.Ordinal));
             return (null, CannotConnect(configuration, e, attempts), AnsweredButRefused(attempts));
         }
     }
@@ -174,6 +193,47 @@ public sealed class RedisStore : BitmapStore
         }
     }
 
+    /// <summary>
+    /// "Authentication failed", and which case, when the server refused the login (NOAUTH, WRONGPASS, or the client's
+    /// authentication failure); else null. Redis answers a wrong password and an unknown user alike, so those are one
+    /// case; and StackExchange.Redis may report only the NOAUTH of the command after a refused AUTH, so whether a
+    /// password was given tells the cases apart. The password is never part of the message.
+    /// </summary>
+    private static BitmapistStoreException? AuthenticationFailed(string configuration, ConfigurationOptions config, Exception e,
+        IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
+    {
+        var seen = attempts.Select(a => a.Exception).OfType<Exception>().Prepend(e)
+            .SelectMany(x => Chain(x)).ToList();
+        var refused = seen.Any(x => x is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } ||
+            RedisErrors.ClassifyMessage(x.Message) == RedisFailure.Authentication ||
+            x.Message.Contains("NOAUTH", StringComparison.Ordinal) || x.Message.Contains("WRONGPASS", StringComparison.Ordinal));
+        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
+        if (!refused)
+        {
+            // Logged in, but the ACL denies a command the connection needs (its checks use ECHO, EXISTS...).
+            var denied = seen.FirstOrDefault(x => RedisErrors.ClassifyMessage(x.Message.Replace("SimpleError: ", "", StringComparison.Ordinal)) == RedisFailure.NoPermission ||
+                x.Message.Contains("NOPERM", StringComparison.Ordinal));
+            if (denied is null) return null;
+            var reply = denied.Message[denied.Message.IndexOf("NOPERM", StringComparison.Ordinal)..].TrimEnd('.', ')');
+            return new BitmapistStoreException(
+                $"The Redis user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} at {host} logged in but has no permission " +
+                $"for a command the connection needs ({reply}). Grant it with ACL SETUSER (at least +@connection +@read +@write " +
+                "+@bitmap and the key pattern), or connect as another user.", e);
+        }
+        var code = seen.Any(x => x.Message.Contains("WRONGPASS", StringComparison.Ordinal)) ? "WRONGPASS" : "NOAUTH";
+        var message = string.IsNullOrEmpty(config.Password)
+            ? $"Authentication failed at Redis {host}: no password was given and the server requires one ({code}). Add password=... " +
+              "(and user=... for an ACL user) to the connection string."
+            : $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} " +
+              $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
+        return new BitmapistStoreException(message, e);
+
+        static IEnumerable<Exception> Chain(Exception x)
+        {
+            for (Exception? c = x; c is not null; c = c.InnerException) yield return c;
+        }
+    }
+
     private static BitmapistStoreException CannotConnect(string configuration, Exception e, IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
     {
         // StackExchange.Redis appends advice about abortConnect, which does not apply here: keep the first sentence,
@@ -197,7 +257,8 @@ public sealed class RedisStore : BitmapStore
 
     /// <summary>
     /// Detects the profile (sending one read-only BITPOS): a server without BITPOS is bitmapist-server
-    /// (<see cref="CapabilityProfile.BitmapistServer"/>); otherwise Redis 8.2 or later gets
+    /// (<see cref="CapabilityProfile.BitmapistServer"/>); a NOPERM answer (an ACL user restricted to other keys) is
+    /// Redis, as only Redis has ACLs; otherwise Redis 8.2 or later gets
     /// <see cref="CapabilityProfile.Redis8"/> and older Redis <see cref="CapabilityProfile.Redis7"/>.
     /// </summary>
     /// <exception cref="BitmapistStoreException">No primary is connected, or the probe got no answer.</exception>
@@ -210,13 +271,18 @@ public sealed class RedisStore : BitmapStore
             // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
             await connection.GetDatabase().ExecuteAsync("BITPOS", "bitmapist-linq:probe:missing", 1).ConfigureAwait(false);
         }
+        catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission)
+        {
+            // Only Redis has ACLs: a user restricted to a key pattern (or without BITPOS) is refused, but the server is
+            // Redis all the same, whose version the handshake read.
+        }
         catch (RedisServerException)
         {
             return CapabilityProfile.BitmapistServer;
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
         {
-            throw new BitmapistStoreException($"Redis could not be reached while detecting its capabilities: {e.Message}", e);
+            throw new BitmapistStoreException($"Detecting the server's capabilities failed: {RedisErrors.Describe(e, RedisErrors.Host(connection))}.", e);
         }
         // StackExchange.Redis reads the version during its handshake.
         return CapabilityProfile.ForRedisVersion(server.Version);
@@ -225,45 +291,262 @@ public sealed class RedisStore : BitmapStore
     internal override async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var tran = Db.CreateTransaction();
-        var tasks = writes.Select(w => tran.StringSetBitAsync(w.Key, w.Bit, w.Value)).ToArray();
-        await Commit(tran, tasks, "mark batch").ConfigureAwait(false);
+        if (_holdsOnlyBitmaps)
+        {
+            // bitmapist-server: every value is a bitmap and its MULTI/EXEC runs under one lock, so no SETBIT with a
+            // valid offset can fail while others apply; a connection lost before EXEC applies nothing.
+            var tran = Db.CreateTransaction();
+            var tasks = writes.Select(w => tran.StringSetBitAsync(w.Key, w.Bit, w.Value)).ToArray();
+            await Commit(tran, tasks, "mark batch", i => $"SETBIT {writes[i].Key}").ConfigureAwait(false);
+            return;
+        }
+        if (Profile.HasScripts && !_scriptsRefused && await TryWriteBitsByScriptAsync(writes).ConfigureAwait(false)) return;
+        await WriteBitsCheckedAsync(writes, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Checks the type of every key, then writes: inside one script, so nothing runs in between and a key of another
+    /// type stops the batch before its first write. On an OOM Redis refuses the script's first write, so nothing
+    /// is written either.
+    /// </summary>
+    internal const string MarkScript = """
+        for i = 1, #KEYS do
+          local t = redis.call('TYPE', KEYS[i]).ok
+          if t ~= 'none' and t ~= 'string' then return {KEYS[i], t} end
+        end
+        for i = 1, #KEYS do redis.call('SETBIT', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i]) end
+        return #KEYS
+        """;
+
+    /// <summary>The mark batch as one script call; false when the server refuses scripts (nothing ran).</summary>
+    private async Task<bool> TryWriteBitsByScriptAsync(IReadOnlyList<BitWrite> writes)
+    {
+        var keys = writes.Select(w => (RedisKey)w.Key).ToArray();
+        var args = writes.SelectMany(w => new RedisValue[] { w.Bit, w.Value ? 1 : 0 }).ToArray();
+        RedisResult reply;
+        try
+        {
+            reply = await Db.ScriptEvaluateAsync(MarkScript, keys, args).ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (IsScriptingRefused(e.Message))
+        {
+            _scriptsRefused = true;
+            return false;
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        {
+            // A lost connection or a timeout cannot tell whether the script ran (whole, as scripts do) or not.
+            throw WriteFailed("mark batch", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
+        }
+        if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var key, var type])
+            throw WrongType("mark batch", (string)key!, (string)type!);
+        return true;
+    }
+
+    /// <summary>
+    /// A Redis without scripts (an ACL without EVAL, the bitmapist-server profile forced on Redis): read every key's
+    /// type, then MULTI/EXEC under WATCH of every key (through the client's conditions). A key changed by another
+    /// client between the check and EXEC makes Redis discard the transaction, and the batch is tried again.
+    /// </summary>
+    private async Task WriteBitsCheckedAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
+    {
+        var keys = writes.Select(w => w.Key).Distinct(StringComparer.Ordinal).ToArray();
+        for (var attempt = 1; ; attempt++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var db = Db;
+            var types = keys.Select(k => db.KeyTypeAsync(k)).ToArray();
+            try
+            {
+                await Task.WhenAll(types).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                throw WriteFailed("mark batch", e, command: null, nothingWritten: true);
+            }
+            for (var i = 0; i < keys.Length; i++)
+                if (types[i].Result is not (RedisType.None or RedisType.String))
+                    throw WrongType("mark batch", keys[i], types[i].Result.ToString().ToLowerInvariant());
+            // The length, for a condition whose STRLEN after WATCH also fails if the key is no longer a string.
+            var strlens = keys.Select((k, i) => types[i].Result == RedisType.String ? db.StringLengthAsync(k) : Task.FromResult(0L)).ToArray();
+            try
+            {
+                await Task.WhenAll(strlens).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.WrongType)
+            {
+                continue; // a key changed type since TYPE: check again
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                throw WriteFailed("mark batch", e, command: null, nothingWritten: true);
+            }
+
+            var tran = db.CreateTransaction();
+            for (var i = 0; i < keys.Length; i++)
+                tran.AddCondition(types[i].Result == RedisType.None ? Condition.KeyNotExists(keys[i]) : Condition.StringLengthEqual(keys[i], strlens[i].Result));
+            var tasks = writes.Select(w => tran.StringSetBitAsync(w.Key, w.Bit, w.Value)).ToArray();
+            if (await Commit(tran, tasks, "mark batch", i => $"SETBIT {writes[i].Key}", conditional: true).ConfigureAwait(false)) return;
+            if (attempt == MaxWatchAttempts)
+                throw new BitmapistStoreException(
+                    $"The mark batch was not written: its keys changed under it {MaxWatchAttempts} times in a row (other " +
+                    "clients write them). Nothing of the batch was written; try again, or allow EVAL for this user so " +
+                    "the batch runs as one script.");
+            await Task.Delay(Random.Shared.Next(1, 10 * attempt), ct).ConfigureAwait(false);
+        }
+    }
+
+    private const int MaxWatchAttempts = 20;
+
+    private static BitmapistStoreException WrongType(string what, string key, string type) =>
+        new($"The {what} was not written: key '{key}' holds a {type}, not a bitmap (a Redis string). Nothing of it " +
+            $"was written. That key is not bitmapist's: delete or rename it, or use another key prefix.");
 
     internal override async Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct)
     {
-        // Each key: SET tmp <bitmap>; EXPIRE tmp; BITOP OR key key tmp; DEL tmp - grouped into transactions
-        // of about 32 MiB so a huge import neither builds one giant request nor half-applies a group.
+        // Each key: SET tmp <bitmap>; EXPIRE tmp; BITOP OR key key tmp; DEL tmp - in groups of about 32 MiB so a huge
+        // import neither builds one giant request nor half-applies a group. On Redis a group is one call of the merge
+        // script (types checked first, Redis' own error if it fails); without scripts one MULTI/EXEC.
         var ttl = TtlSeconds(Options.TemporaryTtl);
         var run = NewRunId();
         var i = 0;
+        int keysApplied = 0, groupsApplied = 0;
         while (i < bitmaps.Count)
         {
             ct.ThrowIfCancellationRequested();
-            var tran = Db.CreateTransaction();
-            var tasks = new List<Task>();
+            var group = new List<(string Key, PagedBitmap Bitmap, byte[]? Payload, string Tmp)>();
             long bytes = 0;
+            var first = i;
             for (; i < bitmaps.Count && bytes < 32 << 20; i++)
             {
                 var (key, bitmap) = bitmaps[i];
                 if (Profile == CapabilityProfile.BitmapistServer && SparseEnoughForSetBits(key, bitmap) is { } setBitBytes)
                 {
-                    foreach (var id in bitmap.Ids()) tasks.Add(tran.ExecuteAsync("SETBIT", key, (long)id, 1));
+                    group.Add((key, bitmap, null, ""));
                     bytes += setBitBytes;
                     continue;
                 }
                 var payload = bitmap.ToRedisBytes();
                 if (payload.Length == 0) continue;
                 bytes += payload.Length;
-                var tmp = $"{Keys.TemporaryNamespace}import:{run}:{i}";
-                // Spelled out rather than through the typed API, which may choose other forms (UNLINK for a delete).
-                tasks.Add(tran.ExecuteAsync("SET", tmp, payload));
-                tasks.Add(tran.ExecuteAsync("EXPIRE", tmp, ttl));
-                tasks.Add(tran.ExecuteAsync("BITOP", "OR", key, key, tmp));
-                tasks.Add(tran.ExecuteAsync(DeleteCommand, tmp));
+                group.Add((key, bitmap, payload, $"{Keys.TemporaryNamespace}import:{run}:{i}"));
             }
-            if (tasks.Count > 0) await Commit(tran, [.. tasks], "bulk import").ConfigureAwait(false);
+            try
+            {
+                if (group.Count > 0) await MergeGroupAsync(group, ttl).ConfigureAwait(false);
+            }
+            catch (BitmapistStoreException e)
+            {
+                var unknown = RedisErrors.Classify(e.InnerException ?? e) is RedisFailure.Timeout or RedisFailure.ConnectionLost;
+                throw new BitmapistImportException(
+                    $"{e.Message} Applied before the failure: {groupsApplied} group(s) of about 32 MiB, {keysApplied} of " +
+                    $"{bitmaps.Count} key(s); " +
+                    (unknown ? $"the failed group ({i - first} key(s)) all or none, the rest not"
+                        : $"the failed group ({i - first} key(s)) and the rest were not applied") +
+                    ". Marks are idempotent ORs: running the same import again is safe and gives exactly the full data.",
+                    keysApplied, bitmaps.Count, groupsApplied, e.InnerException ?? e);
+            }
+            keysApplied += i - first;
+            groupsApplied++;
         }
+    }
+
+    /// <summary>
+    /// Merges one group of a bulk import into its keys: every destination's type checked, then per key
+    /// SET tmp; EXPIRE tmp; BITOP OR key key tmp; UNLINK tmp. KEYS: the n destinations, then their n temporaries;
+    /// ARGV: the n bitmaps, then the temporaries' TTL. A script answers with the error of the command that failed
+    /// (OOM, NOPERM), which MULTI/EXEC reports only as EXECABORT; and on OOM Redis refuses its first write.
+    /// </summary>
+    internal const string MergeScript = """
+        local n = #KEYS / 2
+        for i = 1, n do
+          local t = redis.call('TYPE', KEYS[i]).ok
+          if t ~= 'none' and t ~= 'string' then return {KEYS[i], t} end
+        end
+        for i = 1, n do
+          redis.call('SET', KEYS[n + i], ARGV[i])
+          redis.call('EXPIRE', KEYS[n + i], ARGV[n + 1])
+          redis.call('BITOP', 'OR', KEYS[i], KEYS[i], KEYS[n + i])
+          redis.call('UNLINK', KEYS[n + i])
+        end
+        return n
+        """;
+
+    private async Task MergeGroupAsync(List<(string Key, PagedBitmap Bitmap, byte[]? Payload, string Tmp)> group, int ttl)
+    {
+        if (!_holdsOnlyBitmaps && Profile.HasScripts && !_scriptsRefused)
+        {
+            RedisKey[] keys = [.. group.Select(g => (RedisKey)g.Key), .. group.Select(g => (RedisKey)g.Tmp)];
+            RedisValue[] args = [.. group.Select(g => (RedisValue)g.Payload), ttl];
+            RedisResult? reply = null;
+            try
+            {
+                reply = await Db.ScriptEvaluateAsync(MergeScript, keys, args).ConfigureAwait(false);
+            }
+            catch (RedisServerException e) when (IsScriptingRefused(e.Message))
+            {
+                _scriptsRefused = true; // this group and the next go as MULTI/EXEC
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                throw WriteFailed("bulk import group", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
+            }
+            if (reply is not null)
+            {
+                if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var key, var type])
+                    throw WrongType("bulk import group", (string)key!, (string)type!);
+                return;
+            }
+        }
+
+        if (!_holdsOnlyBitmaps) await CheckTypesAsync([.. group.Select(g => g.Key)], "bulk import group").ConfigureAwait(false);
+        var tran = Db.CreateTransaction();
+        var tasks = new List<Task>();
+        var commands = new List<string>();
+        foreach (var (key, bitmap, payload, tmp) in group)
+        {
+            if (payload is null)
+            {
+                foreach (var id in bitmap.Ids()) Add(tran.ExecuteAsync("SETBIT", key, (long)id, 1), $"SETBIT {key}");
+                continue;
+            }
+            // Spelled out rather than through the typed API, which may choose other forms (UNLINK for a delete).
+            Add(tran.ExecuteAsync("SET", tmp, payload), $"SET {tmp}");
+            Add(tran.ExecuteAsync("EXPIRE", tmp, ttl), $"EXPIRE {tmp}");
+            Add(tran.ExecuteAsync("BITOP", "OR", key, key, tmp), $"BITOP OR {key}");
+            Add(tran.ExecuteAsync(DeleteCommand, tmp), $"{DeleteCommand} {tmp}");
+        }
+        await Commit(tran, [.. tasks], "bulk import group", n => commands[n], keys: () => group.Select(g => g.Key)).ConfigureAwait(false);
+
+        void Add(Task task, string command)
+        {
+            tasks.Add(task);
+            commands.Add(command);
+        }
+    }
+
+    /// <summary>
+    /// Refuses, before anything of it is sent, a write to keys of which one holds another type than a bitmap: the
+    /// group's BITOP would fail inside EXEC while its other keys are written. Checked just before the group is sent; a
+    /// key turned into another type by another client in between still fails inside EXEC, and the error says so.
+    /// </summary>
+    private async Task CheckTypesAsync(IReadOnlyList<string> keys, string what)
+    {
+        var db = Db;
+        var types = keys.Select(k => db.KeyTypeAsync(k)).ToArray();
+        try
+        {
+            await Task.WhenAll(types).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        {
+            Observe(types);
+            var (cause, index) = RedisErrors.RealCause(e, types);
+            throw WriteFailed(what, cause, index >= 0 ? $"TYPE {keys[index]}" : null, nothingWritten: true);
+        }
+        for (var i = 0; i < keys.Count; i++)
+            if (types[i].Result is not (RedisType.None or RedisType.String))
+                throw WrongType(what, keys[i], types[i].Result.ToString().ToLowerInvariant());
     }
 
     /// <summary>
@@ -295,7 +578,7 @@ public sealed class RedisStore : BitmapStore
         if (!batch.NeedsTransaction)
         {
             var read = batch.Commands[batch.ReadIndex];
-            reply = await Guard(() => db.ExecuteAsync(read.Name, [.. read.Args]), batch.ResultKey!).ConfigureAwait(false);
+            reply = await Guard(db, () => db.ExecuteAsync(read.Name, [.. read.Args]), read.Name, batch.ResultKey!).ConfigureAwait(false);
         }
         else
         {
@@ -306,7 +589,7 @@ public sealed class RedisStore : BitmapStore
                 // One round trip that deletes its own temporaries. It is not abandoned half-way on
                 // cancellation: the call returns only once the server has run it, so when it returns no
                 // temporary remains; cancellation is honoured right after.
-                await Commit(tran, tasks, "query").ConfigureAwait(false);
+                await Commit(tran, tasks, "query", i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);
                 ct.ThrowIfCancellationRequested();
             }
             catch when (batch.ResultIsLeased)
@@ -380,20 +663,9 @@ public sealed class RedisStore : BitmapStore
             _scriptsRefused = true;
             return null;
         }
-        catch (RedisTimeoutException e)
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
-            throw new BitmapistStoreException(
-                "The cohort batch got no answer in time. Redis may still run it (it is one atomic script that deletes " +
-                $"its temporaries). Raise syncTimeout/asyncTimeout in the connection string for very large tables. ({e.Message})", e);
-        }
-        catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
-        {
-            throw new BitmapistStoreException($"The cohort batch was not applied: Redis could not be reached ({e.Message}).", e);
-        }
-        catch (RedisServerException e)
-        {
-            throw new BitmapistQueryException($"Redis refused a command of the cohort batch: {e.Message}.",
-                "Check that every key the query reads is a bitmap (a Redis string).", e);
+            throw BatchFailed("cohort batch", e, "EVALSHA <counts script>");
         }
         var values = (RedisResult[])reply!;
         for (var i = 0; i < counts.Length; i++)
@@ -420,7 +692,7 @@ public sealed class RedisStore : BitmapStore
         var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
         // As for one query: the call returns once the server ran the whole batch (which deleted its
         // temporaries); cancellation is honoured right after.
-        await Commit(tran, tasks, "cohort batch").ConfigureAwait(false);
+        await Commit(tran, tasks, "cohort batch", i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
         for (var i = 0; i < counts.Length; i++)
             if (batch.ReadIndexes[i] >= 0) counts[i] = (long)await tasks[batch.ReadIndexes[i]].ConfigureAwait(false);
@@ -450,7 +722,7 @@ public sealed class RedisStore : BitmapStore
             do
             {
                 ct.ThrowIfCancellationRequested();
-                var reply = (RedisResult[])(await Guard(() => Db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000), pattern).ConfigureAwait(false))!;
+                var reply = (RedisResult[])(await Guard(Db, () => Db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000), "SCAN", pattern).ConfigureAwait(false))!;
                 cursor = (string)reply[0]!;
                 foreach (var key in (RedisResult[])reply[1]!) yield return (string)key!;
             }
@@ -467,10 +739,22 @@ public sealed class RedisStore : BitmapStore
     internal override async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {
         long n = 0;
+        var done = 0;
         foreach (var chunk in keys.Chunk(500))
         {
             ct.ThrowIfCancellationRequested();
-            n += (long)await Guard(() => Db.ExecuteAsync(DeleteCommand, chunk), DeleteCommand).ConfigureAwait(false);
+            try
+            {
+                n += (long)await Db.ExecuteAsync(DeleteCommand, chunk).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            {
+                // One command per chunk: the chunks before this one are deleted, this one all or not at all.
+                throw new BitmapistStoreException(
+                    $"Deleting keys failed after {done} of {keys.Count} were deleted (one {DeleteCommand} per 500 keys): " +
+                    $"{RedisErrors.Describe(e, RedisErrors.Host(Connection), $"{DeleteCommand} {chunk[0]}")}. Running the deletion again finishes it.", e);
+            }
+            done += chunk.Length;
         }
         return n;
     }
@@ -492,60 +776,155 @@ public sealed class RedisStore : BitmapStore
     /// <summary>UNLINK frees memory in the background; bitmapist-server only has DEL.</summary>
     private string DeleteCommand => Profile == CapabilityProfile.BitmapistServer ? "DEL" : "UNLINK";
 
-    /// <summary>Runs a transaction and surfaces the first failure of a command inside it as a clear error.</summary>
-    private static async Task Commit(ITransaction tran, Task[] tasks, string what)
+    /// <summary>
+    /// Runs a transaction and turns any failure into one sentence that names the real cause (the queued command's own
+    /// error, not the EXECABORT that hides it), the client's detail kept as the inner exception. Returns false only
+    /// for a <paramref name="conditional"/> transaction whose WATCHed keys changed (nothing ran).
+    /// <paramref name="describe"/> gives a failed command as "NAME key", by its index in <paramref name="tasks"/>;
+    /// <paramref name="keys"/> the batch's keys, to find one the ACL denies when Redis discarded the batch.
+    /// </summary>
+    private async Task<bool> Commit(ITransaction tran, Task[] tasks, string what, Func<int, string>? describe = null, bool conditional = false,
+        Func<IEnumerable<string>>? keys = null)
     {
         bool committed;
         try
         {
             committed = await tran.ExecuteAsync().ConfigureAwait(false);
         }
-        catch (RedisTimeoutException e)
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
             Observe(tasks);
-            throw new BitmapistStoreException(
-                $"The {what} got no answer in time. Redis may still apply it, all of it or none (it is one MULTI/EXEC; " +
-                $"temporaries are deleted by the same batch and carry a TTL). Raise syncTimeout/asyncTimeout in the " +
-                $"connection string for very large bitmaps. ({e.Message})", e);
-        }
-        catch (Exception e) when (e is RedisConnectionException or ObjectDisposedException)
-        {
-            Observe(tasks);
-            throw new BitmapistStoreException($"The {what} was not applied: Redis could not be reached ({e.Message}).", e);
+            var (cause, index) = RedisErrors.RealCause(e, tasks);
+            if (index < 0 && e.Message.StartsWith("EXECABORT", StringComparison.Ordinal))
+            {
+                if (keys is not null && await FindDeniedKeyAsync(keys()).ConfigureAwait(false) is var (denied, key))
+                    throw BatchFailed(what, denied, $"the batch's commands on {key}");
+                cause = new InvalidOperationException(AbortExplained, e);
+            }
+            throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
         }
         if (!committed)
-            throw new BitmapistStoreException($"The {what} was not applied: Redis discarded the transaction.");
+        {
+            Observe(tasks);
+            // Not committed: a WATCHed key changed (conditional), or Redis refused a command while queuing (EXECABORT).
+            var (cause, index) = RedisErrors.RealCause(new InvalidOperationException(AbortExplained), tasks);
+            if (conditional && index < 0) return false;
+            throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
+        }
         try
         {
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
-        catch (RedisServerException e)
+        catch (RedisServerException)
         {
-            throw new BitmapistQueryException($"Redis refused a command of the {what}: {e.Message}.",
-                "Check that every key the query reads is a bitmap (a Redis string).", e);
+            var (cause, index) = RedisErrors.RealCause(new InvalidOperationException("a command failed inside EXEC"), tasks);
+            throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null, ranPartly: true);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The first of <paramref name="keys"/> the ACL denies this user, with Redis' NOPERM: a read-only EXISTS of each,
+    /// pipelined. Null when none is denied (or the check itself fails): the cause of an EXECABORT stays unknown.
+    /// </summary>
+    private async Task<(Exception Denied, string Key)?> FindDeniedKeyAsync(IEnumerable<string> keys)
+    {
+        var db = Db;
+        var list = keys.Distinct(StringComparer.Ordinal).Take(1000).ToArray();
+        var checks = list.Select(k => db.ExecuteAsync("EXISTS", k)).ToArray();
+        try
+        {
+            await Task.WhenAll(checks).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        {
+            for (var i = 0; i < checks.Length; i++)
+                if (checks[i].Exception?.InnerException is RedisServerException s && RedisErrors.ClassifyMessage(s.Message) == RedisFailure.NoPermission)
+                    return (s, list[i]);
+            return null;
         }
     }
 
-    private static void Observe(Task[] tasks)
+    /// <summary>
+    /// Why Redis discarded a transaction (EXECABORT): it refused a command while queuing it, and StackExchange.Redis
+    /// reports only EXECABORT for each queued command, so which one and why is lost. Redis' memory figures cannot
+    /// tell either: the queued request counted in its used memory and is freed once discarded, and INFO needs the
+    /// client's admin mode. Paths that can run scripts avoid this (a script answers with the command's own error).
+    /// </summary>
+    private const string AbortExplained = "Redis discarded the transaction (EXECABORT) because it refused one of its " +
+        "commands while queuing them, and the client does not say which or why; the usual causes are OOM (used memory, " +
+        "with this request, above maxmemory) and NOPERM (the ACL)";
+
+    /// <summary>
+    /// The exception for a batch that failed with <paramref name="cause"/>; <paramref name="ranPartly"/>: EXEC ran
+    /// and a command failed inside it, so its other commands were applied.
+    /// </summary>
+    private Exception BatchFailed(string what, Exception cause, string? command, bool ranPartly = false)
+    {
+        var isRead = what is "query" or "cohort batch";
+        var kind = RedisErrors.Classify(cause);
+        var reason = RedisErrors.Describe(cause, RedisErrors.Host(Connection), command);
+        if (isRead && kind is RedisFailure.WrongType or RedisFailure.Other)
+            return new BitmapistQueryException($"The {what} failed: {reason}.",
+                "Check that every key the query reads is a bitmap (a Redis string).", cause);
+        if (isRead)
+            return new BitmapistStoreException($"The {what} was not answered: {reason}." + (kind == RedisFailure.Timeout
+                ? " Redis may still run it (it deletes its own temporaries, which carry a TTL). Raise syncTimeout/asyncTimeout in the connection string for very large bitmaps."
+                : ""), cause);
+        return WriteFailed(what, cause, command, nothingWritten: !ranPartly && kind is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
+    }
+
+    /// <summary>
+    /// The exception for a failed write (a mark batch, a group of a bulk import): the cause and what was written.
+    /// A timeout or a lost connection cannot tell whether EXEC ran, but the batch is one transaction or script:
+    /// all of it or none.
+    /// </summary>
+    private Exception WriteFailed(string what, Exception cause, string? command, bool nothingWritten)
+    {
+        var kind = RedisErrors.Classify(cause);
+        var reason = RedisErrors.Describe(cause, RedisErrors.Host(Connection), command);
+        var written = nothingWritten ? "Nothing of it was written"
+            : kind is RedisFailure.Timeout or RedisFailure.ConnectionLost
+                ? "It was applied completely or not at all (one transaction); marks are idempotent, so sending it again is safe"
+                : "Its other commands were applied; marks are idempotent, so sending it again once the cause is fixed is safe";
+        return new BitmapistStoreException($"The {what} failed: {reason}. {written}.", cause);
+    }
+
+    /// <summary>
+    /// The store's keys among the arguments of <paramref name="commands"/>, event keys before temporaries: a message
+    /// should name the key the user asked about.
+    /// </summary>
+    private IEnumerable<string> KeysOf(IEnumerable<Execution.RedisCommand> commands) =>
+        commands.SelectMany(c => c.Args.OfType<string>()).Where(a => a.StartsWith(Keys.Prefix, StringComparison.Ordinal))
+            .OrderBy(k => k.StartsWith(Keys.TemporaryNamespace, StringComparison.Ordinal) ? 1 : 0);
+
+    /// <summary>A command for messages: its name and its first arguments (the keys, for bitmap commands), not its payloads.</summary>
+    private static string Describe(Execution.RedisCommand c) =>
+        string.Join(' ', c.Args.Take(c.Name == "BITOP" ? 3 : 1).Select(a => a is byte[] ? "<bytes>" : a.ToString()).Prepend(c.Name));
+
+    private static void Observe(IEnumerable<Task> tasks)
     {
         foreach (var t in tasks) _ = t.ContinueWith(x => x.Exception, TaskScheduler.Default);
     }
 
-    /// <summary>Runs one command, turning connection failures and server errors into this library's exceptions.</summary>
-    internal static async Task<T> Guard<T>(Func<Task<T>> command, string what)
+    /// <summary>
+    /// Runs one command, turning connection failures and server errors into this library's exceptions: one sentence
+    /// that names the cause (and the command and key), the client's detail as the inner exception.
+    /// </summary>
+    internal static async Task<T> Guard<T>(IDatabase db, Func<Task<T>> command, string name, string key)
     {
         try
         {
             return await command().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
+        catch (Exception e) when (e is RedisException or ObjectDisposedException)
         {
-            throw new BitmapistStoreException($"Redis could not be reached while reading '{what}': {e.Message}", e);
-        }
-        catch (RedisServerException e)
-        {
-            throw new BitmapistQueryException($"Redis refused a command on '{what}': {e.Message}.",
-                "Check that the key is a bitmap (a Redis string).", e);
+            var kind = RedisErrors.Classify(e);
+            var reason = RedisErrors.Describe(e, RedisErrors.Host(db.Multiplexer), $"{name} {key}");
+            if (kind is RedisFailure.WrongType or RedisFailure.Other)
+                throw new BitmapistQueryException($"Redis refused {name} on '{key}': {reason}.", "Check that the key is a bitmap (a Redis string).", e);
+            throw new BitmapistStoreException($"The read of '{key}' failed ({name}): {reason}. It was not answered.", e);
         }
     }
 

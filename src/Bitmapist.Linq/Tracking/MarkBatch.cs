@@ -4,8 +4,8 @@ using Bitmapist.Linq.Stores;
 namespace Bitmapist.Linq.Tracking;
 
 /// <summary>
-/// Many marks sent in one round trip, applied atomically (one MULTI/EXEC on Redis): either every bit of the
-/// batch is written or, if the store fails, none is. Ids are validated when added, before any I/O.
+/// Many marks sent in one round trip, applied atomically (on Redis one script that checks every key's type
+/// before it writes): either every bit of the batch is written or, if the store fails, none is. Ids are validated when added, before any I/O.
 /// </summary>
 public sealed class MarkBatch
 {

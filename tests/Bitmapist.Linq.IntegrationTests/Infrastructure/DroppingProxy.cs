@@ -28,7 +28,10 @@ public sealed class DroppingProxy : IAsyncDisposable
     /// <summary>The next time a client sends <paramref name="command"/>, close its connection instead.</summary>
     /// <param name="command">The command's name.</param>
     /// <param name="hasArguments">It comes with arguments (EVAL): match its name wherever it starts a command.</param>
-    public void DropOnNext(string command, bool hasArguments = false) => (_dropOn, _withArguments) = (command, hasArguments);
+    /// <param name="skip">Let this many of them through first (cut the third group of an import: 2).</param>
+    public void DropOnNext(string command, bool hasArguments = false, int skip = 0) => (_dropOn, _withArguments, _skip) = (command, hasArguments, skip);
+
+    private volatile int _skip;
 
     private bool _withArguments;
 
@@ -81,7 +84,9 @@ public sealed class DroppingProxy : IAsyncDisposable
                 // (what comes before it, the array's header, reaches Redis as an unfinished command).
                 var marker = Encoding.ASCII.GetBytes(_withArguments ? $"${cmd.Length}\r\n{cmd}\r\n" : $"*1\r\n${cmd.Length}\r\n{cmd}\r\n");
                 var at = buffer.AsSpan(0, n).IndexOf(marker);
-                if (at >= 0)
+                if (at >= 0 && _skip > 0)
+                    _skip--;
+                else if (at >= 0)
                 {
                     _dropOn = null;
                     Drops++;
