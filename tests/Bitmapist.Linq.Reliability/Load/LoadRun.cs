@@ -173,7 +173,7 @@ internal sealed class LoadRun(BitmapStore store, LoadFigures figures, Func<strin
         }
 
         private SetExpr Formula() =>
-            RandomFormula.Build(r, _leaves!, depth: 3, allowUniverse: false, literalId: rr => RandomFormula.Interesting(rr, IdRange - 1), constantRarity: 3);
+            RandomFormula.Build(r, _leaves!, depth: 3, allowUniverse: true, literalId: rr => RandomFormula.Interesting(rr, IdRange - 1), constantRarity: 2);
 
         private async Task<string> Count()
         {
