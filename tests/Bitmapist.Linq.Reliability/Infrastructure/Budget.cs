@@ -16,7 +16,7 @@ internal static class Budget
         int.TryParse(Environment.GetEnvironmentVariable(SecondsVariable), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : null;
 
     /// <summary>How long one load run lasts.</summary>
-    public static TimeSpan Load => TimeSpan.FromSeconds(LongSeconds ?? 6);
+    public static TimeSpan Load => TimeSpan.FromSeconds(LongSeconds ?? 5);
 
     /// <summary>Concurrent clients of one load run.</summary>
     public static int Clients { get; } =
