@@ -8,8 +8,11 @@ namespace Bitmapist.Linq.Reliability.Faults;
 /// </summary>
 internal sealed class FaultLog
 {
-    /// <summary>Longest message a store error may have: a sentence or two, not a client diagnostic dump.</summary>
-    public const int ShortMessage = 300;
+    /// <summary>Longest message a store error may have: a few sentences (what, why, how to fix), not a client diagnostic dump.</summary>
+    public const int ShortMessage = 500;
+
+    /// <summary>Pieces of StackExchange.Redis's connection diagnostics, which belong in the inner exception, not the message.</summary>
+    private static readonly string[] Diagnostics = ["outstanding:", "last-heartbeat", "IOCP:", "inst: ", "serverEndpoint:", "last-mbeat"];
 
     private readonly List<string> _problems = [];
 
@@ -35,6 +38,8 @@ internal sealed class FaultLog
                 var cut = e.Message.IndexOfAny(['(', ':'], Math.Min(e.Message.Length, 20));
                 Messages.Add($"{e.GetType().Name}: {(cut > 0 ? e.Message[..cut] + "..." : e.Message)}");
                 if (e.Message.Length > ShortMessage) AddProblem($"{what}: a {e.Message.Length}-character message (at most {ShortMessage}): {e.Message}");
+                else if (Diagnostics.FirstOrDefault(d => e.Message.Contains(d, StringComparison.Ordinal)) is { } dump)
+                    AddProblem($"{what}: the client's diagnostics ('{dump}') in the message: {e.Message}");
                 if (e.Message.Contains("   at ", StringComparison.Ordinal)) AddProblem($"{what}: a stack trace in the message: {e.Message}");
             }
             return e;
