@@ -47,7 +47,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             if (watch.Elapsed > Budget.Fuzz) break;
             var input = prefixes[r.Next(prefixes.Length)] + text;
             var run = await CliRun.Of("--data", Data, "--now", Now, "--format", r.Next(3) switch { 0 => "json", 1 => "csv", _ => "table" }, "query", input);
-            figures.Add(input, $"exit {run.ExitCode}", run.Elapsed, run.Problem());
+            figures.Add(input, $"exit {run.ExitCode}", run.Elapsed, run.Problem(), run.Err);
         }
         output.WriteLine(figures.Report());
         figures.ShouldHoldUp();
@@ -68,7 +68,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             if (r.Next(4) == 0) args.Add("--hourly");
             if (r.Next(4) == 0) args.Add("--unique");
             var run = await CliRun.Of([.. args]);
-            figures.Add(Encoding.UTF8.GetString(bytes), $"exit {run.ExitCode}", run.Elapsed, run.Problem());
+            figures.Add(Encoding.UTF8.GetString(bytes), $"exit {run.ExitCode}", run.Elapsed, run.Problem(), run.Err);
         }
         // Whatever was imported, the store file still opens and answers.
         var count = await CliRun.Of("--data", Data, "--now", Now, "count", "active");
