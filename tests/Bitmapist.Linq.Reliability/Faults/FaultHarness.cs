@@ -6,18 +6,19 @@ using StackExchange.Redis;
 
 namespace Bitmapist.Linq.Reliability.Faults;
 
-/// <summary>What the fault tests share: a store on a private redis-server (through a fault proxy or not), the rule for an acceptable error, and direct reads of what Redis really holds.</summary>
+/// <summary>What the fault tests share: a store on a private redis-server (through a fault proxy or not), waiting for it to reconnect, and direct reads of what Redis really holds.</summary>
 internal static class FaultHarness
 {
     public static readonly DateTime Now = new(2026, 11, 28, 14, 0, 0, DateTimeKind.Utc);
 
-
+    /// <summary>A fixed clock and a key prefix of the test's own.</summary>
     public static StoreOptions Options() => new()
     {
         Clock = new FakeTimeProvider(new DateTimeOffset(Now)),
         Keys = new KeyScheme($"fault{Guid.NewGuid():N}_"),
     };
 
+    /// <summary>A Redis store at <paramref name="endpoint"/>.</summary>
     /// <param name="endpoint">host:port, the server or a proxy in front of it.</param>
     /// <param name="timeoutMs">The client's sync and async timeouts.</param>
     /// <param name="options">The store's options (default: a fresh key prefix); give two stores the same to share their keys.</param>
@@ -28,7 +29,7 @@ internal static class FaultHarness
     public static async Task<BitmapStore> ConnectAsync(string endpoint, int timeoutMs = 30_000, StoreOptions? options = null) =>
         await RedisStore.ConnectAsync($"{endpoint},syncTimeout={timeoutMs},asyncTimeout={timeoutMs},connectTimeout=5000", options ?? Options());
 
-    /// <summary>Waits until the store answers again    /// <summary>Waits until the store answers again after a fault (the client reconnects in the background).</summary>
+    /// <summary>Waits until the store answers again after a fault (the client reconnects in the background).</summary>
     public static async Task Recovered(BitmapStore store)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -42,11 +42,6 @@ internal sealed class FaultProxy : IAsyncDisposable
     /// <summary>Delay added before each piece of data is passed on, either way.</summary>
     public TimeSpan Latency { get; set; }
 
-    /// <summary>Connections cut so far (by <see cref="CutAll"/> or a step).</summary>
-    public int Cuts => Volatile.Read(ref _cuts);
-
-    private int _cuts;
-
     /// <summary>Starts counting commands (see <see cref="Counted"/>), to learn how many steps an operation has.</summary>
     public void StartCounting()
     {
@@ -94,7 +89,7 @@ internal sealed class FaultProxy : IAsyncDisposable
         }
     }
 
-    private sealed class Pair(FaultProxy proxy, TcpClient client, TcpClient server)
+    private sealed class Pair(TcpClient client, TcpClient server)
     {
         public readonly TcpClient Client = client;
         public readonly TcpClient Server = server;
@@ -104,7 +99,6 @@ internal sealed class FaultProxy : IAsyncDisposable
         public void Close()
         {
             Muted = true;
-            Interlocked.Increment(ref proxy._cuts);
             try { Client.Client.LingerState = new LingerOption(true, 0); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
             Client.Close();
             Server.Close();
@@ -114,7 +108,7 @@ internal sealed class FaultProxy : IAsyncDisposable
     private async Task Serve(TcpClient client)
     {
         var server = new TcpClient();
-        var pair = new Pair(this, client, server);
+        var pair = new Pair(client, server);
         try
         {
             await server.ConnectAsync(_target, _stop.Token);
