@@ -38,6 +38,13 @@ internal enum RedisFailure
 /// </summary>
 internal static class RedisErrors
 {
+    /// <summary>
+    /// Whether <paramref name="e"/> is a failure of Redis or of the connection to it, which the store turns into its
+    /// own exceptions: a server error, a lost connection, a closed client, or a timeout (the client's timeout
+    /// exception derives from <see cref="TimeoutException"/>, not from <see cref="RedisException"/>).
+    /// </summary>
+    public static bool IsClientFailure(Exception e) => e is RedisException or RedisTimeoutException or ObjectDisposedException;
+
     /// <summary>The kind of <paramref name="e"/>.</summary>
     public static RedisFailure Classify(Exception e) => e switch
     {
@@ -113,5 +120,13 @@ internal static class RedisErrors
         _ => endPoint.ToString() ?? "(unknown)",
     };
 
-    private static string FirstLine(string message) => message.Split('\n', 2)[0].TrimEnd('\r', '.', ' ');
+    // An error raised inside a script ends with where ("script: SHA, on @user_script:7."): the store's own script,
+    // of no use to the reader, so it is cut.
+    private static string FirstLine(string message)
+    {
+        var line = message.Split('\n', 2)[0];
+        var script = line.IndexOf(" script: ", StringComparison.Ordinal);
+        if (script > 0) line = line[..script];
+        return line.TrimEnd('\r', '.', ' ');
+    }
 }

@@ -333,7 +333,7 @@ public sealed class RedisStore : BitmapStore
             _scriptsRefused = true;
             return false;
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
             // A lost connection or a timeout cannot tell whether the script ran (whole, as scripts do) or not.
             throw WriteFailed("mark batch", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
@@ -360,7 +360,7 @@ public sealed class RedisStore : BitmapStore
             {
                 await Task.WhenAll(types).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {
                 throw WriteFailed("mark batch", e, command: null, nothingWritten: true);
             }
@@ -377,7 +377,7 @@ public sealed class RedisStore : BitmapStore
             {
                 continue; // a key changed type since TYPE: check again
             }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {
                 throw WriteFailed("mark batch", e, command: null, nothingWritten: true);
             }
@@ -487,7 +487,7 @@ public sealed class RedisStore : BitmapStore
             {
                 _scriptsRefused = true; // this group and the next go as MULTI/EXEC
             }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {
                 throw WriteFailed("bulk import group", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
             }
@@ -538,7 +538,7 @@ public sealed class RedisStore : BitmapStore
         {
             await Task.WhenAll(types).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
             Observe(types);
             var (cause, index) = RedisErrors.RealCause(e, types);
@@ -663,7 +663,7 @@ public sealed class RedisStore : BitmapStore
             _scriptsRefused = true;
             return null;
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
             throw BatchFailed("cohort batch", e, "EVALSHA <counts script>");
         }
@@ -747,7 +747,7 @@ public sealed class RedisStore : BitmapStore
             {
                 n += (long)await Db.ExecuteAsync(DeleteCommand, chunk).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RedisException or ObjectDisposedException)
+            catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {
                 // One command per chunk: the chunks before this one are deleted, this one all or not at all.
                 throw new BitmapistStoreException(
@@ -770,7 +770,7 @@ public sealed class RedisStore : BitmapStore
             ? (await Task.WhenAll(keys.Select(k => db.KeyExistsAsync(k))).ConfigureAwait(false)).Any(e => e)
             : await db.KeyExistsAsync([.. keys.Select(k => (RedisKey)k)]).ConfigureAwait(false) > 0);
         var tasks = groups.Select(Any).ToArray();
-        return await Guard(() => Task.WhenAll(tasks), "EXISTS").ConfigureAwait(false);
+        return await Guard(db, () => Task.WhenAll(tasks), "EXISTS", groups.FirstOrDefault(g => g.Count > 0)?[0] ?? "").ConfigureAwait(false);
     }
 
     /// <summary>UNLINK frees memory in the background; bitmapist-server only has DEL.</summary>
@@ -791,7 +791,7 @@ public sealed class RedisStore : BitmapStore
         {
             committed = await tran.ExecuteAsync().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
             Observe(tasks);
             var (cause, index) = RedisErrors.RealCause(e, tasks);
@@ -837,7 +837,7 @@ public sealed class RedisStore : BitmapStore
             await Task.WhenAll(checks).ConfigureAwait(false);
             return null;
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
             for (var i = 0; i < checks.Length; i++)
                 if (checks[i].Exception?.InnerException is RedisServerException s && RedisErrors.ClassifyMessage(s.Message) == RedisFailure.NoPermission)
@@ -918,7 +918,7 @@ public sealed class RedisStore : BitmapStore
         {
             return await command().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RedisException or ObjectDisposedException)
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
             var kind = RedisErrors.Classify(e);
             var reason = RedisErrors.Describe(e, RedisErrors.Host(db.Multiplexer), $"{name} {key}");

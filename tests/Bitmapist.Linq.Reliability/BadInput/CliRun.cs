@@ -15,10 +15,13 @@ internal sealed record CliRun(int ExitCode, string Out, string Err, TimeSpan Ela
         return new CliRun(code, stdout.ToString(), stderr.ToString(), watch.Elapsed);
     }
 
-    /// <summary>What a clean failure or success looks like: a documented exit code, and no .NET internals on stderr.</summary>
-    public string? Problem()
+    /// <summary>
+    /// What a clean failure or success looks like: a documented exit code, and no .NET internals on stderr.
+    /// <paramref name="import"/>: the run is an import, which also exits with <c>Cli.Skipped</c> when it skipped bad lines.
+    /// </summary>
+    public string? Problem(bool import = false)
     {
-        if (ExitCode is not (Cli.Cli.Ok or Cli.Cli.Failed or Cli.Cli.Usage)) return $"exit code {ExitCode}";
+        if (ExitCode is not (Cli.Cli.Ok or Cli.Cli.Failed or Cli.Cli.Usage) && !(import && ExitCode == Cli.Cli.Skipped)) return $"exit code {ExitCode}";
         if (Err.Contains("   at ", StringComparison.Ordinal)) return "a stack trace on stderr";
         if (Err.Contains("Unhandled exception", StringComparison.OrdinalIgnoreCase)) return "an unhandled exception on stderr";
         if (Err.Contains("Exception:", StringComparison.Ordinal) && !Err.Contains("Internal error", StringComparison.Ordinal)) return "a raw .NET exception on stderr";

@@ -68,7 +68,7 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
             if (r.Next(4) == 0) args.Add("--hourly");
             if (r.Next(4) == 0) args.Add("--unique");
             var run = await CliRun.Of([.. args]);
-            figures.Add(Encoding.UTF8.GetString(bytes), $"exit {run.ExitCode}", run.Elapsed, run.Problem(), run.Err);
+            figures.Add(Encoding.UTF8.GetString(bytes), $"exit {run.ExitCode}", run.Elapsed, run.Problem(import: true), run.Err);
         }
         // Whatever was imported, the store file still opens and answers.
         var count = await CliRun.Of("--data", Data, "--now", Now, "count", "active");

@@ -36,7 +36,7 @@ public class ConnectionCutTests(ITestOutputHelper output)
     public Task A_bulk_import_cut_at_any_step_is_all_or_nothing_and_never_a_false_success() =>
         EveryStep("bulk import", async (store, step) =>
         {
-            // Two events over two days: 8 keys, each merged by its own commands (about 35 in all).
+            // Two events over two days: 4 keys in one group, which is one script call on Redis (a MULTI/EXEC where scripts are refused).
             var marks = Enumerable.Range(0, 60).Select(i => ($"s{step}:{i % 2}", (uint)(i * 997), Day.AddDays(-(i % 2)))).ToArray();
             return (marks, async () =>
             {
@@ -55,18 +55,22 @@ public class ConnectionCutTests(ITestOutputHelper output)
         using var direct = redis.Connect();
         var db = direct.GetDatabase();
 
+        // A first run loads the store's scripts (a mark batch or an import group is one EVALSHA once loaded); the
+        // steps are counted on the second, which is what every later run sends.
+        var (_, warmUp) = await operation(store, 0);
+        await warmUp();
         proxy.StartCounting();
-        var (_, first) = await operation(store, 0);
+        var (_, first) = await operation(store, 1);
         await first();
         var steps = proxy.Counted;
-        steps.ShouldBeGreaterThan(1);
+        steps.ShouldBeGreaterThanOrEqualTo(1);
         var failed = 0;
         var half = new List<string>();
         for (var step = 1; step <= steps; step++)
         {
             foreach (var after in new[] { false, true })
             {
-                var id = step * 2 + (after ? 1 : 0);
+                var id = 2 + step * 2 + (after ? 1 : 0);
                 var (marks, run) = await operation(store, id);
                 var bits = BitsOf(store, marks);
                 proxy.CutAtCommand(step, after);
