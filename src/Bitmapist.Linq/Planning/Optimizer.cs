@@ -105,7 +105,7 @@ internal static class Optimizer
         return expr;
     }
 
-    private static bool Contains(SetExpr expr, SetKind kind) => expr.Kind == kind || expr.Children.Any(c => Contains(c, kind));
+    private static bool Contains(SetExpr expr, SetKind kind) => expr.Contains(kind);
 
     private static SetExpr Substitute(SetExpr expr, SetExpr universe) =>
         expr.Kind == SetKind.Universe ? universe

@@ -4,7 +4,7 @@ using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Linq.Query;
 
-// The concrete node types. Each computes its text once; SetExpr compares and hashes that text.
+// The concrete node types. A leaf prints at construction, an operator when its text is first asked for (SetExpr).
 
 /// <summary>An event in one period.</summary>
 public sealed class EventNode(string eventName, PeriodRef period)
@@ -148,11 +148,14 @@ public sealed class ParameterNode(string name) : SetExpr(SetKind.Parameter, "@" 
 public sealed class NaryNode : SetExpr
 {
     internal NaryNode(SetKind kind, ImmutableArray<SetExpr> operands)
-        : base(kind, "(" + string.Join(kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " }, operands.Select(o => o.Text)) + ")")
+        : base(kind, operands)
     {
         if (kind is not (SetKind.And or SetKind.Or or SetKind.Xor)) throw new ArgumentOutOfRangeException(nameof(kind));
         Children = operands;
     }
+
+    private protected override string PrintOperator() =>
+        "(" + string.Join(Kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " }, Children.Select(o => o.Text)) + ")";
 
     /// <inheritdoc />
     public override ImmutableArray<SetExpr> Children { get; }
@@ -171,12 +174,14 @@ public sealed class NaryNode : SetExpr
 public sealed class DiffNode : SetExpr
 {
     internal DiffNode(SetExpr head, ImmutableArray<SetExpr> subtract)
-        : base(SetKind.Diff, "(" + head.Text + string.Concat(subtract.Select(s => " - " + s.Text)) + ")")
+        : base(SetKind.Diff, [head, .. subtract])
     {
         Head = head;
         Subtract = subtract;
         Children = [head, .. subtract];
     }
+
+    private protected override string PrintOperator() => "(" + Head.Text + string.Concat(Subtract.Select(s => " - " + s.Text)) + ")";
 
     /// <summary>The set subtracted from.</summary>
     public SetExpr Head { get; }
@@ -195,7 +200,7 @@ public sealed class DiffNode : SetExpr
 /// <summary>The complement of a set within the universe.</summary>
 public sealed class NotNode : SetExpr
 {
-    internal NotNode(SetExpr operand) : base(SetKind.Not, "~" + operand.Text)
+    internal NotNode(SetExpr operand) : base(SetKind.Not, [operand])
     {
         Operand = operand;
         Children = [operand];
@@ -203,6 +208,8 @@ public sealed class NotNode : SetExpr
 
     /// <summary>The complemented set.</summary>
     public SetExpr Operand { get; }
+
+    private protected override string PrintOperator() => "~" + Operand.Text;
 
     /// <inheritdoc />
     public override ImmutableArray<SetExpr> Children { get; }
