@@ -34,6 +34,12 @@ public sealed record CohortPlan(
     /// <summary>For each row and column, the read of the cell (cohort and return).</summary>
     internal int[][] CellReads { get; init; } = [];
 
+    /// <summary>
+    /// A rough size for the plan cache's byte bound: about 640 bytes per counted set (its node as written, its
+    /// optimized node, its step and read), measured as 59 MB kept by a 1000 x 99 table of 97,150 sets.
+    /// </summary>
+    internal long EstimatedBytes => 640L * Counted.Length;
+
     /// <summary>The most periods a union over periods may take when the template is not a simple union (see <see cref="CohortTemplate"/>).</summary>
     private const int MaxUnionPeriods = 1000;
 
