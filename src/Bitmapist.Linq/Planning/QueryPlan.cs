@@ -22,7 +22,7 @@ public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetE
         if (key is not null && cache!.TryGet(key, out var known))
             return known with { Query = query, Now = context.Now, Bound = bound };
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
-        var rewrites = new List<string>();
+        var rewrites = new RewriteTrace();
         var optimized = Optimizer.Optimize(bound, universe, rewrites.Add, query.Set);
         var program = ProgramEmitter.Emit(optimized, query.Read, query.Id, profile);
         var plan = new QueryPlan(query, context.Now, bound, optimized, rewrites, program);
@@ -32,7 +32,7 @@ public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetE
 
     /// <summary>
     /// A rough size for the plan cache's byte bound: the bound set's text (which the key prints anyway; 2 bytes a
-    /// character) about four times over for its nodes and the optimized set's, plus the rewrite trace and the steps (a literal step holds its ids).
+    /// character) about four times over for its nodes and the optimized set's, plus the rewrite trace (unprinted: a node or two each) and the steps (a literal step holds its ids).
     /// </summary>
-    internal long EstimatedBytes => 8L * Bound.Text.Length + 2L * Rewrites.Sum(r => (long)r.Length) + Program.Steps.Sum(s => s is LiteralStep l ? 128L + 4L * l.Ids.Length : 128L);
+    internal long EstimatedBytes => 8L * Bound.Text.Length + 256L * Rewrites.Count + Program.Steps.Sum(s => s is LiteralStep l ? 128L + 4L * l.Ids.Length : 128L);
 }

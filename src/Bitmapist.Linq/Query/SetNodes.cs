@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text;
 using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Linq.Query;
@@ -154,8 +155,17 @@ public sealed class NaryNode : SetExpr
         Children = operands;
     }
 
-    private protected override string PrintOperator() =>
-        "(" + string.Join(Kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " }, Children.Select(o => o.Text)) + ")";
+    private protected override void WriteOperator(StringBuilder sb)
+    {
+        var op = Kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " };
+        sb.Append('(');
+        for (var i = 0; i < Children.Length; i++)
+        {
+            if (i > 0) sb.Append(op);
+            Write(Children[i], sb);
+        }
+        sb.Append(')');
+    }
 
     /// <inheritdoc />
     public override ImmutableArray<SetExpr> Children { get; }
@@ -181,7 +191,17 @@ public sealed class DiffNode : SetExpr
         Children = [head, .. subtract];
     }
 
-    private protected override string PrintOperator() => "(" + Head.Text + string.Concat(Subtract.Select(s => " - " + s.Text)) + ")";
+    private protected override void WriteOperator(StringBuilder sb)
+    {
+        sb.Append('(');
+        Write(Head, sb);
+        foreach (var s in Subtract)
+        {
+            sb.Append(" - ");
+            Write(s, sb);
+        }
+        sb.Append(')');
+    }
 
     /// <summary>The set subtracted from.</summary>
     public SetExpr Head { get; }
@@ -209,7 +229,11 @@ public sealed class NotNode : SetExpr
     /// <summary>The complemented set.</summary>
     public SetExpr Operand { get; }
 
-    private protected override string PrintOperator() => "~" + Operand.Text;
+    private protected override void WriteOperator(StringBuilder sb)
+    {
+        sb.Append('~');
+        Write(Operand, sb);
+    }
 
     /// <inheritdoc />
     public override ImmutableArray<SetExpr> Children { get; }
