@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Cohorts.Rendering;
 using Bitmapist.Linq.Text;
 
@@ -32,10 +33,22 @@ internal static class CohortCommand
         var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report to this file.", HelpName = "file" };
         var form = new Option<bool>("--form") { Description = "With --html: add a form like bitmapist's to change the query (it submits by GET)." };
         var serve = new Option<int?>("--serve") { Description = "Serve the HTML report with its form at http://127.0.0.1:PORT/ until Ctrl+C (each submission runs a new table).", HelpName = "port" };
+        var maxCells = new Option<int>("--max-cells")
+        {
+            Description = $"With --serve: the most cells (rows x columns) a requested table may have; larger ones get the form back with an error. [default: {ServeLimits.DefaultMaxCells}]",
+            DefaultValueFactory = _ => ServeLimits.DefaultMaxCells,
+            HelpName = "N",
+        };
+        var timeout = new Option<double>("--timeout")
+        {
+            Description = $"With --serve: seconds one request may take (waiting for its turn included) before it is stopped and the page says so. [default: {ServeLimits.DefaultTimeout.TotalSeconds}]",
+            DefaultValueFactory = _ => ServeLimits.DefaultTimeout.TotalSeconds,
+            HelpName = "seconds",
+        };
         var parameters = ParameterOptions.Create();
         var command = new Command("cohort", "A cohort (retention) table: of the users in each row's cohort, how many returned 0, 1, 2... periods later.");
         command.Arguments.Add(sets);
-        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, serve, parameters }) command.Options.Add(o);
+        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, serve, maxCells, timeout, parameters }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var text = "cohort " + (parse.GetValue(first) ? "first " : "") + string.Join(' ', parse.GetValue(sets) ?? [])
@@ -70,6 +83,16 @@ internal static class CohortCommand
                     context.Error($"--serve takes a port from 1 to 65535, not {servePort}.");
                     return Cli.Usage;
                 }
+                if (parse.GetValue(maxCells) is < 1 or > CohortQuery.MaxCells)
+                {
+                    context.Error($"--max-cells takes 1 to {CohortQuery.MaxCells} (the most cells any table may have), not {parse.GetValue(maxCells)}.");
+                    return Cli.Usage;
+                }
+                if (parse.GetValue(timeout) is not (> 0 and <= 86_400) and var seconds)
+                {
+                    context.Error($"--timeout takes seconds, more than 0 and at most 86400 (a day), not {seconds.ToString(CultureInfo.InvariantCulture)}.");
+                    return Cli.Usage;
+                }
                 if (values.Count > 0 || ParameterOptions.FirstUnbound([statement], values) is not null)
                 {
                     context.Error("--serve cannot take parameters: the form's sets are typed in full (signup & unique(premium), not signup & @segment).");
@@ -85,7 +108,11 @@ internal static class CohortCommand
             try
             {
                 await using var session = await StoreSession.OpenAsync(settings, context, StoreAccess.Read, ct: ct).ConfigureAwait(false);
-                if (parse.GetValue(serve) is { } port) return await CohortServer.RunAsync(session.Store, statement.Query, port, context, ct).ConfigureAwait(false);
+                if (parse.GetValue(serve) is { } port)
+                {
+                    var limits = ServeLimits.Default with { MaxCells = parse.GetValue(maxCells), Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) };
+                    return await CohortServer.RunAsync(session.Store, statement.Query, port, limits, context, ct).ConfigureAwait(false);
+                }
                 var table = await session.Store.CohortAsync(statement.Query, values.Count > 0 ? values : null, ct).ConfigureAwait(false);
                 StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
                 StatementRunner.Warn(context, await session.Store.CheckEventsAsync(statement.Query, values, ct).ConfigureAwait(false));

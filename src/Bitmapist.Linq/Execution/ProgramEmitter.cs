@@ -126,10 +126,11 @@ internal sealed class ProgramEmitter
 
     private Operand EmitNary(SetExpr e, BitOpKind kind)
     {
-        // and[x, or[y..]] is one ANDOR on Redis 8.2.
-        if (kind == BitOpKind.And && _profile.HasAndOr && e.Children.Length == 2 && e.Children.Any(c => c.Kind == SetKind.Or))
+        // and[x, or[y..]] is one ANDOR on Redis 8.2, unless the union is computed already (a cohort's return set,
+        // counted on its own and shared by a diagonal of cells): ANDing its result saves re-reading every source.
+        if (kind == BitOpKind.And && _profile.HasAndOr && e.Children.Length == 2
+            && e.Children.FirstOrDefault(c => c.Kind == SetKind.Or) is { } or && !_computed.ContainsKey(or))
         {
-            var or = e.Children.First(c => c.Kind == SetKind.Or);
             var other = e.Children.First(c => !ReferenceEquals(c, or));
             return BitOp(BitOpKind.AndOr, [Operand(other), .. Chunk(BitOpKind.Or, or.Children.Select(Operand).ToList(), reserve: 1)]);
         }

@@ -33,12 +33,12 @@ internal static class Optimizer
     /// <summary>Optimizes <paramref name="bound"/>; <paramref name="universe"/> is the bound configured universe, if any; <paramref name="asWritten"/> is quoted in errors.</summary>
     /// <param name="bound">The bound expression.</param>
     /// <param name="universe">The bound configured universe, if any.</param>
-    /// <param name="trace">Called with every rewrite, for explain's trace.</param>
+    /// <param name="trace">Called with every rewrite (rule name, before, after), for explain's trace.</param>
     /// <param name="asWritten">The expression as the user wrote it, quoted in errors.</param>
     /// <param name="memo">Shared by the many sets of one cohort table, whose cells repeat the rows' and return
     /// periods' sets: sub-expressions already rewritten to a fixed point are not visited again.</param>
     /// <exception cref="BitmapistQueryException">The query needs a universe and none is configured.</exception>
-    public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string>? trace = null, SetExpr? asWritten = null, FixedPoints? memo = null)
+    public static SetExpr Optimize(SetExpr bound, SetExpr? universe, Action<string, SetExpr, SetExpr>? trace = null, SetExpr? asWritten = null, FixedPoints? memo = null)
     {
         var main = Rewrite(bound, Rules, trace, memo?.Main);
         // The last phase only has work where a complement survived: without one, the main rules' fixed point is
@@ -63,9 +63,9 @@ internal static class Optimizer
     }
 
     /// <summary>Applies <paramref name="rules"/> bottom-up until no rule changes anything.</summary>
-    public static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace = null) => Rewrite(expr, rules, trace, null);
+    public static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string, SetExpr, SetExpr>? trace = null) => Rewrite(expr, rules, trace, null);
 
-    private static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace, HashSet<SetExpr>? known)
+    private static SetExpr Rewrite(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string, SetExpr, SetExpr>? trace, HashSet<SetExpr>? known)
     {
         for (var round = 0; round < 1000; round++)
         {
@@ -86,7 +86,7 @@ internal static class Optimizer
         foreach (var child in fixedPoint.Children) Remember(child, known);
     }
 
-    private static SetExpr RewriteOnce(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string>? trace, HashSet<SetExpr>? known)
+    private static SetExpr RewriteOnce(SetExpr expr, IReadOnlyList<IRewriteRule> rules, Action<string, SetExpr, SetExpr>? trace, HashSet<SetExpr>? known)
     {
         if (known is not null && known.Contains(expr)) return expr;
         if (!expr.Children.IsEmpty)
@@ -98,14 +98,14 @@ internal static class Optimizer
         {
             if (rule.TryRewrite(expr) is { } rewritten && !rewritten.Equals(expr))
             {
-                trace?.Invoke($"{rule.Name}: {expr} => {rewritten}");
+                trace?.Invoke(rule.Name, expr, rewritten);
                 return rewritten;
             }
         }
         return expr;
     }
 
-    private static bool Contains(SetExpr expr, SetKind kind) => expr.Kind == kind || expr.Children.Any(c => Contains(c, kind));
+    private static bool Contains(SetExpr expr, SetKind kind) => expr.Contains(kind);
 
     private static SetExpr Substitute(SetExpr expr, SetExpr universe) =>
         expr.Kind == SetKind.Universe ? universe

@@ -13,7 +13,7 @@ namespace Bitmapist.Linq.Planning;
 public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetExpr Optimized, IReadOnlyList<string> Rewrites, BitmapProgram Program)
 {
     /// <summary>Plans <paramref name="query"/>: bind, optimize, emit.</summary>
-    internal static QueryPlan Create(SetQuery query, BindContext context, CapabilityProfile profile, PlanCache? cache = null)
+    internal static QueryPlan Create(SetQuery query, BindContext context, CapabilityProfile profile, PlanCache<QueryPlan>? cache = null)
     {
         var bound = Binder.Bind(query.Set, context);
         // Binding resolved "now" and the parameters, so the bound text (with the read) decides the rest of the
@@ -22,11 +22,17 @@ public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetE
         if (key is not null && cache!.TryGet(key, out var known))
             return known with { Query = query, Now = context.Now, Bound = bound };
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
-        var rewrites = new List<string>();
+        var rewrites = new RewriteTrace();
         var optimized = Optimizer.Optimize(bound, universe, rewrites.Add, query.Set);
         var program = ProgramEmitter.Emit(optimized, query.Read, query.Id, profile);
         var plan = new QueryPlan(query, context.Now, bound, optimized, rewrites, program);
-        if (key is not null) cache!.Add(key, plan);
+        if (key is not null) cache!.Add(key, plan, plan.EstimatedBytes);
         return plan;
     }
+
+    /// <summary>
+    /// A rough size for the plan cache's byte bound: the bound set's text (which the key prints anyway; 2 bytes a
+    /// character) about four times over for its nodes and the optimized set's, plus the rewrite trace (unprinted: a node or two each) and the steps (a literal step holds its ids).
+    /// </summary>
+    internal long EstimatedBytes => 8L * Bound.Text.Length + 256L * Rewrites.Count + Program.Steps.Sum(s => s is LiteralStep l ? 128L + 4L * l.Ids.Length : 128L);
 }

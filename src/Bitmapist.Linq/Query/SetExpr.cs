@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text;
 using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Linq.Query;
@@ -8,27 +9,79 @@ namespace Bitmapist.Linq.Query;
 /// every later stage (binding, optimizing, emitting) consumes.
 /// </summary>
 /// <remarks>
-/// Each node prints itself in the text query language once, at construction (<see cref="Text"/>). That text
-/// is the node's identity: structural equality, hashing and the canonical order of operands all compare it,
-/// which makes common sub-plan detection and duplicate removal a dictionary lookup. The smart constructors
-/// (<see cref="And"/>, <see cref="Or"/>...) only flatten and order; the real simplification is the optimizer's.
+/// Each node prints itself in the text query language (<see cref="Text"/>), and equal texts mean equal sets
+/// of the same shape: equality, hashing and the canonical order of operands follow the text, which makes
+/// common sub-plan detection and duplicate removal a dictionary lookup. A leaf prints at construction; an
+/// operator prints only when its text is asked for (explain, a plan-cache key, ordering it among siblings)
+/// and hashes and compares its children instead: a cohort table's cells share their row and return sets, and
+/// printing every cell (thousands of keys each) was most of a large table's memory (docs/performance.md).
+/// The smart constructors (<see cref="And"/>, <see cref="Or"/>...) only flatten and order; the real
+/// simplification is the optimizer's.
 /// </remarks>
 public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
 {
     private readonly int _hash;
+    private readonly int _kinds; // bit k: a node of SetKind k is here or below
+    private string? _text;
 
+    /// <summary>A leaf: its text is its identity.</summary>
     private protected SetExpr(SetKind kind, string text)
     {
         Kind = kind;
-        Text = text;
+        _text = text;
         _hash = HashCode.Combine(kind, string.GetHashCode(text, StringComparison.Ordinal));
+        _kinds = 1 << (int)kind;
     }
+
+    /// <summary>An operator over <paramref name="children"/>: identified by its kind and children, printed on demand.</summary>
+    private protected SetExpr(SetKind kind, ImmutableArray<SetExpr> children)
+    {
+        Kind = kind;
+        var hash = new HashCode();
+        hash.Add(kind);
+        _kinds = 1 << (int)kind;
+        foreach (var child in children)
+        {
+            hash.Add(child._hash);
+            _kinds |= child._kinds;
+        }
+        _hash = hash.ToHashCode();
+    }
+
+    /// <summary>
+    /// Whether this node or one below it is of <paramref name="kind"/>, without walking the tree: the optimizer
+    /// asks this of every set (is a complement or the universe left?), and a walk was most of what optimizing a
+    /// cohort cell over already-optimized row and return sets cost.
+    /// </summary>
+    internal bool Contains(SetKind kind) => (_kinds & (1 << (int)kind)) != 0;
 
     /// <summary>The node type.</summary>
     public SetKind Kind { get; }
 
     /// <summary>The node in the text query language; also its identity.</summary>
-    public string Text { get; }
+    // Two threads may print the same node at once; both get the same string, so the race is harmless.
+    public string Text => _text ??= Print();
+
+    private string Print()
+    {
+        var sb = new StringBuilder();
+        WriteOperator(sb);
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// Appends the text: the cached one, or for an operator not printed yet, its operands written in place. Only
+    /// the node asked for keeps its text: keeping every intermediate one made printing a chain of n nested
+    /// operators (a long <c>let</c> chain) cost n^2 characters.
+    /// </summary>
+    private protected static void Write(SetExpr node, StringBuilder sb)
+    {
+        if (node._text is { } text) sb.Append(text);
+        else node.WriteOperator(sb);
+    }
+
+    /// <summary>Writes an operator node (leaves are printed at construction).</summary>
+    private protected virtual void WriteOperator(StringBuilder sb) => throw new InvalidOperationException($"Internal error: a {Kind} node has no text.");
 
     /// <summary>The operands of an operator node (empty for leaves).</summary>
     public virtual ImmutableArray<SetExpr> Children => [];
@@ -136,9 +189,19 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
     public abstract SetExpr WithChildren(ImmutableArray<SetExpr> children);
 
     /// <inheritdoc />
-    public bool Equals(SetExpr? other) =>
-        ReferenceEquals(this, other) ||
-        (other is not null && other._hash == _hash && other.Kind == Kind && string.Equals(other.Text, Text, StringComparison.Ordinal));
+    public bool Equals(SetExpr? other)
+    {
+        if (ReferenceEquals(this, other)) return true;
+        if (other is null || other._hash != _hash || other.Kind != Kind) return false;
+        if (_text is not null && other._text is not null) return string.Equals(_text, other._text, StringComparison.Ordinal);
+        // Operators print as their kind's operator around their children's texts, so equal children in the same
+        // order are equal texts, without printing either.
+        var (mine, theirs) = (Children, other.Children);
+        if (mine.Length != theirs.Length) return false;
+        for (var i = 0; i < mine.Length; i++)
+            if (!mine[i].Equals(theirs[i])) return false;
+        return true;
+    }
 
     /// <inheritdoc />
     public override bool Equals(object? obj) => Equals(obj as SetExpr);

@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text;
 using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Linq.Query;
 
-// The concrete node types. Each computes its text once; SetExpr compares and hashes that text.
+// The concrete node types. A leaf prints at construction, an operator when its text is first asked for (SetExpr).
 
 /// <summary>An event in one period.</summary>
 public sealed class EventNode(string eventName, PeriodRef period)
@@ -148,10 +149,22 @@ public sealed class ParameterNode(string name) : SetExpr(SetKind.Parameter, "@" 
 public sealed class NaryNode : SetExpr
 {
     internal NaryNode(SetKind kind, ImmutableArray<SetExpr> operands)
-        : base(kind, "(" + string.Join(kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " }, operands.Select(o => o.Text)) + ")")
+        : base(kind, operands)
     {
         if (kind is not (SetKind.And or SetKind.Or or SetKind.Xor)) throw new ArgumentOutOfRangeException(nameof(kind));
         Children = operands;
+    }
+
+    private protected override void WriteOperator(StringBuilder sb)
+    {
+        var op = Kind switch { SetKind.And => " & ", SetKind.Or => " | ", _ => " ^ " };
+        sb.Append('(');
+        for (var i = 0; i < Children.Length; i++)
+        {
+            if (i > 0) sb.Append(op);
+            Write(Children[i], sb);
+        }
+        sb.Append(')');
     }
 
     /// <inheritdoc />
@@ -171,11 +184,23 @@ public sealed class NaryNode : SetExpr
 public sealed class DiffNode : SetExpr
 {
     internal DiffNode(SetExpr head, ImmutableArray<SetExpr> subtract)
-        : base(SetKind.Diff, "(" + head.Text + string.Concat(subtract.Select(s => " - " + s.Text)) + ")")
+        : base(SetKind.Diff, [head, .. subtract])
     {
         Head = head;
         Subtract = subtract;
         Children = [head, .. subtract];
+    }
+
+    private protected override void WriteOperator(StringBuilder sb)
+    {
+        sb.Append('(');
+        Write(Head, sb);
+        foreach (var s in Subtract)
+        {
+            sb.Append(" - ");
+            Write(s, sb);
+        }
+        sb.Append(')');
     }
 
     /// <summary>The set subtracted from.</summary>
@@ -195,7 +220,7 @@ public sealed class DiffNode : SetExpr
 /// <summary>The complement of a set within the universe.</summary>
 public sealed class NotNode : SetExpr
 {
-    internal NotNode(SetExpr operand) : base(SetKind.Not, "~" + operand.Text)
+    internal NotNode(SetExpr operand) : base(SetKind.Not, [operand])
     {
         Operand = operand;
         Children = [operand];
@@ -203,6 +228,12 @@ public sealed class NotNode : SetExpr
 
     /// <summary>The complemented set.</summary>
     public SetExpr Operand { get; }
+
+    private protected override void WriteOperator(StringBuilder sb)
+    {
+        sb.Append('~');
+        Write(Operand, sb);
+    }
 
     /// <inheritdoc />
     public override ImmutableArray<SetExpr> Children { get; }

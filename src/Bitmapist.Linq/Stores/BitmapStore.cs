@@ -139,7 +139,8 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
     public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
         QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile, _plans);
 
-    private readonly PlanCache _plans = new();
+    // 1024 plans, and at most about 64 MB of them (a plan of a 1 MB query is some megabytes).
+    private readonly PlanCache<QueryPlan> _plans = new(1024, 64L << 20);
 
     /// <summary>The explain document of <paramref name="query"/> on this store.</summary>
     public string Explain(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
@@ -156,14 +157,18 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
         // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
         // which is the hour, so a table asked again within the hour reuses it.
         var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
-        if (_cohortPlans.TryGetValue(key, out var known)) return known with { Now = now };
+        if (_cohortPlans.TryGet(key, out var known)) return known with { Now = now };
         var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, HourlyTracked: Options.Tracking.Hourly), Profile, ct);
-        if (_cohortPlans.Count >= 64) _cohortPlans.Clear();
-        _cohortPlans[key] = plan;
+        _cohortPlans.Add(key, plan, plan.EstimatedBytes);
         return plan;
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Cohorts.CohortPlan> _cohortPlans = new(StringComparer.Ordinal);
+    // 16 tables, and at most about 64 MB of plans: one 1000 x 99 table (some 100,000 counted sets) fits alone.
+    private readonly PlanCache<Cohorts.CohortPlan> _cohortPlans = new(16, 64L << 20);
+
+    /// <summary>The plan caches' contents (plans, estimated bytes), for tests of their bounds.</summary>
+    internal (int QueryPlans, long QueryBytes, int CohortPlans, long CohortBytes) PlanCacheUse =>
+        (_plans.Count, _plans.Bytes, _cohortPlans.Count, _cohortPlans.Bytes);
 
     /// <summary>The explain document of a cohort table: its rows, its program and its one batch.</summary>
     public string Explain(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>

@@ -45,8 +45,34 @@ public static partial class TextQuery
     /// <summary>Deeper nesting than this (parentheses and prefix operators) is refused, so the tree walk never overflows the stack.</summary>
     public const int MaxNesting = 256;
 
+    /// <summary>
+    /// The longest text parsed, in characters. Parsing costs about 175 bytes a character (tokens and the parse
+    /// tree): 1,000,000 characters parse in about a second and 175 MB, more than any hand-written or generated
+    /// query needs; longer text is refused before the parser sees it (grammar/README.md, "Limits").
+    /// </summary>
+    public const int MaxQueryLength = 1_000_000;
+
+    /// <summary>
+    /// The most ids one literal set may list. 100,000 ids are about 700 KB of text; a 1,000,000-id literal took
+    /// 1.2 GB to parse. A larger set belongs in the store: mark or import the ids as an event and use that.
+    /// </summary>
+    public const int MaxLiteralIds = 100_000;
+
+    /// <summary>
+    /// The most <c>let</c> statements one text may hold. Each step of a chain nests the next set one level deeper
+    /// and the optimizer's work grows with the square of the depth: 1,000 steps plan in well under a second.
+    /// </summary>
+    public const int MaxLets = 1_000;
+
     private static ParseTree ParseTree(string source)
     {
+        if (source.Length > MaxQueryLength)
+        {
+            var line = 1 + source.AsSpan(0, MaxQueryLength).Count('\n');
+            var column = MaxQueryLength - (source.LastIndexOf('\n', MaxQueryLength - 1) + 1) + 1;
+            throw Error(source, line, column,
+                $"the query is {source.Length} characters long, and at most {MaxQueryLength} are read (it is cut off here); split it into several queries, or keep large id sets in the store (mark or import them as an event)");
+        }
         var tree = new Parser(Language).Parse(source);
         CheckUnknownFunctions(source, tree);
         if (tree.HasErrors()) throw SyntaxError(source, tree);
@@ -289,6 +315,7 @@ public static partial class TextQuery
     private sealed class Walker(string source, ParseTree tree, IReadOnlyDictionary<string, SetExpr>? outer)
     {
         private readonly Dictionary<string, SetExpr> _names = new(outer ?? new Dictionary<string, SetExpr>(), StringComparer.Ordinal);
+        private int _lets;
 
         public IReadOnlyList<TextStatement> Program()
         {
@@ -315,6 +342,8 @@ public static partial class TextQuery
             if (node.Term == Grammar.EventsStatement) return new EventsStatement(c.Count > 1 ? NameOf(c[1]) : "");
             if (node.Term == Grammar.LetStatement)
             {
+                if (++_lets > MaxLets)
+                    throw Error(source, node.Span.Location, $"more than {MaxLets} let statements in one query; split the script, or combine steps into one set");
                 var name = c[1].Token.Text;
                 var set = Set(c[2]);
                 _names[name] = set;
@@ -490,7 +519,12 @@ public static partial class TextQuery
                 return SetExpr.Range(NameOf(c[0]), PeriodRef.Of(from), PeriodRef.Of(to));
             }
             if (node.Term == Grammar.IdSet)
+            {
+                if (c[0].ChildNodes.Count > MaxLiteralIds)
+                    throw Error(source, c[0].ChildNodes[MaxLiteralIds].Span.Location,
+                        $"the set lists {c[0].ChildNodes.Count} ids, and a literal set holds at most {MaxLiteralIds} (the first one over is here); keep large id sets in the store: mark or import them as an event and use its name");
                 return SetExpr.Ids(c[0].ChildNodes.Select(n => (long)Id(n)));
+            }
             if (node.Term == Grammar.Universe) return SetExpr.Universe;
             if (node.Term == Grammar.ParameterRef) return SetExpr.Parameter(c[0].Token.Text[1..]);
             if (node.Term == Grammar.NameRef)
