@@ -40,6 +40,7 @@ public static class Cli
         var root = BuildRootCommand(context, input);
         // No response files: '@name' is a parameter of the query language (bitmapist cohort @cohort then active).
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        context.Verbose = parse.Errors.Count == 0 && parse.GetValue<bool>(GlobalOptions.VerboseName);
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
             foreach (var error in parse.Errors) context.Error(error.Message);

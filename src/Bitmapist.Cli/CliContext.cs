@@ -10,6 +10,22 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
     /// <summary>Writes one line <c>bitmapist: message</c> to stderr (line breaks folded, so an error stays one line).</summary>
     public void Error(string message) => Err.WriteLine("bitmapist: " + OneLine(message));
 
+    /// <summary>Whether <c>--verbose</c> was given: <see cref="Fail"/> then prints an error's causes too.</summary>
+    public bool Verbose { get; set; }
+
+    /// <summary>
+    /// Reports a failure: <paramref name="message"/> (the one sentence made from <paramref name="e"/>) and, with
+    /// <c>--verbose</c>, one line per inner exception: the detail the sentence leaves out, such as the Redis
+    /// client's connection diagnostics.
+    /// </summary>
+    public void Fail(Exception e, string message)
+    {
+        Error(message);
+        if (!Verbose) return;
+        for (var cause = e.InnerException; cause is not null; cause = cause.InnerException)
+            Err.WriteLine($"bitmapist:   caused by {cause.GetType().FullName}: {OneLine(cause.Message)}");
+    }
+
     /// <summary>Same as <see cref="Error"/>: notes and errors share stderr, never stdout.</summary>
     public void Note(string message) => Error(message);
 

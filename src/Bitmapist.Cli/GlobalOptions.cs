@@ -61,6 +61,15 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>The name of <see cref="Verbose"/>, read before any command runs (errors of every command use it).</summary>
+    public const string VerboseName = "--verbose";
+
+    public Option<bool> Verbose { get; } = new(VerboseName)
+    {
+        Description = "On an error, also print what caused it (the Redis client's own message, the inner exceptions), one line each.",
+        Recursive = true,
+    };
+
     public Option<string> Format { get; } = new Option<string>("--format")
     {
         Description = "Output format.",
@@ -75,6 +84,7 @@ internal sealed class GlobalOptions
         root.Options.Add(Prefix);
         root.Options.Add(Now);
         root.Options.Add(Format);
+        root.Options.Add(Verbose);
     }
 
     /// <summary>The settings of <paramref name="parse"/>, validated.</summary>

@@ -82,4 +82,20 @@ public sealed class ErrorTests(SampleFile sample) : IClassFixture<SampleFile>
         // Port 1 on loopback: nothing listens there, so the connection is refused at once.
         (await CliHarness.Run("count", "active", "--redis", "127.0.0.1:1,connectTimeout=1000")).ShouldFailWith(1, "Cannot connect to Redis");
     }
+
+    [Fact]
+    public async Task Verbose_adds_the_causes_one_line_each_after_the_sentence()
+    {
+        var run = await CliHarness.Run("count", "active", "--redis", "127.0.0.1:1,connectTimeout=1000", "--verbose");
+        run.ExitCode.ShouldBe(1);
+        var lines = run.Err.TrimEnd().Split('\n');
+        lines[0].ShouldStartWith("bitmapist: Cannot connect to Redis");
+        lines[0].ShouldNotContain("Exception");
+        // The client's own message, which the sentence leaves out, is there under --verbose and only there.
+        lines.Skip(1).ShouldNotBeEmpty();
+        lines.Skip(1).ShouldAllBe(l => l.StartsWith("bitmapist:   caused by "));
+        lines.Skip(1).ShouldContain(l => l.Contains("StackExchange.Redis.RedisConnectionException"));
+        run.Err.ShouldNotContain("   at ");
+        (await CliHarness.Run("count", "active", "--redis", "127.0.0.1:1,connectTimeout=1000")).Err.ShouldNotContain("caused by");
+    }
 }

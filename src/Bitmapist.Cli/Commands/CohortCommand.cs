@@ -127,7 +127,7 @@ internal static class CohortCommand
             catch (Exception e)
             {
                 var (message, code) = CommandRunner.Describe(e, ct);
-                context.Error(message);
+                context.Fail(e, message);
                 return code;
             }
         });

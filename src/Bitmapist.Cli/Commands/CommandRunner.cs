@@ -36,7 +36,7 @@ internal static class CommandRunner
             catch (Exception e)
             {
                 var (message, code) = Describe(e, ct);
-                context.Error(message);
+                context.Fail(e, message);
                 return code;
             }
         });
@@ -55,7 +55,7 @@ internal static class CommandRunner
         catch (Exception e)
         {
             var (message, code) = Describe(e, ct);
-            context.Error(message);
+            context.Fail(e, message);
             settings = null!;
             exitCode = code;
             return false;

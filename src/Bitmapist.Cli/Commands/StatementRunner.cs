@@ -110,7 +110,7 @@ internal static class StatementRunner
         catch (Exception e)
         {
             var (message, code) = CommandRunner.Describe(e, ct);
-            context.Error(message);
+            context.Fail(e, message);
             return code;
         }
     }

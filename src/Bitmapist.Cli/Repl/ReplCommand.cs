@@ -88,7 +88,7 @@ internal static class ReplCommand
         catch (Exception e)
         {
             var (message, code) = CommandRunner.Describe(e, ct);
-            context.Error(message);
+            context.Fail(e, message);
             return code;
         }
         finally
