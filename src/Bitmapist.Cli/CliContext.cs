@@ -23,7 +23,11 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
         Error(message);
         if (!Verbose) return;
         for (var cause = e.InnerException; cause is not null; cause = cause.InnerException)
-            Err.WriteLine($"bitmapist:   caused by {cause.GetType().FullName}: {OneLine(cause.Message)}");
+        {
+            var text = OneLine(cause.Message);
+            if (message.Contains(text, StringComparison.Ordinal)) continue; // already said in the sentence
+            Err.WriteLine($"bitmapist:   caused by {cause.GetType().FullName}: {text}");
+        }
     }
 
     /// <summary>Same as <see cref="Error"/>: notes and errors share stderr, never stdout.</summary>

@@ -16,6 +16,15 @@ public abstract partial class BitmapStore
     /// <summary>How long an event found to have no key at all is taken as missing without another SCAN (on the store's clock).</summary>
     internal static readonly TimeSpan MissingMemory = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long one check may spend looking through the key space (the SCAN for an event's keys in other periods and
+    /// the listing for suggestions), in real time. On a Redis of millions of keys a full SCAN takes seconds and blocks
+    /// the server a millisecond per page, and every CLI run is a new process with nothing remembered: past the budget
+    /// the check stops and an undecided event gets no warning (an event known missing keeps its warning, without
+    /// suggestions). Internal and settable for tests.
+    /// </summary>
+    internal TimeSpan EventCheckScanBudget { get; set; } = TimeSpan.FromMilliseconds(500);
+
     // Events seen to have a key. An event rarely disappears, so once seen it is not asked about again: after the
     // first check a correct query costs nothing. DeleteEventsAsync and DeleteAsync forget the names they touch.
     private readonly ConcurrentDictionary<string, byte> _knownEvents = new(StringComparer.Ordinal);
@@ -83,24 +92,45 @@ public abstract partial class BitmapStore
             else missing.Add(unknown[i].Key);
         if (missing.Count == 0) return [];
 
-        // 2. The rare path: an event with no data in the periods read may still have keys in others.
+        // 2. The rare path: an event with no data in the periods read may still have keys in others. The key space
+        //    is searched within a time budget (see EventCheckScanBudget); past it, what is undecided is not warned about.
         var now = Clock.GetUtcNow();
         var warnings = new List<EventWarning>();
         var absent = new List<string>();
-        foreach (var name in missing)
-            if (_missingEvents.TryGetValue(name, out var m) && m.Until > now) warnings.Add(new EventWarning(name, m.Suggestions));
-            else if (await HasAnyKeyAsync(name, ct).ConfigureAwait(false)) Remember(name);
-            else absent.Add(name);
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        if (EventCheckScanBudget > TimeSpan.Zero) budget.CancelAfter(EventCheckScanBudget);
+        else budget.Cancel(); // CancelAfter(0) fires on a timer thread, later
+        try
+        {
+            foreach (var name in missing)
+                if (_missingEvents.TryGetValue(name, out var m) && m.Until > now) warnings.Add(new EventWarning(name, m.Suggestions));
+                else if (await HasAnyKeyAsync(name, budget.Token).ConfigureAwait(false)) Remember(name);
+                else absent.Add(name);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Out of time: the events found missing so far are reported, the rest are not known either way.
+        }
 
-        // 3. A name with no key at all: suggest the stored names closest to it.
+        // 3. A name with no key at all: suggest the stored names closest to it (none if the listing runs out of time).
         if (absent.Count > 0)
         {
-            var known = await ListEventsAsync("", ct).ConfigureAwait(false);
+            IReadOnlyList<string> known = [];
+            var complete = false;
+            try
+            {
+                known = await ListEventsAsync("", budget.Token).ConfigureAwait(false);
+                complete = true;
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
             if (_missingEvents.Count >= MaxKnownEvents) _missingEvents.Clear();
             foreach (var name in absent)
             {
                 var suggestions = Suggest(name, known);
-                _missingEvents[name] = (now + MissingMemory, suggestions);
+                // Suggestions from a cut-short listing are not remembered: the next check may find them.
+                if (complete) _missingEvents[name] = (now + MissingMemory, suggestions);
                 warnings.Add(new EventWarning(name, suggestions));
             }
         }

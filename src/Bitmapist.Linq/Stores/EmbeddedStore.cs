@@ -312,6 +312,7 @@ public sealed class EmbeddedStore : BitmapStore
 
     internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         var regex = Glob.ToRegex(pattern);
         var matches = Read(() => _keys.Keys.Where(k => regex.IsMatch(k)).ToArray());
         foreach (var key in matches)

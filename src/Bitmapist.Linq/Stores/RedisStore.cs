@@ -714,6 +714,7 @@ public sealed class RedisStore : BitmapStore
 
     internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         if (Profile == CapabilityProfile.BitmapistServer)
         {
             // bitmapist-server accepts SCAN only as "SCAN cursor MATCH pattern COUNT n" and answers every key at
