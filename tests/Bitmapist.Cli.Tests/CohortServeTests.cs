@@ -93,6 +93,12 @@ public sealed partial class CohortServeTests(SampleFile sample) : IClassFixture<
         Cells(first)[0].ShouldBe([expected.Rows[0].Label, expected.Rows[0].Size.ToString(System.Globalization.CultureInfo.InvariantCulture),
             .. expected.Rows[0].Values.Select(v => CohortFormat.Cell(v, expected.Values))]);
         first.ShouldContain("<option value=\"week\" selected>week</option>");
+        first.ShouldNotContain("class=\"warning\"", customMessage: "every event of the command's table exists");
+
+        // A misspelt event reads as empty: the page says so, as the CLI does on stderr.
+        var typo = await http.GetStringAsync(served.Url + "?then=actve");
+        typo.ShouldContain("<p class=\"warning\" role=\"status\">Warning: The event &#39;actve&#39; has no data in any period of this store");
+        typo.ShouldContain("did you mean &#39;active&#39;");
 
         // A submission: what it gives replaces the command's settings, the rest stays.
         var submitted = await http.GetStringAsync(served.Url + "?cohort=signup+%26+unique%28premium%29&by=day&values=counts&rows=3&from=2026-11-20");

@@ -172,13 +172,16 @@ internal static class CohortServer
                     _tables.Release();
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 var table = await run.WaitAsync(timeout.Token).ConfigureAwait(false);
-                return (200, CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {query.Text}", IncludeForm: true)));
+                // A misspelt event reads as empty: say so on the page, as the CLI does on stderr.
+                var warnings = await store.CheckEventsAsync(query, ct: timeout.Token).ConfigureAwait(false);
+                return (200, CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {query.Text}", IncludeForm: true,
+                    Warnings: [.. warnings.Select(w => w.Message)])));
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !ct.IsCancellationRequested)
             {
                 var seconds = limits.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
-                var where = waiting ? $"waiting for one of the {limits.MaxConcurrentTables} tables computed at once to finish" : "computing the table";
-                return (504, Error(form, $"The request timed out after {seconds} s (the server's --timeout), {where}, and was stopped. Use fewer rows or columns, or a coarser grouping; or restart the server with a longer --timeout.",
+                var where = waiting ? $"waiting for one of the {limits.MaxConcurrentTables} tables computed at once to finish" : "computing the table (a large table, or a store that is slow or not answering)";
+                return (504, Error(form, $"The request timed out after {seconds} s (the server's --timeout), {where}, and was stopped. Use fewer rows or columns, or a coarser grouping; check that the store answers; or restart the server with a longer --timeout.",
                     "the request timed out"));
             }
             catch (Exception e) when (e is FormatException or QuerySyntaxException or BitmapistQueryException)

@@ -10,7 +10,10 @@ namespace Bitmapist.Linq.Cohorts.Rendering;
 /// retention and first-time cohorts) that submits the statement's parts by GET to <paramref name="FormAction"/>;
 /// read the submission back with <see cref="CohortForm.FromQueryString"/>.</param>
 /// <param name="FormAction">Where the form submits (empty: the page itself).</param>
-public sealed record CohortHtmlOptions(string Title = "Cohort report", bool IncludeForm = false, string FormAction = "");
+/// <param name="Warnings">Warnings shown above the table (escaped), e.g. the messages of
+/// <see cref="Stores.BitmapStore.CheckEventsAsync(CohortQuery, IReadOnlyDictionary{string, Query.SetExpr}?, CancellationToken)"/>;
+/// none when null.</param>
+public sealed record CohortHtmlOptions(string Title = "Cohort report", bool IncludeForm = false, string FormAction = "", IReadOnlyList<string>? Warnings = null);
 
 /// <summary>
 /// A self-contained HTML report: one page, inline CSS, no JavaScript, no external resources. Cells are a
@@ -29,6 +32,8 @@ public static class CohortHtml
         var sb = Head(options);
         if (options.IncludeForm) Form(sb, CohortForm.Of(table.Query, table.Now), options.FormAction);
         var values = table.Values == CohortValues.Percent ? "% of the cohort" : "users";
+        foreach (var warning in options.Warnings ?? [])
+            sb.Append(CultureInfo.InvariantCulture, $"<p class=\"warning\" role=\"status\">Warning: {E(warning)}</p>\n");
         sb.Append(CultureInfo.InvariantCulture, $"<p>Query: <code class=\"query\">{E(table.Query.Text)}</code><br>");
         sb.Append(CultureInfo.InvariantCulture, $"By {E(CohortFormat.Unit(table.Unit))}, cells in {values}, computed at {table.Now:yyyy-MM-dd HH:mm} UTC. An empty cell: no cohort, or no data in that period.</p>\n");
         sb.Append("<table class=\"cohort\">\n<thead><tr><th scope=\"col\">Period</th><th scope=\"col\">Total</th>");
@@ -84,6 +89,7 @@ public static class CohortHtml
             form { margin-bottom: 1.5em; display: flex; flex-wrap: wrap; gap: .5em 1em; align-items: end; }
             form label { display: flex; flex-direction: column; font-size: .85em; }
             pre.error { color: #a00; background: #fff4f4; border: 1px solid #e0b4b4; padding: .75em; }
+            p.warning { color: #7a5a00; background: #fffbe6; border: 1px solid #e6d48a; padding: .5em .75em; }
             </style>
 
             """);
