@@ -78,6 +78,8 @@ public sealed class ReplPipeTests(SampleFile sample) : IClassFixture<SampleFile>
     [InlineData("exit")]
     [InlineData("quit")]
     [InlineData("  EXIT;")]
+    [InlineData("exit # done")]
+    [InlineData("quit -- done")]
     public async Task Exit_and_quit_stop_the_script_with_status_0(string exit)
     {
         // What follows is neither run nor parsed: the syntax error after it does not count.

@@ -7,7 +7,7 @@ namespace Bitmapist.Cli.Repl;
 
 /// <summary>
 /// Statements piped to the REPL, with the REPL's own commands as in the interactive REPL: a line that is only
-/// <c>help</c> (or <c>?</c>) prints the help where it stands, a line that is only <c>exit</c> or <c>quit</c> ends the
+/// <c>help</c> (or <c>?</c>), perhaps with a comment, prints the help where it stands, a line that is only <c>exit</c> or <c>quit</c> ends the
 /// script there (what follows is neither parsed nor run). A command word is one only where a statement may start:
 /// inside an unfinished statement it is part of that statement. Everything up to the end (or <c>exit</c>) is parsed
 /// before anything runs, so a syntax error runs nothing.
@@ -24,7 +24,7 @@ internal static class PipedScript
         var start = 0; // the first line of the statements not parsed yet
         for (var i = 0; i < lines.Length; i++)
         {
-            var word = lines[i].Trim().TrimEnd(';').Trim().ToLowerInvariant();
+            var word = WithoutComment(lines[i]).Trim().TrimEnd(';').Trim().ToLowerInvariant();
             if (word is not ("help" or "?" or "exit" or "quit")) continue;
             if (!TryAdd(lines, start, i, names, steps)) continue; // inside an unfinished statement: not a command
             start = i + 1;
@@ -33,6 +33,17 @@ internal static class PipedScript
         }
         TryAdd(lines, start, lines.Length, names, steps, last: true);
         return steps;
+    }
+
+    /// <summary>The line up to a comment (<c>--</c> or <c>#</c>, as in the language), so <c>exit # done</c> is a command.</summary>
+    private static string WithoutComment(string line)
+    {
+        var end = line.Length;
+        var hash = line.IndexOf('#', StringComparison.Ordinal);
+        var dashes = line.IndexOf("--", StringComparison.Ordinal);
+        if (hash >= 0) end = hash;
+        if (dashes >= 0 && dashes < end) end = dashes;
+        return line[..end];
     }
 
     /// <summary>
