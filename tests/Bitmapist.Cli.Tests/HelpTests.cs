@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Bitmapist.Cli.Tests;
 
 public sealed class HelpTests
@@ -27,5 +29,34 @@ public sealed class HelpTests
         help.Out.ShouldContain($"bitmapist {command}");
         help.Out.ShouldContain(fragment);
         help.Out.ShouldContain("--format"); // global options are shown on every command
+    }
+
+    [Theory]
+    [InlineData("events")]
+    [InlineData("mark")]
+    [InlineData("import")]
+    [InlineData("count")]
+    [InlineData("ids")]
+    [InlineData("in")]
+    [InlineData("explain")]
+    [InlineData("sample")]
+    [InlineData("cohort")]
+    [InlineData("query")]
+    [InlineData("repl")]
+    public async Task Help_shows_each_default_once(string command)
+    {
+        // System.CommandLine prints "[default: x]" for an option with a default value: a description must not repeat it.
+        var help = await CliHarness.Run(command, "--help");
+        help.ExitCode.ShouldBe(0);
+        foreach (var line in help.Out.Split('\n'))
+            Regex.Matches(line, @"\[default: ").Count.ShouldBeLessThanOrEqualTo(1, line);
+    }
+
+    [Fact]
+    public async Task Cohort_help_shows_the_serve_limits_defaults()
+    {
+        var help = await CliHarness.Run("cohort", "--help");
+        help.Out.ShouldContain("[default: 10000]");
+        help.Out.ShouldContain("[default: 30]");
     }
 }

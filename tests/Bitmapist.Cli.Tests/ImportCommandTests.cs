@@ -55,7 +55,7 @@ public sealed class ImportCommandTests : IDisposable
         var store = _dir.File("store.bms");
         var result = await CliHarness.Run("import", csv, "--unique", "--hourly", "--data", store);
         result.ExitCode.ShouldBe(0, result.Err);
-        result.Out.ShouldContain("imported 2 records (1 events)");
+        result.Out.ShouldContain("imported 2 records (1 event)");
         using var saved = CliHarness.OpenStore(store);
         (await saved.Unique("active").ToListAsync()).ShouldBe([10, 11]);
         (await saved.Hour("active", 2026, 11, 2, 9).ToListAsync()).ShouldBe([11]);

@@ -32,7 +32,7 @@ public sealed class ImportCsvTests : IDisposable
     {
         var result = await Import("7\tsignup\t2026-11-28T10:00:00\n");
         result.ExitCode.ShouldBe(0, result.Err);
-        result.Out.ShouldContain("imported 1 records (1 events)");
+        result.Out.ShouldContain("imported 1 record (1 event) into");
         result.Err.ShouldBeEmpty();
         (await Day("signup", 2026, 11, 28)).ShouldBe([7]);
     }
@@ -272,5 +272,49 @@ public sealed class ImportCsvTests : IDisposable
                      await Import("1,a,2026\n", "--delimiter", "?"),
                  })
             Regex.IsMatch(refused.Err.Trim(), @"[.;:,!?]\s*[.;:,!?]").ShouldBeFalse(refused.Err);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_record_over_16_MiB_from_a_stray_quote_names_its_line_and_imports_nothing(int badLine)
+    {
+        // A quote never closed runs on to the end: 700,000 good lines (17.5 MB) after it make one record over Sep's 16 MiB.
+        var csv = _dir.File("stray-quote.csv");
+        await using (var writer = new StreamWriter(csv, false, new UTF8Encoding(false)))
+        {
+            for (var line = 1; line < badLine; line++) await writer.WriteAsync($"{line},signup,2026-11-01\n");
+            await writer.WriteAsync("2,\"oops,2026-11-01\n");
+            for (var i = 0; i < 700_000; i++) await writer.WriteAsync("123456,signup,2026-11-01\n");
+        }
+        var result = await CliHarness.Run("import", csv, "--data", _store);
+        result.ShouldFailWith(Cli.Usage, $"the record starting on line {badLine} is longer than 16 MiB");
+        result.Err.ShouldContain($"most likely a quote on line {badLine} is never closed");
+        result.Err.ShouldNotContain("Unexpected error");
+        result.Out.ShouldBeEmpty();
+        File.Exists(_store).ShouldBeFalse(); // nothing imported: the store was never saved
+    }
+
+    [Fact]
+    public async Task A_line_the_given_delimiter_does_not_split_is_a_bad_line_not_a_header()
+    {
+        var result = await Import("1|signup|2026-11-28\n", "--delimiter", ";");
+        result.ExitCode.ShouldBe(Cli.Skipped, result.Err);
+        result.Err.ShouldContain("line 1 skipped: expected 3 fields (user id, event, timestamp) separated by semicolons, found 1; the line holds '|': give --delimiter '|'");
+        result.Err.ShouldNotContain("header");
+        result.Out.ShouldContain("imported 0 records (0 events) into");
+        result.Out.ShouldContain("; 1 bad line skipped");
+    }
+
+    [Fact]
+    public async Task Counts_of_one_are_singular_and_others_plural()
+    {
+        var one = await Import("1,a,2026-11-28\nx,a,2026-11-28\n", "--no-header");
+        one.Out.ShouldContain("imported 1 record (1 event) into");
+        one.Out.ShouldContain("; 1 bad line skipped");
+        var two = await Import("1,a,2026-11-28\n2,b,2026-11-28\nx,a,2026-11-28\ny,a,2026-11-28\n", "--no-header");
+        two.Out.ShouldContain("imported 2 records (2 events) into");
+        two.Out.ShouldContain("; 2 bad lines skipped");
     }
 }

@@ -90,4 +90,23 @@ public sealed class TextQueryCommandTests(SampleFile sample) : IClassFixture<Sam
     [Fact]
     public async Task A_missing_file_fails() =>
         (await CliHarness.Run(sample.Args("query", "-f", "/nonexistent/q.bmq"))).ShouldFailWith(1, "cannot read");
+
+    [Theory]
+    [InlineData("help")]
+    [InlineData(" exit ")]
+    [InlineData("quit")]
+    [InlineData("?")]
+    public async Task A_REPL_command_given_to_query_is_named_as_one(string text)
+    {
+        var result = await CliHarness.Run(sample.Args("query", text));
+        result.ShouldFailWith(Cli.Usage, $"'{text.Trim()}' is a command of the interactive REPL (run bitmapist repl");
+    }
+
+    [Fact]
+    public async Task A_statement_merely_containing_help_gets_no_REPL_hint()
+    {
+        var result = await CliHarness.Run(sample.Args("query", "count help"));
+        result.ExitCode.ShouldBe(Cli.Usage);
+        result.Err.ShouldNotContain("REPL");
+    }
 }

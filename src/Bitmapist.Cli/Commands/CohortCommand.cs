@@ -35,13 +35,13 @@ internal static class CohortCommand
         var serve = new Option<int?>("--serve") { Description = "Serve the HTML report with its form at http://127.0.0.1:PORT/ until Ctrl+C (each submission runs a new table).", HelpName = "port" };
         var maxCells = new Option<int>("--max-cells")
         {
-            Description = $"With --serve: the most cells (rows x columns) a requested table may have; larger ones get the form back with an error. [default: {ServeLimits.DefaultMaxCells}]",
+            Description = $"With --serve: the most cells (rows x columns) a requested table may have; larger ones get the form back with an error.",
             DefaultValueFactory = _ => ServeLimits.DefaultMaxCells,
             HelpName = "N",
         };
         var timeout = new Option<double>("--timeout")
         {
-            Description = $"With --serve: seconds one request may take (waiting for its turn included) before it is stopped and the page says so. [default: {ServeLimits.DefaultTimeout.TotalSeconds}]",
+            Description = $"With --serve: seconds one request may take (waiting for its turn included) before it is stopped and the page says so.",
             DefaultValueFactory = _ => ServeLimits.DefaultTimeout.TotalSeconds,
             HelpName = "seconds",
         };

@@ -28,8 +28,14 @@ internal enum HeaderMode
 /// line number, so the caller can report it and keep the good ones. Timestamps are those of
 /// <see cref="Parsing.Instant"/> or Unix time (<see cref="EpochTime"/>).
 /// </summary>
-internal sealed class CsvRecords(char delimiter, HeaderMode header)
+/// <param name="delimiter">The field delimiter.</param>
+/// <param name="header">Whether the first line is a header.</param>
+/// <param name="delimiterGiven">The delimiter came from <c>--delimiter</c>: a first line it does not split into 3 fields is then a bad line, not a header.</param>
+internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimiterGiven = false)
 {
+    /// <summary>Sep's limit on one record (and its buffer): 16 MiB of characters.</summary>
+    internal const int MaxRecordChars = 16 * 1024 * 1024;
+
     /// <summary>Event names kept as one string each, so two million rows of three events allocate three strings.</summary>
     private const int InternedEvents = 4096;
 
@@ -45,16 +51,50 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header)
     /// <summary>The records of <paramref name="reader"/>; <paramref name="tick"/> is called every 16,384 rows (progress).</summary>
     public IEnumerable<CsvRecord> Read(TextReader reader, Action? tick = null)
     {
-        using var csv = Sep.New(delimiter).Reader(o => o with { HasHeader = false, DisableColCountCheck = true }).From(reader);
+        using var csv = Open(reader);
         var first = true;
-        while (csv.MoveNext())
+        long next = 1; // the line the next record starts on
+        while (true)
         {
+            bool more;
+            try
+            {
+                more = csv.MoveNext();
+            }
+            catch (NotSupportedException e) when (IsTooLong(e))
+            {
+                throw new CliException(TooLong(next));
+            }
+            if (!more) break;
+            next = csv.Current.LineNumberToExcl; // right for the first row too, unlike its LineNumberFrom
             if ((csv.Current.RowIndex & 0x3FFF) == 0) tick?.Invoke();
             var record = Parse(csv.Current, ref first);
             if (record is { } r) yield return r;
         }
         tick?.Invoke();
     }
+
+    /// <summary>Sep's reader; it reads its first buffer here, so a first record over the limit fails here, not in MoveNext.</summary>
+    private SepReader Open(TextReader reader)
+    {
+        try
+        {
+            return Sep.New(delimiter).Reader(o => o with { HasHeader = false, DisableColCountCheck = true }).From(reader);
+        }
+        catch (NotSupportedException e) when (IsTooLong(e))
+        {
+            throw new CliException(TooLong(1));
+        }
+    }
+
+    /// <summary>Sep's exception for a record over <see cref="MaxRecordChars"/> (it has no type of its own).</summary>
+    private static bool IsTooLong(NotSupportedException e) => e.Message.Contains("maximum supported length", StringComparison.Ordinal);
+
+    /// <summary>Why reading stopped at a record over Sep's limit: it cannot be skipped as a bad line, as its end was never found.</summary>
+    internal static string TooLong(long line) =>
+        $"the record starting on line {line} is longer than {MaxRecordChars / (1024 * 1024)} MiB, so the file cannot be read past it; " +
+        $"most likely a quote on line {line} is never closed and its field runs on to the next quote or the end of the file (or the line is really that long). " +
+        "Fix the quoting on that line (double a quote inside a quoted field, or drop the stray one) and import the file again (marks are ORs: re-running is safe).";
 
     /// <summary>The record of one row; null for a blank row or the header.</summary>
     private CsvRecord? Parse(SepReader.Row row, ref bool first)
@@ -150,6 +190,8 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header)
         var firstText = Shorten(first); // before the next Unquote, which may reuse the scratch buffer
         if (row.ColCount < 3)
         {
+            // Under --delimiter, a line it does not split is a bad line (with the delimiter hint), not a header to drop.
+            if (delimiterGiven) return false;
             reason = $"its first field '{firstText}' is not a user id and it has no third field";
             return true;
         }

@@ -52,7 +52,7 @@ internal static class ImportCommand
             using var input = ImportInput.Open(path, given, Console.OpenStandardInput);
             await using var session = await run.OpenStoreAsync(StoreAccess.Write, ct, tracking).ConfigureAwait(false);
             var import = session.Store.CreateBulkImport();
-            var records = new CsvRecords(input.Delimiter, headerMode);
+            var records = new CsvRecords(input.Delimiter, headerMode, delimiterGiven: given is not null);
             var problems = new List<CsvRecord>(ListedProblems);
             var badLines = new List<long>();
             var events = new SortedSet<string>(StringComparer.Ordinal);
@@ -120,14 +120,17 @@ internal static class ImportCommand
                     output.Csv(["imported", "bad"], [[Output.Text(imported), Output.Text(badLines.Count)]]);
                     break;
                 default:
-                    output.Writer.WriteLine($"imported {imported} records ({events.Count} events) into {session.Description}" +
-                                            (badLines.Count > 0 ? $"; {badLines.Count} bad lines skipped" : ""));
+                    output.Writer.WriteLine($"imported {Plural(imported, "record")} ({Plural(events.Count, "event")}) into {session.Description}" +
+                                            (badLines.Count > 0 ? $"; {Plural(badLines.Count, "bad line")} skipped" : ""));
                     break;
             }
             return badLines.Count > 0 ? Cli.Skipped : Cli.Ok;
         });
         return command;
     }
+
+    /// <summary><paramref name="n"/> and the noun, plural unless <paramref name="n"/> is 1 ("1 record", "2 records").</summary>
+    internal static string Plural(long n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>The closing line on stderr when lines were skipped.</summary>
     internal static string Summary(int skipped)

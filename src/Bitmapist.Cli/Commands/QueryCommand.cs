@@ -45,7 +45,11 @@ internal static class QueryCommand
             var (ok, values) = await ParameterOptions.TryParseAsync(parse.GetValue(parameters), context).ConfigureAwait(false);
             if (!ok) return Cli.Usage;
             if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
-            return await StatementRunner.RunScriptAsync(source!, path, settings, context, ct, values).ConfigureAwait(false);
+            var code = await StatementRunner.RunScriptAsync(source!, path, settings, context, ct, values).ConfigureAwait(false);
+            // 'help' or 'exit' alone is someone who expected the REPL: the syntax error alone does not say where those words work.
+            if (code == Cli.Usage && source!.Trim().ToLowerInvariant() is "help" or "?" or "exit" or "quit")
+                context.Error($"'{source.Trim()}' is a command of the interactive REPL (run bitmapist repl, or bitmapist with no command), not a statement: query runs statements such as count month(active).");
+            return code;
         });
         return command;
     }
