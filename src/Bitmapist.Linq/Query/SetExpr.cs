@@ -22,6 +22,7 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
 {
     private readonly int _hash;
     private readonly int _kinds; // bit k: a node of SetKind k is here or below
+    private readonly long _expandedSize;
     private string? _text;
 
     /// <summary>A leaf: its text is its identity.</summary>
@@ -31,6 +32,7 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
         _text = text;
         _hash = HashCode.Combine(kind, string.GetHashCode(text, StringComparison.Ordinal));
         _kinds = 1 << (int)kind;
+        _expandedSize = 1;
     }
 
     /// <summary>An operator over <paramref name="children"/>: identified by its kind and children, printed on demand.</summary>
@@ -40,11 +42,14 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
         var hash = new HashCode();
         hash.Add(kind);
         _kinds = 1 << (int)kind;
+        var size = 1L;
         foreach (var child in children)
         {
             hash.Add(child._hash);
             _kinds |= child._kinds;
+            size = long.Min(size + child._expandedSize, long.MaxValue / 2); // saturates: a doubling chain overflows long
         }
+        _expandedSize = size;
         _hash = hash.ToHashCode();
     }
 
@@ -54,6 +59,14 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
     /// cohort cell over already-optimized row and return sets cost.
     /// </summary>
     internal bool Contains(SetKind kind) => (_kinds & (1 << (int)kind)) != 0;
+
+    /// <summary>
+    /// The number of nodes in this tree with every shared subtree counted each time it is used: the size the
+    /// later stages (binding, optimizing, printing) walk, which can be exponential in the number of distinct nodes
+    /// (<c>let x1 = x0 | x0; let x2 = x1 | x1; ...</c>). Kept at construction, as the hash is, so checking it costs
+    /// nothing; it saturates instead of overflowing.
+    /// </summary>
+    internal long ExpandedSize => _expandedSize;
 
     /// <summary>The node type.</summary>
     public SetKind Kind { get; }
