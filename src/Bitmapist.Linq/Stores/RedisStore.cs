@@ -57,6 +57,8 @@ public sealed class RedisStore : BitmapStore
         {
             // The server's own profile when known (what it holds matters for writes); options.Profile overrides it in the constructor.
             var profile = detected ?? options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
+            if (profile != CapabilityProfile.BitmapistServer && (options?.Profile ?? profile) != CapabilityProfile.BitmapistServer)
+                await CheckLoggedInUserAsync(mux, configuration).ConfigureAwait(false);
             return new RedisStore(mux, profile, options, ownsConnection: true);
         }
         catch
@@ -65,6 +67,41 @@ public sealed class RedisStore : BitmapStore
             throw;
         }
     }
+
+    /// <summary>
+    /// When <paramref name="configuration"/> names a user, refuses a connection logged in as anyone else. Redis
+    /// answers a refused AUTH with WRONGPASS, but StackExchange.Redis carries on with the connection as it is: logged
+    /// in as <c>default</c> when that user needs no password (Redis' default setup), which would write with the
+    /// default user's rights. ACL WHOAMI (Redis 6+) says who we are; its NOPERM means a user restricted by the ACL,
+    /// never the unrestricted default of that setup, and a server without ACL WHOAMI has no named users to mistake.
+    /// </summary>
+    private static async Task CheckLoggedInUserAsync(ConnectionMultiplexer mux, string configuration)
+    {
+        var config = ConfigurationOptions.Parse(configuration);
+        if (string.IsNullOrEmpty(config.User)) return;
+        string? whoami;
+        try
+        {
+            whoami = (string?)await mux.GetDatabase().ExecuteAsync("ACL", "WHOAMI").ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission ||
+            e.Message.Contains("NOPERM", StringComparison.Ordinal) || e.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
+        {
+            throw CannotConnect(configuration, e, []);
+        }
+        if (string.Equals(whoami, config.User, StringComparison.Ordinal)) return;
+        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
+        throw new BitmapistStoreException(WrongPasswordMessage(host, config.User, "WRONGPASS", configuration) +
+            $" The server let the connection in as user '{whoami}' instead; it was closed.");
+    }
+
+    private static string WrongPasswordMessage(string host, string? user, string code, string configuration) =>
+        $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(user) ? "" : $" '{user}'")} " +
+        $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
 
     /// <summary>
     /// A connection suited to the server behind <paramref name="configuration"/>, and its profile when the probe
@@ -224,8 +261,7 @@ public sealed class RedisStore : BitmapStore
         var message = string.IsNullOrEmpty(config.Password)
             ? $"Authentication failed at Redis {host}: no password was given and the server requires one ({code}). Add password=... " +
               "(and user=... for an ACL user) to the connection string."
-            : $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} " +
-              $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
+            : WrongPasswordMessage(host, config.User, code, configuration);
         return new BitmapistStoreException(message, e);
 
         static IEnumerable<Exception> Chain(Exception x)
