@@ -71,3 +71,52 @@ public sealed class RedisAuthenticationTests : IDisposable
         (await store.Month("a").CountAsync()).ShouldBe(1);
     }
 }
+
+/// <summary>
+/// Redis' default setup, where the default user needs no password: a refused login of a named ACL user must not
+/// carry on as <c>default</c> (StackExchange.Redis keeps the connection after the WRONGPASS), which would write with
+/// the default user's rights; on a private redis-server without <c>requirepass</c>.
+/// </summary>
+public sealed class RedisAuthenticationWithoutRequirepassTests : IDisposable
+{
+    private readonly System.Diagnostics.Process _server;
+    private readonly int _port;
+
+    public RedisAuthenticationWithoutRequirepassTests()
+    {
+        _server = RedisServer.StartPrivate(out _port);
+        using var admin = ConnectionMultiplexer.Connect($"127.0.0.1:{_port},allowAdmin=true");
+        admin.GetDatabase().Execute("ACL", "SETUSER", "narrow", "on", ">s3cret-narrow", "~t_*", "+@all");
+        admin.GetDatabase().Execute("ACL", "SETUSER", "keys-only", "on", ">s3cret-keys", "~t_*", "+@all", "-acl");
+    }
+
+    public void Dispose()
+    {
+        _server.Kill();
+        _server.WaitForExit();
+        _server.Dispose();
+    }
+
+    [SkippableTheory]
+    [InlineData("narrow")]
+    [InlineData("nobody")]
+    public async Task A_wrong_password_of_a_named_user_fails_instead_of_connecting_as_default(string user)
+    {
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() =>
+            RedisStore.ConnectAsync($"127.0.0.1:{_port},connectTimeout=5000,user={user},password=wrong-s3cret"));
+        e.Message.ShouldStartWith($"Authentication failed at Redis 127.0.0.1:{_port}: wrong password or unknown user '{user}'");
+        e.Message.ShouldContain("WRONGPASS");
+        e.ToString().ShouldNotContain("s3cret");
+    }
+
+    [SkippableTheory]
+    [InlineData("narrow", "s3cret-narrow")]
+    [InlineData("keys-only", "s3cret-keys")] // ACL WHOAMI denied (NOPERM): a restricted user, accepted
+    public async Task The_right_password_of_a_named_user_connects(string user, string password)
+    {
+        await using var store = await RedisStore.ConnectAsync($"127.0.0.1:{_port},user={user},password={password}",
+            new StoreOptions { Keys = new Bitmapist.Linq.Model.KeyScheme("t_") });
+        await store.MarkAsync("a", 1);
+        (await store.Month("a").CountAsync()).ShouldBe(1);
+    }
+}

@@ -145,3 +145,62 @@ public class RedisWriteAtomicityTests
         }
     }
 }
+
+/// <summary>
+/// A bit offset Redis refuses (above 8 x proto-max-bulk-len) fails the mark batch before its first write, on every
+/// path: the script checks every offset (GETBIT) before its first SETBIT, the MULTI/EXEC fallback checks them before
+/// MULTI. Before, the script's earlier SETBITs stayed written while the message said nothing was. On a private
+/// redis-server with proto-max-bulk-len 1mb (offsets up to 8 Mi bits).
+/// </summary>
+public sealed class RedisMarkOffsetTests : IAsyncLifetime
+{
+    private static readonly DateTime At = new(2026, 3, 15, 10, 0, 0, DateTimeKind.Utc);
+    private System.Diagnostics.Process _server = null!;
+    private string _endpoint = null!;
+    private ConnectionMultiplexer _admin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = RedisServer.StartPrivate(out var port, "--proto-max-bulk-len", "1mb");
+        _endpoint = $"127.0.0.1:{port}";
+        _admin = await ConnectionMultiplexer.ConnectAsync(_endpoint + ",allowAdmin=true");
+        await _admin.GetDatabase().ExecuteAsync("ACL", "SETUSER", "marker", "on", ">secret", "~*", "+@all", "-@scripting");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        _server.Kill();
+        await _server.WaitForExitAsync();
+        _server.Dispose();
+    }
+
+    [SkippableTheory]
+    [InlineData("script")]
+    [InlineData("bitmapist-server-profile")]
+    [InlineData("acl-without-scripting")]
+    public async Task An_offset_Redis_refuses_fails_the_batch_before_any_write(string path)
+    {
+        var options = new StoreOptions { Keys = new KeyScheme("pb_") };
+        await using var store = path switch
+        {
+            "script" => await RedisStore.ConnectAsync(_endpoint, options),
+            "bitmapist-server-profile" => await RedisStore.ConnectAsync(_endpoint, options with { Profile = CapabilityProfile.BitmapistServer }),
+            _ => await RedisStore.ConnectAsync($"{_endpoint},user=marker,password=secret", options),
+        };
+
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() =>
+            store.CreateBatch().Mark("pb", 1, At).Mark("pb", 4294967295, At).ExecuteAsync());
+
+        var keys = new List<string>();
+        await foreach (var k in _admin.GetServers()[0].KeysAsync(pattern: "*")) keys.Add(k!);
+        keys.ShouldBeEmpty();
+        e.Message.ShouldContain("bit offset 4294967295 of key 'pb_pb_");
+        e.Message.ShouldContain("Nothing of it was written");
+        e.Message.ShouldContain("proto-max-bulk-len");
+
+        // Offsets within the limit are written as before.
+        await store.CreateBatch().Mark("pb", 1, At).Mark("pb", 8_000_000, At).ExecuteAsync();
+        (await store.At("pb", Period.Of(PeriodUnit.Day, At)).ToListAsync()).ShouldBe([1L, 8_000_000L]);
+    }
+}

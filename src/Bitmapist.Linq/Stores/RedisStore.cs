@@ -57,6 +57,8 @@ public sealed class RedisStore : BitmapStore
         {
             // The server's own profile when known (what it holds matters for writes); options.Profile overrides it in the constructor.
             var profile = detected ?? options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
+            if (profile != CapabilityProfile.BitmapistServer && (options?.Profile ?? profile) != CapabilityProfile.BitmapistServer)
+                await CheckLoggedInUserAsync(mux, configuration).ConfigureAwait(false);
             return new RedisStore(mux, profile, options, ownsConnection: true);
         }
         catch
@@ -65,6 +67,41 @@ public sealed class RedisStore : BitmapStore
             throw;
         }
     }
+
+    /// <summary>
+    /// When <paramref name="configuration"/> names a user, refuses a connection logged in as anyone else. Redis
+    /// answers a refused AUTH with WRONGPASS, but StackExchange.Redis carries on with the connection as it is: logged
+    /// in as <c>default</c> when that user needs no password (Redis' default setup), which would write with the
+    /// default user's rights. ACL WHOAMI (Redis 6+) says who we are; its NOPERM means a user restricted by the ACL,
+    /// never the unrestricted default of that setup, and a server without ACL WHOAMI has no named users to mistake.
+    /// </summary>
+    private static async Task CheckLoggedInUserAsync(ConnectionMultiplexer mux, string configuration)
+    {
+        var config = ConfigurationOptions.Parse(configuration);
+        if (string.IsNullOrEmpty(config.User)) return;
+        string? whoami;
+        try
+        {
+            whoami = (string?)await mux.GetDatabase().ExecuteAsync("ACL", "WHOAMI").ConfigureAwait(false);
+        }
+        catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission ||
+            e.Message.Contains("NOPERM", StringComparison.Ordinal) || e.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+        catch (Exception e) when (RedisErrors.IsClientFailure(e))
+        {
+            throw CannotConnect(configuration, e, []);
+        }
+        if (string.Equals(whoami, config.User, StringComparison.Ordinal)) return;
+        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
+        throw new BitmapistStoreException(WrongPasswordMessage(host, config.User, "WRONGPASS", configuration) +
+            $" The server let the connection in as user '{whoami}' instead; it was closed.");
+    }
+
+    private static string WrongPasswordMessage(string host, string? user, string code, string configuration) =>
+        $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(user) ? "" : $" '{user}'")} " +
+        $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
 
     /// <summary>
     /// A connection suited to the server behind <paramref name="configuration"/>, and its profile when the probe
@@ -224,8 +261,7 @@ public sealed class RedisStore : BitmapStore
         var message = string.IsNullOrEmpty(config.Password)
             ? $"Authentication failed at Redis {host}: no password was given and the server requires one ({code}). Add password=... " +
               "(and user=... for an ACL user) to the connection string."
-            : $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} " +
-              $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
+            : WrongPasswordMessage(host, config.User, code, configuration);
         return new BitmapistStoreException(message, e);
 
         static IEnumerable<Exception> Chain(Exception x)
@@ -305,16 +341,27 @@ public sealed class RedisStore : BitmapStore
     }
 
     /// <summary>
-    /// Checks the type of every key, then writes: inside one script, so nothing runs in between and a key of another
-    /// type stops the batch before its first write. On an OOM Redis refuses the script's first write, so nothing
-    /// is written either.
+    /// Checks every key and offset, then writes: inside one script, so nothing runs in between. A key of another type
+    /// or an offset Redis refuses (above proto-max-bulk-len, in bits) stops the batch before its first write; GETBIT
+    /// checks the offset against the same limit as SETBIT and allocates nothing. On an OOM Redis refuses the script's
+    /// first write, so nothing is written either. Should a SETBIT still fail after others ran, the reply says how many
+    /// were written, so the message does not claim none were. Replies: the number of writes, or
+    /// {'type', key, type}, {'offset', key, offset, error}, {'partial', key, writes done, error}.
     /// </summary>
     internal const string MarkScript = """
         for i = 1, #KEYS do
           local t = redis.call('TYPE', KEYS[i]).ok
-          if t ~= 'none' and t ~= 'string' then return {KEYS[i], t} end
+          if t ~= 'none' and t ~= 'string' then return {'type', KEYS[i], t} end
+          local r = redis.pcall('GETBIT', KEYS[i], ARGV[2 * i - 1])
+          if type(r) == 'table' and r.err then return {'offset', KEYS[i], ARGV[2 * i - 1], r.err} end
         end
-        for i = 1, #KEYS do redis.call('SETBIT', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i]) end
+        for i = 1, #KEYS do
+          local r = redis.pcall('SETBIT', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i])
+          if type(r) == 'table' and r.err then
+            if i == 1 then return redis.error_reply(r.err) end
+            return {'partial', KEYS[i], i - 1, r.err}
+          end
+        end
         return #KEYS
         """;
 
@@ -338,10 +385,29 @@ public sealed class RedisStore : BitmapStore
             // A lost connection or a timeout cannot tell whether the script ran (whole, as scripts do) or not.
             throw WriteFailed("mark batch", e, command: null, nothingWritten: RedisErrors.Classify(e) is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
         }
-        if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var key, var type])
-            throw WrongType("mark batch", (string)key!, (string)type!);
+        if (reply.Resp2Type == ResultType.Array)
+        {
+            var parts = (RedisResult[])reply!;
+            switch ((string?)parts[0])
+            {
+                case "type":
+                    throw WrongType("mark batch", (string)parts[1]!, (string)parts[2]!);
+                case "offset":
+                    throw BadOffset((string)parts[1]!, (string)parts[2]!, (string)parts[3]!);
+                case "partial":
+                    throw new BitmapistStoreException(
+                        $"The mark batch failed: Redis refused SETBIT {(string)parts[1]!} ({(string)parts[3]!}) after {(long)parts[2]} of its " +
+                        $"{writes.Count} writes were applied; the rest were not. Marks are idempotent, so sending it again once the cause is fixed is safe.");
+            }
+        }
         return true;
     }
+
+    /// <summary>A bit offset Redis refuses: above its limit of proto-max-bulk-len bytes (512 MiB unless configured lower).</summary>
+    private static BitmapistStoreException BadOffset(string key, string offset, string error) =>
+        new($"The mark batch was not written: Redis refuses bit offset {offset} of key '{key}' ({error}). Nothing of it was written. A bit " +
+            "offset must be below 8 x proto-max-bulk-len (Redis' limit on a value's size, 512 MB unless configured lower): " +
+            "raise it with CONFIG SET proto-max-bulk-len, or use smaller ids.");
 
     /// <summary>
     /// A Redis without scripts (an ACL without EVAL, the bitmapist-server profile forced on Redis): read every key's
@@ -367,6 +433,26 @@ public sealed class RedisStore : BitmapStore
             for (var i = 0; i < keys.Length; i++)
                 if (types[i].Result is not (RedisType.None or RedisType.String))
                     throw WrongType("mark batch", keys[i], types[i].Result.ToString().ToLowerInvariant());
+            // Every offset, as the script checks them: a SETBIT Redis refuses inside EXEC would leave the others applied.
+            var offsets = writes.Select(w => db.StringGetBitAsync(w.Key, w.Bit)).ToArray();
+            try
+            {
+                await Task.WhenAll(offsets).ConfigureAwait(false);
+            }
+            catch (RedisServerException) when (Array.FindIndex(offsets, t => t.Exception?.InnerException is RedisServerException s &&
+                s.Message.Contains("bit offset", StringComparison.OrdinalIgnoreCase)) is var bad and >= 0)
+            {
+                throw BadOffset(writes[bad].Key, writes[bad].Bit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    offsets[bad].Exception!.InnerException!.Message);
+            }
+            catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.WrongType)
+            {
+                continue; // a key changed type since TYPE: check again
+            }
+            catch (Exception e) when (RedisErrors.IsClientFailure(e))
+            {
+                throw WriteFailed("mark batch", e, command: null, nothingWritten: true);
+            }
             // The length, for a condition whose STRLEN after WATCH also fails if the key is no longer a string.
             var strlens = keys.Select((k, i) => types[i].Result == RedisType.String ? db.StringLengthAsync(k) : Task.FromResult(0L)).ToArray();
             try
