@@ -172,8 +172,16 @@ internal static class CohortServer
                     _tables.Release();
                 }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
                 var table = await run.WaitAsync(timeout.Token).ConfigureAwait(false);
-                // A misspelt event reads as empty: say so on the page, as the CLI does on stderr.
-                var warnings = await store.CheckEventsAsync(query, ct: timeout.Token).ConfigureAwait(false);
+                // A misspelt event reads as empty: say so on the page, as the CLI does on stderr. The table is ready,
+                // so a check that runs out of the request's time (its SCAN on a large Redis) or fails only loses its warning.
+                IReadOnlyList<EventWarning> warnings = [];
+                try
+                {
+                    warnings = await store.CheckEventsAsync(query, ct: timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is BitmapistStoreException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+                {
+                }
                 return (200, CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {query.Text}", IncludeForm: true,
                     Warnings: [.. warnings.Select(w => w.Message)])));
             }
