@@ -54,12 +54,7 @@ public sealed partial class CohortServeTests(SampleFile sample) : IClassFixture<
             _stop.Dispose();
         }
 
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        private static int FreePort() => Linq.Testing.FreePort.Next();
     }
 
     private CohortTable Expected(string text)

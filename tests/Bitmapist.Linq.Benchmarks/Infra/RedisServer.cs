@@ -156,14 +156,7 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public async Task<string> VersionAsync() => await InfoAsync("server", "redis_version");
 
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
+    private static int FreePort() => Testing.FreePort.Next();
 
     private static void KillOnExit(Process process)
     {

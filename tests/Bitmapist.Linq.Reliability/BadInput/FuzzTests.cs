@@ -126,10 +126,5 @@ public sealed class FuzzTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        return ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Testing.FreePort.Next();
 }

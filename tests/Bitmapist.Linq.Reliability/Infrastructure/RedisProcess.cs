@@ -112,12 +112,7 @@ internal sealed class RedisProcess : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Testing.FreePort.Next();
 
     public void Dispose()
     {
