@@ -64,7 +64,38 @@ public static class ExplainPrinter
         sb.AppendLine(CultureInfo.InvariantCulture, $"counts:    {plan.Counted.Length} distinct sets (cohort sizes, return sizes, cells)");
         for (var i = 0; i < plan.Counted.Length; i++)
             sb.AppendLine(CultureInfo.InvariantCulture, $"  #{i} {plan.Counted[i]}  =>  {plan.Optimized[i]}");
-        var p = plan.Program;
+        AppendCounts(sb, plan.Program, keys, tempTtlSeconds, scripts);
+        return sb.ToString();
+    }
+
+    /// <summary>Prints counts planned into one batch: each count's plan, then the one program and its one batch.</summary>
+    /// <param name="plan">The plan.</param>
+    /// <param name="keys">The store's key scheme (names of the temporaries).</param>
+    /// <param name="tempTtlSeconds">The temporaries' TTL in a MULTI/EXEC.</param>
+    /// <param name="scripts">False when the store found that the server refuses scripts: the batch is then the MULTI/EXEC.</param>
+    public static string Print(BatchPlan plan, Model.KeyScheme keys, int tempTtlSeconds = 60, bool scripts = true)
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < plan.Queries.Length; i++)
+        {
+            var q = plan.Queries[i];
+            sb.AppendLine(CultureInfo.InvariantCulture, $"#{i} query: {q.Query}");
+            if (i == 0) sb.AppendLine(CultureInfo.InvariantCulture, $"now:       {q.Now:yyyy-MM-dd'T'HH:mm:ss}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"bound:     {q.Bound}");
+            if (q.Rewrites.Count > 0)
+            {
+                sb.AppendLine("rewrites:");
+                foreach (var r in q.Rewrites) sb.AppendLine("  " + r);
+            }
+            sb.AppendLine(CultureInfo.InvariantCulture, $"optimized: {q.Optimized}");
+        }
+        AppendCounts(sb, plan.Program, keys, tempTtlSeconds, scripts);
+        return sb.ToString();
+    }
+
+    /// <summary>A program of counts (a cohort table's, a batch of counts'), then how it runs on the back end.</summary>
+    private static void AppendCounts(StringBuilder sb, CountsProgram p, Model.KeyScheme keys, int tempTtlSeconds, bool scripts)
+    {
         sb.AppendLine(CultureInfo.InvariantCulture, $"program ({p.Profile.Name}): {p.Steps.Length} steps, {p.TempCount} temporaries");
         foreach (var item in p.InOrder())
             sb.AppendLine(!item.IsRead ? StepLine(p.Steps[item.Step])
@@ -72,13 +103,12 @@ public static class ExplainPrinter
         if (p.Profile == CapabilityProfile.Embedded)
         {
             sb.AppendLine("runs in process on the embedded store's bitmaps, in one pass under one read lock");
-            return sb.ToString();
+            return;
         }
         sb.AppendLine("commands (one round trip):");
         var lines = scripts && RedisCountsScript.CanRun(p)
             ? RedisCountsScript.Build(p, RedisBatch.TempPrefix(keys)).Explain()
             : RedisCountsBatch.Build(p, RedisBatch.TempPrefix(keys), tempTtlSeconds).Lines();
         foreach (var line in lines) sb.AppendLine("  " + line);
-        return sb.ToString();
     }
 }
