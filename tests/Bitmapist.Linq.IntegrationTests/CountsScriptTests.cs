@@ -1,4 +1,5 @@
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.IntegrationTests.Infrastructure;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Planning;
@@ -49,7 +50,7 @@ public class CountsScriptTests
         return data;
     }
 
-    private static CountsProgram Emit(IReadOnlyList<SetExpr> sets, BindContext context, CapabilityProfile profile)
+    private static BatchProgram Emit(IReadOnlyList<SetExpr> sets, BindContext context, CapabilityProfile profile)
     {
         var universe = Binder.Bind(context.Universe!, context);
         return ProgramEmitter.EmitCounts([.. sets.Select(s => Optimizer.Optimize(Binder.Bind(s, context), universe, asWritten: s))], profile);
@@ -90,8 +91,8 @@ public class CountsScriptTests
             var expected = sets.Select(s => (long)oracle.Eval(s).Count).ToArray();
             var program = Emit(sets, context, scripted.Profile);
             RedisCountsScript.CanRun(program).ShouldBeTrue();
-            var viaScript = await scripted.RunCountsAsync(program, default);
-            var viaTransaction = await queued.RunCountsAsync(Emit(sets, context, noScripts), default);
+            var viaScript = (await scripted.Backend.RunAsync(program, default)).Select(r => r.Integer).ToArray();
+            var viaTransaction = (await queued.Backend.RunAsync(Emit(sets, context, noScripts), default)).Select(r => r.Integer).ToArray();
             for (var i = 0; i < sets.Count; i++)
             {
                 viaScript[i].ShouldBe(expected[i], $"round {round}, set {i}: {sets[i]} (script)");

@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends.Embedded;
 using Bitmapist.Linq.Stores;
 
 namespace Bitmapist.Linq.IntegrationTests;

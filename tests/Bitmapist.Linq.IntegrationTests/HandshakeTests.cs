@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.IntegrationTests.Infrastructure;
 using Bitmapist.Linq.Stores;
 

@@ -1,4 +1,5 @@
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.IntegrationTests.Infrastructure;
 using Bitmapist.Linq.Stores;
 using StackExchange.Redis;

@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.IntegrationTests.Infrastructure;
 using Bitmapist.Linq.Stores;
 using Microsoft.Extensions.Time.Testing;
@@ -79,7 +80,7 @@ public class TtlTests
         // On Redis an import group is one call of the merge script, which EXPIREs each temporary with its last argument.
         seen.RoundTrips.SelectMany(t => t).ShouldContain(c => c.StartsWith("EVAL", StringComparison.Ordinal) && c.Contains(":import:") && c.EndsWith($" {temporary}"),
             "the merge script's call with the temporaries' TTL");
-        RedisStore.MergeScript.ShouldContain("redis.call('EXPIRE', KEYS[n + i], ARGV[n + 1])");
+        RedisBackend.MergeScript.ShouldContain("redis.call('EXPIRE', KEYS[n + i], ARGV[n + 1])");
         seenCohort.RoundTrips.SelectMany(t => t).ShouldContain(c => c.StartsWith("EXPIRE ", StringComparison.Ordinal), "the cohort batch's temporaries");
         leases.ShouldNotBeEmpty("the ids and the max leases");
 

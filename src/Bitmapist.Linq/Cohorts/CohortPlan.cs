@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Query;
@@ -23,7 +23,7 @@ public sealed record CohortPlan(
     ImmutableArray<Period> Rows,
     ImmutableArray<SetExpr> Counted,
     ImmutableArray<SetExpr> Optimized,
-    CountsProgram Program)
+    BatchProgram Program)
 {
     /// <summary>For each row, the read of its cohort size.</summary>
     internal int[] SizeReads { get; init; } = [];
@@ -126,7 +126,7 @@ public sealed record CohortPlan(
             var input = cohortRead >= 0 ? SetExpr.And(optimized[cohortRead], optimized[returnRead]) : Binder.Bind(sets[k], context);
             optimized[k] = Optimizer.Optimize(input, universe, asWritten: sets[k], memo: memo);
         }
-        var program = ProgramEmitter.EmitCounts(optimized, profile);
+        var program = ProgramEmitter.EmitCounts(optimized, profile) with { Description = "cohort batch" };
         return new CohortPlan(query, context.Now, rows, [.. sets], [.. optimized], program)
         {
             SizeReads = sizeReads,

@@ -1,5 +1,5 @@
 using System.Collections.Immutable;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
 
 namespace Bitmapist.Linq.Planning;
 
@@ -10,7 +10,7 @@ namespace Bitmapist.Linq.Planning;
 /// </summary>
 /// <param name="Queries">Each count's own plan, in the order of the counts.</param>
 /// <param name="Program">The one program reading every count, in the same order.</param>
-public sealed record BatchPlan(ImmutableArray<QueryPlan> Queries, CountsProgram Program)
+public sealed record BatchPlan(ImmutableArray<QueryPlan> Queries, BatchProgram Program)
 {
     /// <summary>Plans the counts of <paramref name="queries"/> as one program.</summary>
     internal static BatchPlan Create(IReadOnlyList<Query.SetQuery> queries, BindContext context, CapabilityProfile profile, PlanCache<QueryPlan>? cache)

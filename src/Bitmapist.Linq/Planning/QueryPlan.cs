@@ -1,4 +1,4 @@
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Query;
 
 namespace Bitmapist.Linq.Planning;
@@ -10,7 +10,7 @@ namespace Bitmapist.Linq.Planning;
 /// <param name="Optimized">The set after the rules.</param>
 /// <param name="Rewrites">The rule applications, in order.</param>
 /// <param name="Program">The physical program for the store's profile.</param>
-public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetExpr Optimized, IReadOnlyList<string> Rewrites, BitmapProgram Program)
+public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetExpr Optimized, IReadOnlyList<string> Rewrites, BatchProgram Program)
 {
     /// <summary>Plans <paramref name="query"/>: bind, optimize, emit.</summary>
     internal static QueryPlan Create(SetQuery query, BindContext context, CapabilityProfile profile, PlanCache<QueryPlan>? cache = null)

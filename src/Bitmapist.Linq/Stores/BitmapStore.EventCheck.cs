@@ -5,7 +5,7 @@ using Bitmapist.Linq.Query;
 namespace Bitmapist.Linq.Stores;
 
 // The check for events that exist nowhere in the store (a misspelt name reads as the empty set and gives 0).
-public abstract partial class BitmapStore
+public partial class BitmapStore
 {
     /// <summary>Most keys of one event the existence check asks about: a long hour range reads up to 100,000.</summary>
     internal const int MaxCheckedKeysPerEvent = 1024;
@@ -217,5 +217,5 @@ public abstract partial class BitmapStore
     }
 
     /// <summary>For each group of keys, whether at least one of them exists; every group in one round trip.</summary>
-    internal abstract Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct);
+    private Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct) => Backend.AnyKeyExistsAsync(groups, ct);
 }

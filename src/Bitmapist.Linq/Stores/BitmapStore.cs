@@ -1,24 +1,31 @@
 using System.Runtime.CompilerServices;
 using Bitmapist.Linq.Bitmaps;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Tracking;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Query;
-using Bitmapist.Linq.Tracking;
 
 namespace Bitmapist.Linq.Stores;
 
 /// <summary>
-/// Where bitmaps live: Redis (<see cref="RedisStore"/>) or in process (<see cref="EmbeddedStore"/>). Both
-/// share marking, key naming and query planning; they differ only in how a program runs and how bits are
-/// written, the abstract members at the bottom of this class.
+/// The facade every front end uses: marking, set factories, planning, explain, cohorts and events, over one
+/// <see cref="IBitmapBackend"/> that holds the bitmaps and runs the programs. The library's back ends are Redis
+/// (<see cref="RedisStore"/>, also for bitmapist-server) and in process (<see cref="EmbeddedStore"/>); any other
+/// is passed to the public constructor.
 /// </summary>
-public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
+public partial class BitmapStore : IAsyncDisposable, IDisposable
 {
-    private protected BitmapStore(StoreOptions? options)
+    /// <summary>A store over <paramref name="backend"/>, which it owns (disposing the store disposes it).</summary>
+    public BitmapStore(IBitmapBackend backend, StoreOptions? options = null)
     {
+        ArgumentNullException.ThrowIfNull(backend);
+        Backend = backend;
         Options = options ?? new StoreOptions();
     }
+
+    /// <summary>Where the bitmaps live and how programs run.</summary>
+    public IBitmapBackend Backend { get; }
 
     /// <summary>The store's settings.</summary>
     public StoreOptions Options { get; }
@@ -30,7 +37,7 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
     public TimeProvider Clock => Options.Clock;
 
     /// <summary>What the back end can do, which decides the commands a plan becomes.</summary>
-    public abstract CapabilityProfile Profile { get; }
+    public CapabilityProfile Profile => Backend.Profile;
 
     /// <summary>"Now" as the UTC wall clock, the default timestamp of marks and the anchor of relative periods.</summary>
     public DateTime Now => Clock.GetUtcNow().UtcDateTime;
@@ -144,7 +151,7 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>The explain document of <paramref name="query"/> on this store.</summary>
     public string Explain(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
+        ExplainPrinter.Print(Plan(query, parameters), Backend.Describe);
 
     /// <summary>Plans the cohort table <paramref name="query"/> for this store now: every cell's set, and one program counting them all.</summary>
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
@@ -172,17 +179,14 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>The explain document of a cohort table: its rows, its program and its one batch.</summary>
     public string Explain(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        ExplainPrinter.Print(Plan(query, parameters), Keys, TtlSeconds(Options.TemporaryTtl), CountsByScript);
-
-    /// <summary>False once a Redis store found its server refuses scripts, so explain shows the MULTI/EXEC it sends instead.</summary>
-    internal virtual bool CountsByScript => true;
+        ExplainPrinter.Print(Plan(query, parameters), Backend.Describe);
 
     /// <summary>Computes the cohort table <paramref name="query"/>: every cell in one batch (one round trip on Redis).</summary>
     public async Task<Cohorts.CohortTable> CohortAsync(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
         var plan = Plan(query, parameters, ct);
-        var counts = await RunCountsAsync(plan.Program, ct).ConfigureAwait(false);
+        var counts = await CountAsync(plan.Program, ct).ConfigureAwait(false);
         return Cohorts.CohortTable.From(plan, counts);
     }
 
@@ -194,8 +198,6 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
         System.Linq.Expressions.Expression<Func<Period, UserSet>> cohort,
         System.Linq.Expressions.Expression<Func<Period, UserSet>> then) =>
         new(this, Cohorts.CohortTemplateTranslator.Translate(this, cohort), Cohorts.CohortTemplateTranslator.Translate(this, then));
-
-    private protected static int TtlSeconds(TimeSpan ttl) => (int)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
 
     /// <summary>Plans the counts of <paramref name="sets"/> as one program (see <see cref="CountAllAsync"/>).</summary>
     public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
@@ -211,23 +213,35 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
         ct.ThrowIfCancellationRequested();
         var plan = PlanCounts(sets, parameters);
         foreach (var query in plan.Queries) Options.PlanLog?.Invoke(query);
-        if (plan.Program.Reads.All(r => r.Source is null)) return new long[sets.Count];
-        return await RunCountsAsync(plan.Program, ct).ConfigureAwait(false);
+        return await CountAsync(plan.Program, ct).ConfigureAwait(false);
     }
 
     /// <summary>The explain document of counting <paramref name="sets"/> in one batch (<see cref="CountAllAsync"/>).</summary>
     public string ExplainCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        ExplainPrinter.Print(PlanCounts(sets, parameters), Keys, TtlSeconds(Options.TemporaryTtl), CountsByScript);
+        ExplainPrinter.Print(PlanCounts(sets, parameters), Backend.Describe);
 
     /// <summary>Plans and runs <paramref name="query"/>.</summary>
-    internal async Task<ProgramResult> ExecuteAsync(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
+    internal async Task<ReadResult> ExecuteAsync(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var plan = Plan(query, parameters);
         Options.PlanLog?.Invoke(plan);
-        if (plan.Program.Result is null) return ProgramResult.EmptySet with { Integer = query.Read == ReadKind.Min ? -1 : 0 };
-        return await RunAsync(plan.Program, ct).ConfigureAwait(false);
+        return (await RunAsync(plan.Program, ct).ConfigureAwait(false))[0];
     }
+
+    /// <summary>Runs <paramref name="program"/> on the back end: one batch; nothing is sent when every read is of the empty set.</summary>
+    private async Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
+    {
+        if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
+        var results = await Backend.RunAsync(program, ct).ConfigureAwait(false);
+        if (results.Length != program.Reads.Length)
+            throw new InvalidOperationException($"The back end {Backend.GetType().Name} answered {results.Length} reads of a program of {program.Reads.Length}.");
+        return results;
+    }
+
+    /// <summary>Runs a program of counts: one count per read, in order.</summary>
+    private async Task<long[]> CountAsync(BatchProgram program, CancellationToken ct) =>
+        [.. (await RunAsync(program, ct).ConfigureAwait(false)).Select(r => r.Integer)];
 
     // ---------------------------------------------------------------- events
 
@@ -279,32 +293,26 @@ public abstract partial class BitmapStore : IAsyncDisposable, IDisposable
 
     // ---------------------------------------------------------------- back end
 
-    /// <summary>Applies SETBITs atomically in one round trip.</summary>
-    internal abstract Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct);
+    internal Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct) => Backend.WriteBitsAsync(writes, ct);
 
-    /// <summary>ORs client-built bitmaps into their keys.</summary>
-    internal abstract Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct);
+    internal Task MergeAsync(IReadOnlyList<BitmapMerge> merges, CancellationToken ct) => Backend.MergeAsync(merges, ct);
 
-    /// <summary>Runs a program as one batch.</summary>
-    internal abstract Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct);
+    internal IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct) => Backend.ScanAsync(pattern, ct);
 
-    /// <summary>Runs a program of many counts as one batch; one count per read of the program, in order.</summary>
-    internal abstract Task<long[]> RunCountsAsync(CountsProgram program, CancellationToken ct);
-
-    /// <summary>Keys matching a glob pattern, without blocking the server.</summary>
-    internal abstract IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct);
-
-    /// <summary>Deletes keys; returns how many existed.</summary>
-    internal abstract Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct);
+    internal Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct) => Backend.DeleteAsync(keys, ct);
 
     /// <inheritdoc />
-    public virtual ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
-        Dispose();
+        await Backend.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
-        return ValueTask.CompletedTask;
     }
 
     /// <inheritdoc />
-    public virtual void Dispose() => GC.SuppressFinalize(this);
+    public virtual void Dispose()
+    {
+        if (Backend is IDisposable disposable) disposable.Dispose();
+        else Backend.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        GC.SuppressFinalize(this);
+    }
 }

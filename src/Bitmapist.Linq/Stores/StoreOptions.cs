@@ -1,4 +1,4 @@
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Tracking;

@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Bitmaps;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Stores;
@@ -65,7 +66,7 @@ public sealed class BulkImport
     {
         if (_pending.Count > 0)
         {
-            var bitmaps = _pending.ToArray();
+            BitmapMerge[] bitmaps = [.. _pending.Select(p => new BitmapMerge(p.Key, p.Value))];
             await _store.MergeAsync(bitmaps, ct).ConfigureAwait(false);
         }
         _pending.Clear();

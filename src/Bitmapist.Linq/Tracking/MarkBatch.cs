@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Stores;
 

@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Linq.Tracking;

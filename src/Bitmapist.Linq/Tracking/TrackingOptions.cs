@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends;
 namespace Bitmapist.Linq.Tracking;
 
 /// <summary>Which extra keys a mark writes besides month, ISO week and day (bitmapist 3's defaults: neither).</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Stores;
 
 namespace Bitmapist.Linq.Benchmarks.Infra;

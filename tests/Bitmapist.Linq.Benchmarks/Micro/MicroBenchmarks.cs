@@ -53,7 +53,7 @@ public class DecodeBenchmarks
     public int RedisBitmapDecoder()
     {
         _ids.Clear();
-        Bitmaps.RedisBitmapDecoder.AppendIds(_bytes, 0, _ids);
+        Backends.Redis.RedisBitmapDecoder.AppendIds(_bytes, 0, _ids);
         return _ids.Count;
     }
 

@@ -1,6 +1,7 @@
 using Bitmapist.Linq.Benchmarks.Baselines;
 using Bitmapist.Linq.Benchmarks.Infra;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 using StackExchange.Redis;

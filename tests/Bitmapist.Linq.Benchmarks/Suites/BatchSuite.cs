@@ -1,7 +1,8 @@
 using Bitmapist.Linq.Benchmarks.Baselines;
 using Bitmapist.Linq.Benchmarks.Infra;
 using Bitmapist.Linq.Testing;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 

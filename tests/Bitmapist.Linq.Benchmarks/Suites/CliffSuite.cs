@@ -1,5 +1,6 @@
 using Bitmapist.Linq.Benchmarks.Infra;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 using StackExchange.Redis;
@@ -63,7 +64,7 @@ internal sealed class CliffSuite : ISuite
             new Case("raw16", () => Measure.PerCall(3, () => Raw(keys[..16]))),
             new Case("raw17", () => Measure.PerCall(1, () => Raw(keys[..17]))));
 
-        static string Shape(BitmapProgram p) => string.Join(" + ", p.Steps.OfType<BitOpStep>().Select(s => $"OR({s.Sources.Length})"));
+        static string Shape(BatchProgram p) => string.Join(" + ", p.Steps.OfType<BitOpStep>().Select(s => $"OR({s.Sources.Length})"));
         var t = new Table("strategy", "BITOPs (sources)", "median ms", "min..max ms", "vs library redis7");
         t.Row("library, redis7 profile (chunked)", Shape(plan7), Fmt.Ms(r.Median("lib7")), $"{Fmt.Ms(r.Min("lib7"))}..{Fmt.Ms(r.Max("lib7"))}", "1.00x");
         t.Row("raw: one 31-source BITOP OR + BITCOUNT", "OR(31)", Fmt.Ms(r.Median("raw31")), $"{Fmt.Ms(r.Min("raw31"))}..{Fmt.Ms(r.Max("raw31"))}", Fmt.Ratio(r.Ratio("raw31", "lib7")));

@@ -27,10 +27,10 @@ internal sealed class CohortSuite : ISuite
     {
         var prefix = BenchContext.Prefix(Name);
         var clock = new FixedClock(new DateTimeOffset(End.AddHours(12), TimeSpan.Zero));
-        var options = new StoreOptions { Clock = clock, Profile = Execution.CapabilityProfile.Redis7 }.WithPrefix(prefix);
+        var options = new StoreOptions { Clock = clock, Profile = Backends.CapabilityProfile.Redis7 }.WithPrefix(prefix);
         await using var store = await RedisStore.ConnectAsync(ctx.Redis.StoreConfiguration(), options);
         // The same table as one MULTI/EXEC of every command (what bitmapist-server, which runs no Lua, gets).
-        var multiOptions = options with { Profile = Execution.CapabilityProfile.Redis7 with { HasScripts = false } };
+        var multiOptions = options with { Profile = Backends.CapabilityProfile.Redis7 with { HasScripts = false } };
         await using var multiStore = await RedisStore.ConnectAsync(ctx.Redis.StoreConfiguration(), multiOptions);
         await store.DeleteEventsAsync();
         var sample = await SampleData.GenerateAsync(store, new SampleDataOptions(End: End));

@@ -121,5 +121,5 @@ internal sealed class CoverSuite : ISuite
         return $"{units.Count(u => u == PeriodUnit.Month)} months + {units.Count(u => u == PeriodUnit.Week)} weeks + {units.Count(u => u == PeriodUnit.Day)} days";
     }
 
-    private static int SourceCount(Execution.BitmapProgram p) => p.Steps.OfType<Execution.BitOpStep>().Sum(s => s.Sources.Length);
+    private static int SourceCount(Backends.BatchProgram p) => p.Steps.OfType<Backends.BitOpStep>().Sum(s => s.Sources.Length);
 }

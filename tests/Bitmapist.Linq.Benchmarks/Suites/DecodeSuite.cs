@@ -3,6 +3,7 @@ using Bitmapist.Linq.Benchmarks.Baselines;
 using Bitmapist.Linq.Benchmarks.Infra;
 using Bitmapist.Linq.Testing;
 using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;
 

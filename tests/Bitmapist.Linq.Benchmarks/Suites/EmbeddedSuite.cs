@@ -31,7 +31,7 @@ internal sealed class EmbeddedSuite : ISuite
 
         using var embedded = new EmbeddedStore(new StoreOptions().WithPrefix(prefix));
         var paged = raw.Select(b => PagedBitmap.FromRedisBytes(b)).ToArray();
-        await embedded.MergeAsync([.. events.Select((e, i) => new KeyValuePair<string, PagedBitmap>(embedded.Keys.Key(e, day), paged[i]))], CancellationToken.None);
+        await embedded.MergeAsync([.. events.Select((e, i) => new Backends.BitmapMerge(embedded.Keys.Key(e, day), paged[i]))], CancellationToken.None);
         var set = embedded.At("a", day) & embedded.At("b", day) & embedded.At("c", day);
 
         await using var redisStore = await ctx.StoreAsync(prefix);

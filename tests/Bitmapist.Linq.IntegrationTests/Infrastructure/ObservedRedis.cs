@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
+using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Testing;
 using StackExchange.Redis;

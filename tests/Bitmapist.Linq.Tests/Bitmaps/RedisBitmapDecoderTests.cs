@@ -1,4 +1,5 @@
 using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Backends.Redis;
 using CsCheck;
 
 namespace Bitmapist.Linq.Tests.Bitmaps;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Query;
@@ -68,7 +69,7 @@ public class CountsScriptLuaTests
     private static string Set(IEnumerable<uint> ids) => "{" + string.Concat(ids.Select(id => $"[{id}]=true,")) + "}";
 
     /// <summary>Runs the script on the program; the counts per read of the program, and what the fake saw.</summary>
-    private static (long[] Counts, long BitOps, bool TemporariesLeft) Run(CountsProgram program, IReadOnlyDictionary<string, HashSet<uint>> data)
+    private static (long[] Counts, long BitOps, bool TemporariesLeft) Run(BatchProgram program, IReadOnlyDictionary<string, HashSet<uint>> data)
     {
         var script = RedisCountsScript.Build(program, "tmp:");
         var literals = program.Steps.OfType<LiteralStep>().ToList();

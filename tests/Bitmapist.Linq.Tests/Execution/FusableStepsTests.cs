@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Embedded;
 using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;
@@ -22,7 +23,7 @@ public class FusableStepsTests
     {
         Operand Key(string k) => Operand.Stored(k);
         Operand Tmp(int t) => Operand.Temporary(t);
-        var program = new CountsProgram(
+        var program = new BatchProgram(
             [
                 new BitOpStep(0, BitOpKind.And, [Key("a"), Key("b")]),   // 0
                 new BitOpStep(1, BitOpKind.And, [Key("a"), Key("c")]),   // 1
@@ -33,17 +34,17 @@ public class FusableStepsTests
                 new BitOpStep(5, BitOpKind.And, [Key("b"), Key("d")]),   // 6
             ],
             [
-                new CountRead(1, Tmp(0)), // fuses with step 0
-                new CountRead(2, Tmp(1)), // tmp1 is used by step 2: no
-                new CountRead(3, Tmp(2)), // an OR: no
-                new CountRead(4, Tmp(0)), // fuses with step 3
-                new CountRead(5, Tmp(3)), // fuses with step 4...
-                new CountRead(5, Tmp(3)), // ...unless a second read uses the same value: neither fuses
-                new CountRead(7, Tmp(4)), // another step ran since step 5: no
-                new CountRead(7, Tmp(5)), // fuses with step 6
+                new ProgramRead(1, Tmp(0)), // fuses with step 0
+                new ProgramRead(2, Tmp(1)), // tmp1 is used by step 2: no
+                new ProgramRead(3, Tmp(2)), // an OR: no
+                new ProgramRead(4, Tmp(0)), // fuses with step 3
+                new ProgramRead(5, Tmp(3)), // fuses with step 4...
+                new ProgramRead(5, Tmp(3)), // ...unless a second read uses the same value: neither fuses
+                new ProgramRead(7, Tmp(4)), // another step ran since step 5: no
+                new ProgramRead(7, Tmp(5)), // fuses with step 6
             ],
             6, CapabilityProfile.Embedded);
-        EmbeddedStore.FusableSteps(program).OrderBy(kv => kv.Key).ShouldBe([new(0, 0), new(3, 3), new(7, 6)]);
+        EmbeddedBackend.FusableSteps(program).OrderBy(kv => kv.Key).ShouldBe([new(0, 0), new(3, 3), new(7, 6)]);
     }
 
     [Fact]
@@ -62,7 +63,7 @@ public class FusableStepsTests
             var universe = SetExpr.Key("U");
             var program = ProgramEmitter.EmitCounts([.. sets.Select(s => Optimizer.Optimize(s, universe))], CapabilityProfile.Embedded);
             var expected = Definition(program);
-            EmbeddedStore.FusableSteps(program).OrderBy(kv => kv.Key).ShouldBe(expected.OrderBy(kv => kv.Key), $"seed {seed}");
+            EmbeddedBackend.FusableSteps(program).OrderBy(kv => kv.Key).ShouldBe(expected.OrderBy(kv => kv.Key), $"seed {seed}");
             fused += expected.Count;
             kept += program.Reads.Count(x => x.Source is { IsTemp: true }) - expected.Count;
         }, iter: 500, threads: 1);
@@ -73,7 +74,7 @@ public class FusableStepsTests
 
     /// <summary>Read r of temporary s at position p fuses with step p-1 when that step is an AND writing s from other
     /// sources, no other read sees the same value, and no step reads s before s is written again.</summary>
-    private static Dictionary<int, int> Definition(CountsProgram program)
+    private static Dictionary<int, int> Definition(BatchProgram program)
     {
         var result = new Dictionary<int, int>();
         for (var r = 0; r < program.Reads.Length; r++)

@@ -26,8 +26,8 @@ public class PlanCacheTests
         later.Optimized.Text.ShouldContain("trackist_a_2026-12");
 
         // The read is part of the key: contains 5 and contains 6 are different programs.
-        store.Plan(query with { Read = ReadKind.Contains, Id = 5 }).Program.Id.ShouldBe(5u);
-        store.Plan(query with { Read = ReadKind.Contains, Id = 6 }).Program.Id.ShouldBe(6u);
+        store.Plan(query with { Read = ReadKind.Contains, Id = 5 }).Program.Reads[0].Id.ShouldBe(5u);
+        store.Plan(query with { Read = ReadKind.Contains, Id = 6 }).Program.Reads[0].Id.ShouldBe(6u);
     }
 }
 

@@ -1,4 +1,5 @@
-using Bitmapist.Linq.Execution;
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Planning.Rules;
@@ -179,7 +180,7 @@ public class RulePropertyTests
 /// <summary>Runs a program's steps on HashSets with Redis BITOP semantics (missing key = empty).</summary>
 internal static class ProgramInterpreter
 {
-    public static HashSet<uint> Run(BitmapProgram program, IReadOnlyDictionary<string, HashSet<uint>> data)
+    public static HashSet<uint> Run(BatchProgram program, IReadOnlyDictionary<string, HashSet<uint>> data)
     {
         var temps = new Dictionary<int, HashSet<uint>>();
         HashSet<uint> Get(Operand o) => o.IsTemp ? [.. temps[o.Temp]] : data.TryGetValue(o.StoredKey!, out var s) ? [.. s] : [];
@@ -196,6 +197,6 @@ internal static class ProgramInterpreter
                 _ => throw new InvalidOperationException(step.ToString()),
             };
         }
-        return program.Result is { } r ? Get(r) : [];
+        return program.Reads[0].Source is { } r ? Get(r) : [];
     }
 }

@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using Bitmapist.Linq.Bitmaps;
 using Bitmapist.Linq.Query;
 
-namespace Bitmapist.Linq.Execution;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>How the final read of a batch is interpreted.</summary>
 internal enum BatchRead
@@ -48,14 +48,16 @@ internal sealed record RedisBatch(
     /// <param name="leaseKey">The unique name of a result that outlives the batch (paged ids), if any.</param>
     /// <param name="tempTtlSeconds">TTL of each temporary, a safety net.</param>
     /// <param name="leaseTtlSeconds">TTL of a leased result.</param>
-    public static RedisBatch Build(BitmapProgram program, string tempPrefix, string leaseKey, int tempTtlSeconds, int leaseTtlSeconds)
+    public static RedisBatch Build(BatchProgram program, string tempPrefix, string leaseKey, int tempTtlSeconds, int leaseTtlSeconds)
     {
-        if (program.Result is not { } result)
+        if (program.Reads is not [var only])
+            throw new ArgumentException("Internal error: a query batch has exactly one read.", nameof(program));
+        if (only.Source is not { } result)
             return new RedisBatch([], -1, BatchRead.Nothing, null, false, []);
 
         var commands = ImmutableArray.CreateBuilder<RedisCommand>();
         var profile = program.Profile;
-        var lease = program.Read is ReadKind.Ids or ReadKind.Max && profile.HasGetRange;
+        var lease = only.StreamsIds && profile.HasGetRange;
         var leased = lease && result.IsTemp;
         string TempName(int t) => leased && t == result.Temp ? leaseKey : tempPrefix + t;
         string Name(Operand o) => o.StoredKey ?? TempName(o.Temp);
@@ -68,10 +70,10 @@ internal sealed record RedisBatch(
             commands.Add(new RedisCommand("EXPIRE", [target, leased && target == resultKey ? leaseTtlSeconds : tempTtlSeconds]));
         }
 
-        var (read, readCommand) = program.Read switch
+        var (read, readCommand) = only.Kind switch
         {
             ReadKind.Count or ReadKind.Any => (BatchRead.Integer, new RedisCommand("BITCOUNT", [resultKey])),
-            ReadKind.Contains => (BatchRead.Integer, new RedisCommand("GETBIT", [resultKey, (long)program.Id])),
+            ReadKind.Contains => (BatchRead.Integer, new RedisCommand("GETBIT", [resultKey, (long)only.Id])),
             ReadKind.Min when profile.HasBitPos => (BatchRead.Integer, new RedisCommand("BITPOS", [resultKey, 1])),
             _ when lease => (BatchRead.Lease, null),
             _ => (BatchRead.Value, new RedisCommand("GET", [resultKey])),
@@ -114,4 +116,7 @@ internal sealed record RedisBatch(
                 ? $"then page {ResultKey} with GETRANGE; DEL it when the lease is disposed"
                 : $"then page {ResultKey} with GETRANGE";
     }
+
+    /// <summary>What explain prints for <paramref name="batch"/>: a heading, then its lines.</summary>
+    public static IEnumerable<string> Explain(RedisBatch batch) => batch.Lines().Select(l => "  " + l).Prepend("commands:");
 }

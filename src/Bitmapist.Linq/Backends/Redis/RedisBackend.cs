@@ -2,329 +2,80 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Bitmapist.Linq.Bitmaps;
-using Bitmapist.Linq.Execution;
-using Bitmapist.Linq.Tracking;
 using StackExchange.Redis;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>
-/// A store on Redis (or a server that speaks enough of it: bitmapist-server) through StackExchange.Redis.
-/// Reads and writes bitmapist's keys unchanged. Every query runs as one MULTI/EXEC batch; a mark batch as one
-/// script that checks every key's type before it writes (all or nothing); nothing half-written is left if the
-/// server goes away. Errors name their real cause (OOM, NOPERM, WRONGTYPE, a lost connection) in one sentence.
+/// The Redis back end (and bitmapist-server's, which speaks enough of Redis) through StackExchange.Redis. A
+/// program of one read is one MULTI/EXEC (<see cref="RedisBatch"/>); a program of many counts one call of the
+/// counts script (<see cref="RedisCountsScript"/>), or one MULTI/EXEC where scripts are refused
+/// (<see cref="RedisCountsBatch"/>). A mark batch is one script that checks every key's type and offset before it
+/// writes (all or nothing). Errors name their real cause (OOM, NOPERM, WRONGTYPE, a lost connection) in one
+/// sentence, built by <see cref="RedisErrors"/> and the helpers at the bottom of this class.
 /// </summary>
-public sealed class RedisStore : BitmapStore
+internal sealed class RedisBackend : IBitmapBackend
 {
     private readonly bool _ownsConnection;
 
     /// <summary>
     /// The server is bitmapist-server (as detected, or as the caller of the constructor declared), which holds only
     /// bitmaps: no key can be of another type, so writes need no type check (nor could make one: it has no TYPE).
-    /// Not so for a Redis merely given the bitmapist-server profile through <see cref="StoreOptions.Profile"/>.
+    /// Not so for a Redis merely given the bitmapist-server profile through <see cref="Stores.StoreOptions.Profile"/>.
     /// </summary>
     private readonly bool _holdsOnlyBitmaps;
     private readonly int _database;
 
-    /// <summary>
-    /// Wraps an existing connection; <paramref name="profile"/> as detected by <see cref="DetectProfileAsync"/> or
-    /// chosen (<see cref="StoreOptions.Profile"/> overrides it). <see cref="CapabilityProfile.BitmapistServer"/> here
-    /// declares that the server is bitmapist-server, which holds only bitmaps: mark batches are then sent without a
-    /// type check.
-    /// </summary>
-    public RedisStore(IConnectionMultiplexer connection, CapabilityProfile profile, StoreOptions? options = null, int database = -1, bool ownsConnection = false)
-        : base(options)
+    public RedisBackend(IConnectionMultiplexer connection, CapabilityProfile profile, bool holdsOnlyBitmaps, Stores.StoreOptions options,
+        int database, bool ownsConnection)
     {
         Connection = connection;
-        Profile = Options.Profile ?? profile;
-        _holdsOnlyBitmaps = profile == CapabilityProfile.BitmapistServer;
+        Profile = profile;
+        _holdsOnlyBitmaps = holdsOnlyBitmaps;
+        Options = options;
         _database = database;
         _ownsConnection = ownsConnection;
     }
 
-    /// <summary>
-    /// Connects with a StackExchange.Redis configuration string (e.g. <c>localhost:6379</c>) and detects the
-    /// server's capability profile unless <see cref="StoreOptions.Profile"/> forces one. A plain address works for
-    /// Redis and for bitmapist-server alike: the store first connects with the commands bitmapist-server lacks
-    /// turned off (<see cref="BitmapistServerConfiguration"/>) and probes the server; bitmapist-server keeps that
-    /// connection, Redis gets a new one with the configuration exactly as given.
-    /// </summary>
-    /// <exception cref="BitmapistStoreException">The server cannot be reached, or the configuration is invalid.</exception>
-    public static async Task<RedisStore> ConnectAsync(string configuration, StoreOptions? options = null)
-    {
-        var (mux, detected) = await OpenAsync(configuration).ConfigureAwait(false);
-        try
-        {
-            // The server's own profile when known (what it holds matters for writes); options.Profile overrides it in the constructor.
-            var profile = detected ?? options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
-            if (profile != CapabilityProfile.BitmapistServer && (options?.Profile ?? profile) != CapabilityProfile.BitmapistServer)
-                await CheckLoggedInUserAsync(mux, configuration).ConfigureAwait(false);
-            return new RedisStore(mux, profile, options, ownsConnection: true);
-        }
-        catch
-        {
-            await mux.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// When <paramref name="configuration"/> names a user, refuses a connection logged in as anyone else. Redis
-    /// answers a refused AUTH with WRONGPASS, but StackExchange.Redis carries on with the connection as it is: logged
-    /// in as <c>default</c> when that user needs no password (Redis' default setup), which would write with the
-    /// default user's rights. ACL WHOAMI (Redis 6+) says who we are; its NOPERM means a user restricted by the ACL,
-    /// never the unrestricted default of that setup, and a server without ACL WHOAMI has no named users to mistake.
-    /// </summary>
-    private static async Task CheckLoggedInUserAsync(ConnectionMultiplexer mux, string configuration)
-    {
-        var config = ConfigurationOptions.Parse(configuration);
-        if (string.IsNullOrEmpty(config.User)) return;
-        string? whoami;
-        try
-        {
-            whoami = (string?)await mux.GetDatabase().ExecuteAsync("ACL", "WHOAMI").ConfigureAwait(false);
-        }
-        catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission ||
-            e.Message.Contains("NOPERM", StringComparison.Ordinal) || e.Message.Contains("unknown", StringComparison.OrdinalIgnoreCase))
-        {
-            return;
-        }
-        catch (Exception e) when (RedisErrors.IsClientFailure(e))
-        {
-            throw CannotConnect(configuration, e, []);
-        }
-        if (string.Equals(whoami, config.User, StringComparison.Ordinal)) return;
-        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
-        throw new BitmapistStoreException(WrongPasswordMessage(host, config.User, "WRONGPASS", configuration) +
-            $" The server let the connection in as user '{whoami}' instead; it was closed.");
-    }
-
-    private static string WrongPasswordMessage(string host, string? user, string code, string configuration) =>
-        $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(user) ? "" : $" '{user}'")} " +
-        $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
-
-    /// <summary>
-    /// A connection suited to the server behind <paramref name="configuration"/>, and its profile when the probe
-    /// found it. The probe connection comes first because it suits both servers: the other order, the configuration
-    /// as given first, fails on bitmapist-server only after the client's connect timeout in about one try in four
-    /// (measured), and a server that is down would cost two attempts instead of one.
-    /// </summary>
-    private static async Task<(ConnectionMultiplexer Connection, CapabilityProfile? Profile)> OpenAsync(string configuration)
-    {
-        var probeConfiguration = BitmapistServerConfiguration(configuration);
-        if (probeConfiguration is null) return (await ConnectAsIsAsync(configuration).ConfigureAwait(false), null);
-
-        var config = ParseConfiguration(configuration, probeConfiguration);
-        var (probe, error, refused) = await TryConnectAsync(configuration, config).ConfigureAwait(false);
-        if (probe is null)
-        {
-            // A server that answered but refused the probe's handshake is not bitmapist-server (which accepts it):
-            // perhaps a Redis whose ACL denies EXISTS, the check that replaces ECHO. It gets the configuration as given.
-            if (!refused) throw error!;
-            return (await ConnectAsIsAsync(configuration).ConfigureAwait(false), null);
-        }
-
-        CapabilityProfile profile;
-        try
-        {
-            profile = await DetectProfileAsync(probe).ConfigureAwait(false);
-        }
-        catch
-        {
-            await probe.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-        if (profile == CapabilityProfile.BitmapistServer)
-        {
-            // It has one database and refuses SELECT of another, which the client ignores: every command would
-            // silently go to database 0.
-            if (config.DefaultDatabase is > 0 and var n)
-            {
-                await probe.DisposeAsync().ConfigureAwait(false);
-                throw new BitmapistStoreException(
-                    $"Cannot use database {n} on bitmapist-server at '{ConnectionString.Redact(configuration)}': it has only database 0. Remove defaultDatabase={n}.");
-            }
-            return (probe, profile);
-        }
-        // Redis: keep its PING heartbeats, TIME, UNLINK and pub/sub, as the user configured them.
-        await probe.DisposeAsync().ConfigureAwait(false);
-        return (await ConnectAsIsAsync(configuration).ConfigureAwait(false), profile);
-    }
-
-    /// <summary>
-    /// The commands StackExchange.Redis sends by itself that bitmapist-server does not know: the connection check
-    /// and heartbeat try ECHO, then PING (which bitmapist-server answers as a bulk string, so the check fails),
-    /// then TIME, then EXISTS of one key, which it knows; <c>KeyDelete</c> sends UNLINK; and the subscription
-    /// connection subscribes (there is no pub/sub to connect to). The rest of the client's handshake (HELLO,
-    /// CLIENT, CONFIG, INFO, CLUSTER, SENTINEL) is refused and the client carries on without it; turning CONFIG
-    /// off would make it probe with <c>SET key value PX 1 NX</c> instead, so those stay as they are.
-    /// </summary>
-    internal static readonly string[] CommandsBitmapistServerLacks = ["ECHO", "PING", "TIME", "UNLINK", "SUBSCRIBE"];
-
-    /// <summary>
-    /// <paramref name="configuration"/> with the commands bitmapist-server does not know turned off
-    /// (<c>$ECHO=,$PING=,$TIME=,$UNLINK=,$SUBSCRIBE=</c>), except those the configuration already maps itself; null
-    /// when it maps them all (it is then already configured for such a server, or deliberately not).
-    /// </summary>
-    public static string? BitmapistServerConfiguration(string configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        // StackExchange.Redis reads "$NAME=value" options as its command map; a user's own entry wins.
-        var mapped = configuration.Split(',')
-            .Select(o => o.Trim())
-            .Where(o => o.StartsWith('$') && o.Contains('=', StringComparison.Ordinal))
-            .Select(o => o[1..o.IndexOf('=', StringComparison.Ordinal)].Trim())
-            .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var missing = CommandsBitmapistServerLacks.Where(c => !mapped.Contains(c)).ToArray();
-        return missing.Length == 0 ? null : configuration + string.Concat(missing.Select(c => $",${c}="));
-    }
-
-    private static async Task<ConnectionMultiplexer> ConnectAsIsAsync(string configuration)
-    {
-        var (connection, error, _) = await TryConnectAsync(configuration, ParseConfiguration(configuration, configuration)).ConfigureAwait(false);
-        return connection ?? throw error!;
-    }
-
-    /// <summary>One connection attempt with <paramref name="config"/>; failures are described with <paramref name="configuration"/>, as the user wrote it.</summary>
-    private static async Task<(ConnectionMultiplexer? Connection, BitmapistStoreException? Error, bool AnsweredButRefused)> TryConnectAsync(
-        string configuration, ConfigurationOptions config)
-    {
-        var attempts = new System.Collections.Concurrent.ConcurrentQueue<ConnectionAttemptCompletedEventArgs>();
-        config.ConnectionAttemptCompleted += (_, e) => attempts.Enqueue(e);
-        try
-        {
-            return (await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false), null, false);
-        }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException or ArgumentException)
-        {
-            // A refused login is not a server that may be bitmapist-server: no second attempt, the same answer. A
-            // command the ACL denies may be only the probe's (EXISTS of a key outside the user's pattern): try again.
-            if (AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin)
-                return (null, refusedLogin, refusedLogin.Message.Contains("no permission", StringComparison.Ordinal));
-            return (null, CannotConnect(configuration, e, attempts), AnsweredButRefused(attempts));
-        }
-    }
-
-    /// <summary>
-    /// Whether some attempt reached the server and got answers, but not those Redis gives (refused at the socket,
-    /// by TLS or by authentication is not that). Attempts are reported on worker threads, so none may have arrived
-    /// yet when the connection fails: that counts as yes, which costs one more attempt but never a wrong answer.
-    /// </summary>
-    private static bool AnsweredButRefused(IReadOnlyCollection<ConnectionAttemptCompletedEventArgs> attempts) =>
-        attempts.Count == 0 ||
-        attempts.Any(a => a.Stage == ConnectionAttemptStage.Handshake && a.FailureType == ConnectionFailureType.ProtocolFailure);
-
-    /// <param name="configuration">The configuration as the user gave it, for messages.</param>
-    /// <param name="effective">What is parsed: the configuration itself or its probe form.</param>
-    private static ConfigurationOptions ParseConfiguration(string configuration, string effective)
-    {
-        try
-        {
-            var config = ConfigurationOptions.Parse(effective);
-            config.AbortOnConnectFail = true;
-            return config;
-        }
-        catch (ArgumentException e)
-        {
-            throw CannotConnect(configuration, e, []);
-        }
-    }
-
-    /// <summary>
-    /// "Authentication failed", and which case, when the server refused the login (NOAUTH, WRONGPASS, or the client's
-    /// authentication failure); else null. Redis answers a wrong password and an unknown user alike, so those are one
-    /// case; and StackExchange.Redis may report only the NOAUTH of the command after a refused AUTH, so whether a
-    /// password was given tells the cases apart. The password is never part of the message.
-    /// </summary>
-    private static BitmapistStoreException? AuthenticationFailed(string configuration, ConfigurationOptions config, Exception e,
-        IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
-    {
-        var seen = attempts.Select(a => a.Exception).OfType<Exception>().Prepend(e)
-            .SelectMany(x => Chain(x)).ToList();
-        var refused = seen.Any(x => x is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } ||
-            RedisErrors.ClassifyMessage(x.Message) == RedisFailure.Authentication ||
-            x.Message.Contains("NOAUTH", StringComparison.Ordinal) || x.Message.Contains("WRONGPASS", StringComparison.Ordinal));
-        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
-        if (!refused)
-        {
-            // Logged in, but the ACL denies a command the connection needs (its checks use ECHO, EXISTS...).
-            var denied = seen.FirstOrDefault(x => RedisErrors.ClassifyMessage(x.Message.Replace("SimpleError: ", "", StringComparison.Ordinal)) == RedisFailure.NoPermission ||
-                x.Message.Contains("NOPERM", StringComparison.Ordinal));
-            if (denied is null) return null;
-            var reply = denied.Message[denied.Message.IndexOf("NOPERM", StringComparison.Ordinal)..].TrimEnd('.', ')');
-            return new BitmapistStoreException(
-                $"The Redis user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} at {host} logged in but has no permission " +
-                $"for a command the connection needs ({reply}). Grant it with ACL SETUSER (at least +@connection +@read +@write " +
-                "+@bitmap and the key pattern), or connect as another user.", e);
-        }
-        var code = seen.Any(x => x.Message.Contains("WRONGPASS", StringComparison.Ordinal)) ? "WRONGPASS" : "NOAUTH";
-        var message = string.IsNullOrEmpty(config.Password)
-            ? $"Authentication failed at Redis {host}: no password was given and the server requires one ({code}). Add password=... " +
-              "(and user=... for an ACL user) to the connection string."
-            : WrongPasswordMessage(host, config.User, code, configuration);
-        return new BitmapistStoreException(message, e);
-
-        static IEnumerable<Exception> Chain(Exception x)
-        {
-            for (Exception? c = x; c is not null; c = c.InnerException) yield return c;
-        }
-    }
-
-    private static BitmapistStoreException CannotConnect(string configuration, Exception e, IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
-    {
-        // StackExchange.Redis appends advice about abortConnect, which does not apply here: keep the first sentence,
-        // and add what the attempts saw (connection refused, the server's answer), which it leaves out.
-        var reason = e.Message.Split(". ", 2)[0].TrimEnd('.');
-        var seen = attempts.Where(a => !a.IsSuccess).Select(a => a.Exception?.Message).OfType<string>().FirstOrDefault();
-        return new BitmapistStoreException($"Cannot connect to Redis at '{ConnectionString.Redact(configuration)}': {reason}" + (seen is null ? "." : $" ({seen.TrimEnd('.')})."), e);
-    }
-
-    /// <summary>Synchronous <see cref="ConnectAsync"/>.</summary>
-    public static RedisStore Connect(string configuration, StoreOptions? options = null) =>
-        ConnectAsync(configuration, options).GetAwaiter().GetResult();
-
-    /// <summary>The connection.</summary>
     public IConnectionMultiplexer Connection { get; }
 
     /// <inheritdoc />
-    public override CapabilityProfile Profile { get; }
+    public CapabilityProfile Profile { get; }
+
+    private Stores.StoreOptions Options { get; }
+
+    private Model.KeyScheme Keys => Options.Keys;
 
     private IDatabase Db => Connection.GetDatabase(_database);
 
-    /// <summary>
-    /// Detects the profile (sending one read-only BITPOS): a server without BITPOS is bitmapist-server
-    /// (<see cref="CapabilityProfile.BitmapistServer"/>); a NOPERM answer (an ACL user restricted to other keys) is
-    /// Redis, as only Redis has ACLs; otherwise Redis 8.2 or later gets
-    /// <see cref="CapabilityProfile.Redis8"/> and older Redis <see cref="CapabilityProfile.Redis7"/>.
-    /// </summary>
-    /// <exception cref="BitmapistStoreException">No primary is connected, or the probe got no answer.</exception>
-    public static async Task<CapabilityProfile> DetectProfileAsync(IConnectionMultiplexer connection)
+    private static int TtlSeconds(TimeSpan ttl) => (int)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
+
+    /// <inheritdoc />
+    public async Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
     {
-        var server = connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
-            ?? throw new BitmapistStoreException("No connected Redis primary to detect the server's capabilities from.");
-        try
-        {
-            // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
-            await connection.GetDatabase().ExecuteAsync("BITPOS", "bitmapist-linq:probe:missing", 1).ConfigureAwait(false);
-        }
-        catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission)
-        {
-            // Only Redis has ACLs: a user restricted to a key pattern (or without BITPOS) is refused, but the server is
-            // Redis all the same, whose version the handshake read.
-        }
-        catch (RedisServerException)
-        {
-            return CapabilityProfile.BitmapistServer;
-        }
-        catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
-        {
-            throw new BitmapistStoreException($"Detecting the server's capabilities failed: {RedisErrors.Describe(e, RedisErrors.Host(connection))}.", e);
-        }
-        // StackExchange.Redis reads the version during its handshake.
-        return CapabilityProfile.ForRedisVersion(server.Version);
+        if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
+        if (program.Reads.Length == 1) return [await RunQueryAsync(program, ct).ConfigureAwait(false)];
+        return await RunManyAsync(program, ct).ConfigureAwait(false);
     }
 
-    internal override async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
+    /// <inheritdoc />
+    public IEnumerable<string> Describe(BatchProgram program) =>
+        Explain(program, Keys, TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl), scripts: !_scriptsRefused);
+
+    /// <summary>
+    /// What explain prints for <paramref name="program"/> on Redis: the commands of its one batch, a MULTI/EXEC for one
+    /// read, the counts script call for many (the MULTI/EXEC instead without <paramref name="scripts"/>).
+    /// </summary>
+    internal static IEnumerable<string> Explain(BatchProgram program, Model.KeyScheme keys, int tempTtlSeconds, int leaseTtlSeconds, bool scripts)
+    {
+        if (program.Reads.Length != 1) return RedisCountsBatch.Explain(program, keys, tempTtlSeconds, scripts);
+        var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(keys), RedisBatch.LeasePrefix(keys) + Planning.ExplainPrinter.LeasePlaceholder,
+            tempTtlSeconds, leaseTtlSeconds);
+        return RedisBatch.Explain(batch);
+    }
+
+    /// <inheritdoc />
+    public async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (_holdsOnlyBitmaps)
@@ -488,7 +239,8 @@ public sealed class RedisStore : BitmapStore
         new($"The {what} was not written: key '{key}' holds a {type}, not a bitmap (a Redis string). Nothing of it " +
             $"was written. That key is not bitmapist's: delete or rename it, or use another key prefix.");
 
-    internal override async Task MergeAsync(IReadOnlyList<KeyValuePair<string, PagedBitmap>> bitmaps, CancellationToken ct)
+    /// <inheritdoc />
+    public async Task MergeAsync(IReadOnlyList<BitmapMerge> bitmaps, CancellationToken ct)
     {
         // Each key: SET tmp <bitmap>; EXPIRE tmp; BITOP OR key key tmp; DEL tmp - in groups of about 32 MiB so a huge
         // import neither builds one giant request nor half-applies a group. On Redis a group is one call of the merge
@@ -505,7 +257,7 @@ public sealed class RedisStore : BitmapStore
             var first = i;
             for (; i < bitmaps.Count && bytes < 32 << 20; i++)
             {
-                var (key, bitmap) = bitmaps[i];
+                var (key, bitmap) = (bitmaps[i].Key, bitmaps[i].Bitmap);
                 if (Profile == CapabilityProfile.BitmapistServer && SparseEnoughForSetBits(key, bitmap) is { } setBitBytes)
                 {
                     group.Add((key, bitmap, null, ""));
@@ -649,16 +401,17 @@ public sealed class RedisStore : BitmapStore
         return count * 1024 < max / 8 + 1L ? count * (key.Length + 40L) : null; // "*4 $6 SETBIT $n key $10 id $1 1", CRLFs
     }
 
-    internal override async Task<ProgramResult> RunAsync(BitmapProgram program, CancellationToken ct)
+    /// <summary>A program of one read: the query batch of <see cref="RedisBatch"/>.</summary>
+    private async Task<ReadResult> RunQueryAsync(BatchProgram program, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         // Only a result read in pages after the batch (ids, max) is leased and needs a unique name.
-        var leaseKey = program.Read is Query.ReadKind.Ids or Query.ReadKind.Max ? RedisBatch.LeasePrefix(Keys) + NewRunId() : "";
+        var leaseKey = program.Reads[0].StreamsIds ? RedisBatch.LeasePrefix(Keys) + NewRunId() : "";
         var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(Keys), leaseKey,
             TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
         var db = Db; // an empty result never gets here: BitmapStore answers it without running anything
         if (batch.Read == BatchRead.Lease && !batch.NeedsTransaction)
-            return new ProgramResult(0, new RedisIdSource(db, batch.ResultKey!, leased: false));
+            return new ReadResult(0, new RedisIdSource(db, batch.ResultKey!, leased: false));
 
         RedisResult? reply;
         if (!batch.NeedsTransaction)
@@ -688,26 +441,27 @@ public sealed class RedisStore : BitmapStore
 
         return batch.Read switch
         {
-            BatchRead.Integer => new ProgramResult((long)reply!),
-            BatchRead.Value => new ProgramResult(0, new BitmapIdSource(PagedBitmap.FromRedisBytes((byte[]?)reply ?? []))),
-            _ => new ProgramResult(0, new RedisIdSource(db, batch.ResultKey!, batch.ResultIsLeased)),
+            BatchRead.Integer => new ReadResult((long)reply!),
+            BatchRead.Value => ValueRead(program.Reads[0], (byte[]?)reply),
+            _ => new ReadResult(0, new RedisIdSource(db, batch.ResultKey!, batch.ResultIsLeased)),
         };
     }
 
-    internal override async Task<long[]> RunCountsAsync(CountsProgram program, CancellationToken ct)
+    /// <summary>A program of many integer reads (a cohort table, a percent): the counts script, or one MULTI/EXEC.</summary>
+    private async Task<ReadResult[]> RunManyAsync(BatchProgram program, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (!_scriptsRefused && RedisCountsScript.CanRun(program))
         {
             var script = _scripts.GetValue(program, p => new PreparedScript(RedisCountsScript.Build(p, RedisBatch.TempPrefix(Keys))));
-            var counts = await RunCountsScriptAsync(script).ConfigureAwait(false);
+            var counts = await RunCountsScriptAsync(script, program.Description).ConfigureAwait(false);
             if (counts is not null)
             {
                 ct.ThrowIfCancellationRequested();
-                return counts;
+                return [.. counts.Select(c => new ReadResult(c))];
             }
         }
-        return await RunCountsTransactionAsync(program, ct).ConfigureAwait(false);
+        return await RunManyTransactionAsync(program, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -716,13 +470,11 @@ public sealed class RedisStore : BitmapStore
     /// </summary>
     private volatile bool _scriptsRefused;
 
-    internal override bool CountsByScript => !_scriptsRefused;
-
     /// <summary>
     /// The script call of each program, kept as long as the program is: cohort plans are cached per store, so a
     /// repeated table sends ready arguments instead of encoding thousands again.
     /// </summary>
-    private readonly ConditionalWeakTable<CountsProgram, PreparedScript> _scripts = new();
+    private readonly ConditionalWeakTable<BatchProgram, PreparedScript> _scripts = new();
 
     private sealed class PreparedScript(RedisCountsScript script)
     {
@@ -733,7 +485,7 @@ public sealed class RedisStore : BitmapStore
     }
 
     /// <summary>One call of the counts script; null when the server refuses scripts (nothing ran).</summary>
-    private async Task<long[]?> RunCountsScriptAsync(PreparedScript script)
+    private async Task<long[]?> RunCountsScriptAsync(PreparedScript script, string what)
     {
         var counts = new long[script.ReplyIndexes.Length];
         if (script.IsEmpty) return counts;
@@ -751,7 +503,7 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
-            throw BatchFailed("cohort batch", e, "EVALSHA <counts script>");
+            throw BatchFailed(what, e, "EVALSHA <counts script>");
         }
         var values = (RedisResult[])reply!;
         for (var i = 0; i < counts.Length; i++)
@@ -767,22 +519,35 @@ public sealed class RedisStore : BitmapStore
         message.Contains("scripting is disabled", StringComparison.OrdinalIgnoreCase) ||
         message.Contains("'cmsgpack'", StringComparison.Ordinal); // a build without Redis' bundled Lua libraries
 
-    /// <summary>The table as one MULTI/EXEC of every step and read (bitmapist-server, or a Redis that refuses scripts).</summary>
-    private async Task<long[]> RunCountsTransactionAsync(CountsProgram program, CancellationToken ct)
+    /// <summary>The program as one MULTI/EXEC of every step and read (bitmapist-server, or a Redis that refuses scripts).</summary>
+    private async Task<ReadResult[]> RunManyTransactionAsync(BatchProgram program, CancellationToken ct)
     {
         var batch = RedisCountsBatch.Build(program, RedisBatch.TempPrefix(Keys), TtlSeconds(Options.TemporaryTtl));
-        var counts = new long[program.Reads.Length];
-        if (batch.IsEmpty) return counts;
-        // Always one MULTI/EXEC, even without temporaries: one round trip, and every count from one snapshot.
+        var results = program.Reads.Select(ReadResult.OfEmpty).ToArray();
+        if (batch.IsEmpty) return results;
+        // Always one MULTI/EXEC, even without temporaries: one round trip, and every read from one snapshot.
         var tran = Db.CreateTransaction();
         var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
         // As for one query: the call returns once the server ran the whole batch (which deleted its
         // temporaries); cancellation is honoured right after.
-        await Commit(tran, tasks, "cohort batch", i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);
+        await Commit(tran, tasks, program.Description, i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
-        for (var i = 0; i < counts.Length; i++)
-            if (batch.ReadIndexes[i] >= 0) counts[i] = (long)await tasks[batch.ReadIndexes[i]].ConfigureAwait(false);
-        return counts;
+        for (var i = 0; i < results.Length; i++)
+        {
+            if (batch.ReadIndexes[i] < 0) continue;
+            var reply = await tasks[batch.ReadIndexes[i]].ConfigureAwait(false);
+            results[i] = batch.ReadsValue(i) ? ValueRead(program.Reads[i], (byte[]?)reply) : new ReadResult((long)reply);
+        }
+        return results;
+    }
+
+    /// <summary>A read answered with the whole value (GET, where the server has no BITPOS or GETRANGE), decoded here.</summary>
+    private static ReadResult ValueRead(ProgramRead read, byte[]? value)
+    {
+        var bitmap = PagedBitmap.FromRedisBytes(value ?? []);
+        return read.Kind == Query.ReadKind.Min
+            ? new ReadResult(bitmap.Min() is { } min ? min : -1)
+            : new ReadResult(0, new BitmapIdSource(bitmap));
     }
 
     /// <summary>Deletes a leased result; if Redis is gone the key's TTL removes it.</summary>
@@ -798,7 +563,8 @@ public sealed class RedisStore : BitmapStore
         }
     }
 
-    internal override async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (Profile == CapabilityProfile.BitmapistServer)
@@ -823,7 +589,8 @@ public sealed class RedisStore : BitmapStore
             yield return key.ToString();
     }
 
-    internal override async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    /// <inheritdoc />
+    public async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
     {
         long n = 0;
         var done = 0;
@@ -846,7 +613,8 @@ public sealed class RedisStore : BitmapStore
         return n;
     }
 
-    internal override async Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct)
+    /// <inheritdoc />
+    public async Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         var db = Db;
@@ -949,7 +717,7 @@ public sealed class RedisStore : BitmapStore
     /// </summary>
     private Exception BatchFailed(string what, Exception cause, string? command, bool ranPartly = false)
     {
-        var isRead = what is "query" or "cohort batch";
+        var isRead = what is not ("mark batch" or "bulk import group");
         var kind = RedisErrors.Classify(cause);
         var reason = RedisErrors.Describe(cause, RedisErrors.Host(Connection), command);
         if (isRead && kind is RedisFailure.WrongType or RedisFailure.Other)
@@ -982,12 +750,12 @@ public sealed class RedisStore : BitmapStore
     /// The store's keys among the arguments of <paramref name="commands"/>, event keys before temporaries: a message
     /// should name the key the user asked about.
     /// </summary>
-    private IEnumerable<string> KeysOf(IEnumerable<Execution.RedisCommand> commands) =>
+    private IEnumerable<string> KeysOf(IEnumerable<RedisCommand> commands) =>
         commands.SelectMany(c => c.Args.OfType<string>()).Where(a => a.StartsWith(Keys.Prefix, StringComparison.Ordinal))
             .OrderBy(k => k.StartsWith(Keys.TemporaryNamespace, StringComparison.Ordinal) ? 1 : 0);
 
     /// <summary>A command for messages: its name and its first arguments (the keys, for bitmap commands), not its payloads.</summary>
-    private static string Describe(Execution.RedisCommand c) =>
+    private static string Describe(RedisCommand c) =>
         string.Join(' ', c.Args.Take(c.Name == "BITOP" ? 3 : 1).Select(a => a is byte[] ? "<bytes>" : a.ToString()).Prepend(c.Name));
 
     private static void Observe(IEnumerable<Task> tasks)
@@ -1017,17 +785,10 @@ public sealed class RedisStore : BitmapStore
 
     private static string NewRunId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
 
-    /// <inheritdoc />
-    public override void Dispose()
-    {
-        if (_ownsConnection) Connection.Dispose();
-        base.Dispose();
-    }
 
     /// <inheritdoc />
-    public override async ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         if (_ownsConnection) await Connection.DisposeAsync().ConfigureAwait(false);
-        GC.SuppressFinalize(this);
     }
 }

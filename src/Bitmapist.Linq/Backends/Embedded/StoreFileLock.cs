@@ -1,6 +1,7 @@
+using Bitmapist.Linq.Stores;
 using System.Diagnostics;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends.Embedded;
 
 /// <summary>
 /// The writer's lock on an embedded store file: an exclusive lock on a sibling <c>.lock</c> file, held from

@@ -2,10 +2,10 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Bitmapist.Linq.Bitmaps;
 
-namespace Bitmapist.Linq.Execution;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>
-/// A <see cref="CountsProgram"/> as one call of the counts script (<c>CountsScript.lua</c>) on a Redis that
+/// A <see cref="BatchProgram"/> as one call of the counts script (<c>CountsScript.lua</c>) on a Redis that
 /// runs Lua: every key in KEYS, the steps and reads as instructions in ARGV. Like the MULTI/EXEC of
 /// <see cref="RedisCountsBatch"/> it is one round trip, atomic (every count from one snapshot) and deletes its
 /// temporaries, after an error too. Unlike it, the server skips what it learns is empty as it goes: the BITOP
@@ -25,7 +25,7 @@ internal sealed record RedisCountsScript(
     ImmutableArray<byte[]> Args,
     ImmutableArray<long> Code,
     ImmutableArray<int> ReplyIndexes,
-    CountsProgram Program,
+    BatchProgram Program,
     string TempPrefix)
 {
     /// <summary>
@@ -41,14 +41,14 @@ internal sealed record RedisCountsScript(
     public bool IsEmpty => ReplyIndexes.All(i => i < 0);
 
     /// <summary>Whether <paramref name="program"/> can run as the script on its profile.</summary>
-    public static bool CanRun(CountsProgram program) =>
-        program.Profile.HasScripts &&
+    public static bool CanRun(BatchProgram program) =>
+        program.Profile.HasScripts && program.CountsOnly &&
         program.Steps.All(s => s is not BitOpStep b || b.Sources.Length is > 0 and <= MaxSourcesPerStep) &&
         program.TempCount <= MaxSourcesPerStep;
 
     /// <param name="program">The program.</param>
     /// <param name="tempPrefix">Names of the temporaries (the same in every call: the script is atomic and deletes them).</param>
-    public static RedisCountsScript Build(CountsProgram program, string tempPrefix)
+    public static RedisCountsScript Build(BatchProgram program, string tempPrefix)
     {
         var stored = new Dictionary<string, int>(StringComparer.Ordinal);
         var keys = new List<string>();
@@ -158,7 +158,7 @@ internal sealed record RedisCountsScript(
             yield return "  DEL " + string.Join(' ', Enumerable.Range(0, Program.TempCount).Select(t => TempPrefix + t));
     }
 
-    private static IEnumerable<string> StoredKeys(CountsProgram program)
+    private static IEnumerable<string> StoredKeys(BatchProgram program)
     {
         // The same order Build meets them in.
         foreach (var item in program.InOrder())
@@ -172,7 +172,7 @@ internal sealed record RedisCountsScript(
     private static string LoadSource()
     {
         var assembly = typeof(RedisCountsScript).Assembly;
-        using var stream = assembly.GetManifestResourceStream("Bitmapist.Linq.Execution.CountsScript.lua")
+        using var stream = assembly.GetManifestResourceStream("Bitmapist.Linq.Backends.Redis.CountsScript.lua")
             ?? throw new InvalidOperationException("Internal error: the counts script is not embedded in " + assembly.GetName().Name + ".");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

@@ -1,3 +1,4 @@
+using Bitmapist.Linq.Backends.Embedded;
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using Bitmapist.Linq.Bitmaps;
 using StackExchange.Redis;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>
 /// Streams the ids of a Redis string with GETRANGE pages (64 KiB = 524,288 ids per round trip), decoded a
@@ -18,7 +18,7 @@ internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int p
         while (true)
         {
             ct.ThrowIfCancellationRequested();
-            byte[]? page = await RedisStore.Guard(db, () => db.StringGetRangeAsync(key, offset, offset + pageBytes - 1), "GETRANGE", key).ConfigureAwait(false);
+            byte[]? page = await RedisBackend.Guard(db, () => db.StringGetRangeAsync(key, offset, offset + pageBytes - 1), "GETRANGE", key).ConfigureAwait(false);
             if (page is null || page.Length == 0) yield break;
             ids.Clear();
             RedisBitmapDecoder.AppendIds(page, offset, ids);
@@ -31,13 +31,13 @@ internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int p
 
     public override async Task<uint?> MaxAsync(CancellationToken ct)
     {
-        var length = await RedisStore.Guard(db, () => db.StringLengthAsync(key), "STRLEN", key).ConfigureAwait(false);
+        var length = await RedisBackend.Guard(db, () => db.StringLengthAsync(key), "STRLEN", key).ConfigureAwait(false);
         var ids = new List<uint>();
         for (var end = length; end > 0; end -= pageBytes)
         {
             ct.ThrowIfCancellationRequested();
             var start = Math.Max(0, end - pageBytes);
-            byte[]? page = await RedisStore.Guard(db, () => db.StringGetRangeAsync(key, start, end - 1), "GETRANGE", key).ConfigureAwait(false);
+            byte[]? page = await RedisBackend.Guard(db, () => db.StringGetRangeAsync(key, start, end - 1), "GETRANGE", key).ConfigureAwait(false);
             ids.Clear();
             RedisBitmapDecoder.AppendIds(page ?? [], start, ids);
             if (ids.Count > 0) return ids[^1];
@@ -47,6 +47,6 @@ internal sealed class RedisIdSource(IDatabase db, string key, bool leased, int p
 
     public override async ValueTask DisposeAsync()
     {
-        if (leased) await RedisStore.DropLeaseAsync(db, key).ConfigureAwait(false);
+        if (leased) await RedisBackend.DropLeaseAsync(db, key).ConfigureAwait(false);
     }
 }

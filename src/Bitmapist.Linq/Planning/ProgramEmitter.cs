@@ -1,10 +1,11 @@
 using System.Collections.Immutable;
+using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Query;
 
-namespace Bitmapist.Linq.Execution;
+namespace Bitmapist.Linq.Planning;
 
 /// <summary>
-/// Stage 5: turns an optimized expression over stored keys into a <see cref="BitmapProgram"/> for one
+/// Stage 5: turns optimized expressions over stored keys, each with a read, into one <see cref="BatchProgram"/> for one
 /// capability profile. Equal sub-expressions are computed once (they print the same, so a dictionary finds
 /// them). Differences use DIFF where the profile has it and the padding-safe A XOR (A AND T) elsewhere;
 /// n-ary operators are split to the profile's fan-in limit; bare NOT is never emitted.
@@ -18,36 +19,35 @@ internal sealed class ProgramEmitter
 
     private ProgramEmitter(CapabilityProfile profile) => _profile = profile;
 
-    public static BitmapProgram Emit(SetExpr optimized, ReadKind read, uint id, CapabilityProfile profile)
-    {
-        var emitter = new ProgramEmitter(profile);
-        Operand? result = optimized.Kind == SetKind.Empty ? null : emitter.Operand(optimized);
-        // The result is read after the last step and must survive it.
-        var reads = result is { } r ? new List<(int Position, Operand Source)> { (emitter._steps.Count, r) } : [];
-        var (steps, mapped, temps) = ReuseTemporaries(emitter._steps, reads, keepLast: true);
-        return new BitmapProgram([.. steps], result is null ? null : mapped[0], read, id, temps, profile);
-    }
+    /// <summary>The program of one query: its set's steps, then one read of it.</summary>
+    public static BatchProgram Emit(SetExpr optimized, ReadKind read, uint id, CapabilityProfile profile) =>
+        Emit([(optimized, read, id)], profile);
+
+    /// <summary>One program counting every set of <paramref name="optimized"/> (in order).</summary>
+    public static BatchProgram EmitCounts(IReadOnlyList<SetExpr> optimized, CapabilityProfile profile) =>
+        Emit([.. optimized.Select(o => (o, ReadKind.Count, 0u))], profile);
 
     /// <summary>
-    /// One program counting every set of <paramref name="optimized"/> (in order): sub-expressions shared
-    /// between them are computed once, and each count is read right after its set is complete.
+    /// One program answering every read of <paramref name="reads"/> (in order): sub-expressions shared between
+    /// them are computed once, and each read is taken right after its set is complete.
     /// </summary>
-    public static CountsProgram EmitCounts(IReadOnlyList<SetExpr> optimized, CapabilityProfile profile)
+    public static BatchProgram Emit(IReadOnlyList<(SetExpr Set, ReadKind Kind, uint Id)> reads, CapabilityProfile profile)
     {
         var emitter = new ProgramEmitter(profile);
-        var sources = new Operand?[optimized.Count];
-        var positions = new int[optimized.Count];
-        for (var i = 0; i < optimized.Count; i++)
+        var sources = new Operand?[reads.Count];
+        var positions = new int[reads.Count];
+        for (var i = 0; i < reads.Count; i++)
         {
-            sources[i] = optimized[i].Kind == SetKind.Empty ? null : emitter.Operand(optimized[i]);
+            sources[i] = reads[i].Set.Kind == SetKind.Empty ? null : emitter.Operand(reads[i].Set);
             positions[i] = emitter._steps.Count;
         }
-        var live = Enumerable.Range(0, optimized.Count).Where(i => sources[i] is not null).ToList();
-        var (steps, mapped, temps) = ReuseTemporaries(emitter._steps, [.. live.Select(i => (positions[i], sources[i]!.Value))], keepLast: false);
-        var reads = new CountRead[optimized.Count];
-        for (var i = 0; i < reads.Length; i++) reads[i] = new CountRead(positions[i], null);
-        for (var j = 0; j < live.Count; j++) reads[live[j]] = new CountRead(positions[live[j]], mapped[j]);
-        return new CountsProgram([.. steps], [.. reads], temps, profile);
+        var live = Enumerable.Range(0, reads.Count).Where(i => sources[i] is not null).ToList();
+        var (steps, mapped, temps) = ReuseTemporaries(emitter._steps,
+            [.. live.Select(i => (positions[i], sources[i]!.Value, reads[i].Kind is ReadKind.Ids or ReadKind.Max))]);
+        var result = new ProgramRead[reads.Count];
+        for (var i = 0; i < result.Length; i++) result[i] = new ProgramRead(positions[i], null, reads[i].Kind, reads[i].Id);
+        for (var j = 0; j < live.Count; j++) result[live[j]] = result[live[j]] with { Source = mapped[j] };
+        return new BatchProgram([.. steps], [.. result], temps, profile) { Description = reads.Count == 1 ? "query" : "batch of counts" };
     }
 
     /// <summary>
@@ -56,19 +56,19 @@ internal sealed class ProgramEmitter
     /// bandwidth-bound batches 2x slower than reusing keys (docs/performance.md, suite 4). BITOP may write
     /// into one of its own sources, so a source read for the last time by a step is free for its result; a
     /// temporary whose last reader is a count read (placed before step <c>Position</c>) is free for that step.
-    /// With <paramref name="keepLast"/>, the temporaries of the reads after the last step stay distinct from
-    /// every other (the single-query result, which may outlive the batch as a lease).
+    /// The temporary of a read that streams ids stays distinct from every other: it may outlive the batch as a lease.
     /// </summary>
     private static (List<ProgramStep> Steps, List<Operand> Reads, int Temps) ReuseTemporaries(
-        List<ProgramStep> steps, List<(int Position, Operand Source)> reads, bool keepLast)
+        List<ProgramStep> steps, List<(int Position, Operand Source, bool Kept)> reads)
     {
         var lastUse = new Dictionary<int, int>();
         for (var i = 0; i < steps.Count; i++)
             if (steps[i] is BitOpStep b)
                 foreach (var s in b.Sources.Where(s => s.IsTemp)) lastUse[s.Temp] = i;
-        foreach (var (position, source) in reads)
+        foreach (var (position, source, kept) in reads)
             if (source.IsTemp)
-                lastUse[source.Temp] = keepLast && position == steps.Count ? int.MaxValue : Math.Max(lastUse.GetValueOrDefault(source.Temp, -1), position);
+                lastUse[source.Temp] = kept || lastUse.GetValueOrDefault(source.Temp) == int.MaxValue
+                    ? int.MaxValue : Math.Max(lastUse.GetValueOrDefault(source.Temp, -1), position);
 
         // The temporaries that die at each step (their last reader runs just before or at it).
         var dying = new Dictionary<int, List<int>>();
@@ -82,7 +82,7 @@ internal sealed class ProgramEmitter
         for (var i = 0; i < steps.Count; i++)
         {
             var step = steps[i];
-            Operand Map(Operand o) => o.IsTemp ? Execution.Operand.Temporary(slotOf[o.Temp]) : o;
+            Operand Map(Operand o) => o.IsTemp ? Backends.Operand.Temporary(slotOf[o.Temp]) : o;
             var mapped = step is BitOpStep bit ? bit with { Sources = [.. bit.Sources.Select(Map)] } : step;
             // Temporaries read here (or by a count just before) for the last time die now; their slots can
             // take this step's result. A step writing into its own source keeps that slot.
@@ -102,13 +102,13 @@ internal sealed class ProgramEmitter
             rewritten.Add(mapped with { Target = slot });
             if (!lastUse.ContainsKey(step.Target)) free.Add(slot); // written but never read (cannot happen today; keeps the pool honest)
         }
-        var mappedReads = reads.Select(r => r.Source.IsTemp ? Execution.Operand.Temporary(slotOf[r.Source.Temp]) : r.Source).ToList();
+        var mappedReads = reads.Select(r => r.Source.IsTemp ? Backends.Operand.Temporary(slotOf[r.Source.Temp]) : r.Source).ToList();
         return (rewritten, mappedReads, slots);
     }
 
     private Operand Operand(SetExpr e)
     {
-        if (e is KeyNode k) return Execution.Operand.Stored(k.StoredKey);
+        if (e is KeyNode k) return Backends.Operand.Stored(k.StoredKey);
         if (_computed.TryGetValue(e, out var done)) return done;
         var result = e switch
         {
@@ -171,7 +171,7 @@ internal sealed class ProgramEmitter
     {
         var target = reuse is { IsTemp: true } r ? r.Temp : _temps++;
         _steps.Add(step(target));
-        return Execution.Operand.Temporary(target);
+        return Backends.Operand.Temporary(target);
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 
-namespace Bitmapist.Linq.Bitmaps;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>
 /// Turns a slice of a Redis bitmap string into ascending ids, eight bytes at a time: each word is read

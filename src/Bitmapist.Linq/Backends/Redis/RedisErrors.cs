@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>What kind of failure a Redis error is, so that every message names the real cause.</summary>
 internal enum RedisFailure

@@ -1,12 +1,12 @@
 using Bitmapist.Linq.Bitmaps;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends;
 
 /// <summary>
 /// The members of a query result, streamed in ascending order. Owns whatever holds the result (a leased
 /// temporary key on Redis), released on dispose.
 /// </summary>
-internal abstract class IdSource : IAsyncDisposable
+public abstract class IdSource : IAsyncDisposable
 {
     /// <summary>
     /// The ids from <paramref name="from"/> on, a page (an array, ascending) at a time: consumers loop over
@@ -14,9 +14,21 @@ internal abstract class IdSource : IAsyncDisposable
     /// </summary>
     public abstract IAsyncEnumerable<uint[]> PagesAsync(uint from, CancellationToken ct);
 
+    /// <summary>The largest member, or null when there is none.</summary>
     public abstract Task<uint?> MaxAsync(CancellationToken ct);
 
-    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <inheritdoc />
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The members of <paramref name="ids"/> (any order, duplicates allowed), held in memory.</summary>
+    public static IdSource Of(IEnumerable<uint> ids) => new BitmapIdSource(PagedBitmap.Of(ids));
+
+    /// <summary>No members.</summary>
+    public static IdSource Empty => new BitmapIdSource(new PagedBitmap());
 }
 
 /// <summary>Ids of a bitmap already in memory (the embedded store, or a value fetched with GET).</summary>

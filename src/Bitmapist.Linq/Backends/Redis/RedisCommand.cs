@@ -1,12 +1,12 @@
 using System.Collections.Immutable;
 using System.Text;
 
-namespace Bitmapist.Linq.Execution;
+namespace Bitmapist.Linq.Backends.Redis;
 
 /// <summary>One Redis command of a batch, as sent and as explain prints it.</summary>
 /// <param name="Name">The command name (<c>BITOP</c>, <c>EXPIRE</c>...).</param>
 /// <param name="Args">Arguments: strings, numbers, or bytes for a literal bitmap.</param>
-public sealed record RedisCommand(string Name, ImmutableArray<object> Args)
+internal sealed record RedisCommand(string Name, ImmutableArray<object> Args)
 {
     /// <summary>The command as a line, e.g. <c>BITOP AND tmp0 a b</c>; bitmap bytes print as their length.</summary>
     public override string ToString()

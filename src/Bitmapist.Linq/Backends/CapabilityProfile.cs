@@ -1,4 +1,4 @@
-namespace Bitmapist.Linq.Execution;
+namespace Bitmapist.Linq.Backends;
 
 /// <summary>
 /// What a back end can do, which decides the commands a plan becomes. Detected from the server (INFO) by

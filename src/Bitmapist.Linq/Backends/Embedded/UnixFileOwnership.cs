@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends.Embedded;
 
 /// <summary>
 /// What .NET does not expose about a Unix file: its type and its owner. Saving an embedded store replaces

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Bitmapist.Linq.Stores;
+namespace Bitmapist.Linq.Backends.Embedded;
 
 /// <summary>Redis's glob patterns (<c>*</c>, <c>?</c>, <c>[...]</c>, <c>\x</c>) for the embedded store's SCAN.</summary>
 internal static class Glob
