@@ -32,7 +32,7 @@ public class CohortHtmlBrowserTests(SampleFile sample) : IClassFixture<SampleFil
         batch.Mark("active", 1, new DateTime(2026, 3, 2));
         batch.Mark("active", 9, new DateTime(2026, 3, 3));
         await batch.ExecuteAsync();
-        var query = new CohortQuery(new TemplateNode(eventName), new TemplateNode("active"), PeriodUnit.Day)
+        var query = new CohortQuery(SetExpr.Template(eventName), SetExpr.Template("active"), PeriodUnit.Day)
         {
             Rows = 2,
             Cols = 3,

@@ -1,8 +1,10 @@
 namespace Bitmapist.Linq.Backends;
 
 /// <summary>
-/// What a back end can do, which decides the commands a plan becomes. Detected from the server (INFO) by
-/// the Redis store, or chosen explicitly.
+/// What a back end can do, which decides the program the planner emits for it: the operators, the fan-in, the
+/// reads. The Redis store detects it from the server at connect (a BITPOS probe and the version the client's
+/// handshake read: <see cref="Stores.RedisStore.DetectProfileAsync"/>); <see cref="Stores.StoreOptions.Profile"/>
+/// forces one; a back end of one's own declares its own.
 /// </summary>
 /// <param name="Name">The profile's name as explain prints it.</param>
 /// <param name="MaxSources">The most sources one BITOP may take before it is split into chunks.</param>

@@ -133,6 +133,9 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
     /// <summary>A stored key, as is (no prefix added).</summary>
     public static SetExpr Key(string key) => new KeyNode(key);
 
+    /// <summary>A bare event name of a cohort template, which takes each row's (or column's) period when the table is planned.</summary>
+    public static SetExpr Template(string eventName) => new TemplateNode(eventName);
+
     /// <summary>A set-valued parameter, bound at execution.</summary>
     public static SetExpr Parameter(string name) => new ParameterNode(name);
 

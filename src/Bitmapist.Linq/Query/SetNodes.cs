@@ -98,14 +98,22 @@ public sealed class UniqueNode(string eventName) : SetExpr(SetKind.Unique, Print
     public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
 }
 
-/// <summary>A literal, sorted, duplicate-free set of ids.</summary>
-public sealed class IdsNode(ImmutableArray<uint> ids)
-    : SetExpr(SetKind.Ids, ids.IsDefaultOrEmpty
-        ? throw new ArgumentException("An empty literal is SetExpr.Empty.", nameof(ids))
-        : "{" + string.Join(", ", ids) + "}")
+/// <summary>A literal, sorted, duplicate-free set of ids: made by <see cref="SetExpr.Ids"/>, which sorts and de-duplicates.</summary>
+public sealed class IdsNode : SetExpr
 {
+    /// <param name="ids">Ascending and distinct: the printer, the plan cache's keys and the literal steps rely on it.</param>
+    internal IdsNode(ImmutableArray<uint> ids)
+        : base(SetKind.Ids, ids.IsDefaultOrEmpty
+            ? throw new ArgumentException("An empty literal is SetExpr.Empty.", nameof(ids))
+            : "{" + string.Join(", ", ids) + "}")
+    {
+        for (var i = 1; i < ids.Length; i++)
+            if (ids[i - 1] >= ids[i]) throw new ArgumentException("A literal's ids must be ascending and distinct; SetExpr.Ids sorts them.", nameof(ids));
+        Members = ids;
+    }
+
     /// <summary>The ids, ascending.</summary>
-    public ImmutableArray<uint> Members { get; } = ids;
+    public ImmutableArray<uint> Members { get; }
 
     /// <inheritdoc />
     public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;

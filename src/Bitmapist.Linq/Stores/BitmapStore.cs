@@ -22,6 +22,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(backend);
         Backend = backend;
         Options = options ?? new StoreOptions();
+        Planner = new Planner(Options, () => backend.Profile);
     }
 
     /// <summary>Where the bitmaps live and how programs run.</summary>
@@ -143,11 +144,10 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     // ---------------------------------------------------------------- planning
 
     /// <summary>Plans <paramref name="query"/> for this store now, with optional set parameters.</summary>
-    public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        QueryPlan.Create(query, new BindContext(Now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile, _plans);
+    public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) => Planner.Plan(query, parameters);
 
-    // 1024 plans, and at most about 64 MB of them (a plan of a 1 MB query is some megabytes).
-    private readonly PlanCache<QueryPlan> _plans = new(1024, 64L << 20);
+    /// <summary>Plans every statement this store runs, and owns the plan caches and the plan log.</summary>
+    internal Planner Planner { get; }
 
     /// <summary>The explain document of <paramref name="query"/> on this store.</summary>
     public string Explain(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
@@ -156,26 +156,11 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     /// <summary>Plans the cohort table <paramref name="query"/> for this store now: every cell's set, and one program counting them all.</summary>
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (checked as each row and set is planned).</exception>
-    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
-    {
-        var now = Now;
-        if (parameters is not null) return Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile, ct);
-        // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
-        // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
-        // which is the hour, so a table asked again within the hour reuses it.
-        var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
-        if (_cohortPlans.TryGet(key, out var known)) return known with { Now = now };
-        var plan = Cohorts.CohortPlan.Create(query, new BindContext(now, Keys, Options.Universe, HourlyTracked: Options.Tracking.Hourly), Profile, ct);
-        _cohortPlans.Add(key, plan, plan.EstimatedBytes);
-        return plan;
-    }
-
-    // 16 tables, and at most about 64 MB of plans: one 1000 x 99 table (some 100,000 counted sets) fits alone.
-    private readonly PlanCache<Cohorts.CohortPlan> _cohortPlans = new(16, 64L << 20);
+    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default) =>
+        Planner.Plan(query, parameters, ct);
 
     /// <summary>The plan caches' contents (plans, estimated bytes), for tests of their bounds.</summary>
-    internal (int QueryPlans, long QueryBytes, int CohortPlans, long CohortBytes) PlanCacheUse =>
-        (_plans.Count, _plans.Bytes, _cohortPlans.Count, _cohortPlans.Bytes);
+    internal (int QueryPlans, long QueryBytes, int CohortPlans, long CohortBytes) PlanCacheUse => Planner.CacheUse;
 
     /// <summary>The explain document of a cohort table: its rows, its program and its one batch.</summary>
     public string Explain(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
@@ -201,8 +186,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Plans the counts of <paramref name="sets"/> as one program (see <see cref="CountAllAsync"/>).</summary>
     public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        BatchPlan.Create([.. sets.Select(s => new SetQuery(s, ReadKind.Count))],
-            new BindContext(Now, Keys, Options.Universe, parameters, Options.Tracking.Hourly), Profile, _plans);
+        Planner.PlanCounts(sets, parameters);
 
     /// <summary>
     /// Counts every set of <paramref name="sets"/> in one batch: one round trip on Redis, one pass under the read
@@ -212,7 +196,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     {
         ct.ThrowIfCancellationRequested();
         var plan = PlanCounts(sets, parameters);
-        foreach (var query in plan.Queries) Options.PlanLog?.Invoke(query);
+        foreach (var query in plan.Queries) Planner.Log(query);
         return await CountAsync(plan.Program, ct).ConfigureAwait(false);
     }
 
@@ -225,7 +209,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     {
         ct.ThrowIfCancellationRequested();
         var plan = Plan(query, parameters);
-        Options.PlanLog?.Invoke(plan);
+        Planner.Log(plan);
         return (await RunAsync(plan.Program, ct).ConfigureAwait(false))[0];
     }
 

@@ -1,0 +1,53 @@
+using Bitmapist.Linq.Backends;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Planning;
+
+/// <summary>
+/// Plans every statement a store runs - a query, a batch of counts, a cohort table - for one back end's
+/// profile, at the store's "now": the one owner of both plan caches and of the plan log
+/// (<see cref="Stores.StoreOptions.PlanLog"/>).
+/// </summary>
+internal sealed class Planner(Stores.StoreOptions options, Func<CapabilityProfile> profile)
+{
+    // 1024 plans, and at most about 64 MB of them (a plan of a 1 MB query is some megabytes).
+    private readonly PlanCache<QueryPlan> _plans = new(1024, 64L << 20);
+
+    // 16 tables, and at most about 64 MB of plans: one 1000 x 99 table (some 100,000 counted sets) fits alone.
+    private readonly PlanCache<Cohorts.CohortPlan> _cohortPlans = new(16, 64L << 20);
+
+    private DateTime Now => options.Clock.GetUtcNow().UtcDateTime;
+
+    private BindContext Context(DateTime now, IReadOnlyDictionary<string, SetExpr>? parameters) =>
+        new(now, options.Keys, options.Universe, parameters, options.Tracking.Hourly);
+
+    /// <summary>Plans <paramref name="query"/> now.</summary>
+    public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters) =>
+        QueryPlan.Create(query, Context(Now, parameters), profile(), _plans);
+
+    /// <summary>Plans the counts of <paramref name="sets"/> as one program, now.</summary>
+    public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters) =>
+        BatchPlan.Create([.. sets.Select(s => new SetQuery(s, ReadKind.Count))], Context(Now, parameters), profile(), _plans);
+
+    /// <summary>Plans the cohort table <paramref name="query"/> now (cancellation is checked as each row and set is planned).</summary>
+    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
+    {
+        var now = Now;
+        if (parameters is not null) return Cohorts.CohortPlan.Create(query, Context(now, parameters), profile(), ct);
+        // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
+        // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
+        // which is the hour, so a table asked again within the hour reuses it.
+        var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
+        if (_cohortPlans.TryGet(key, out var known)) return known with { Now = now };
+        var plan = Cohorts.CohortPlan.Create(query, Context(now, null), profile(), ct);
+        _cohortPlans.Add(key, plan, plan.EstimatedBytes);
+        return plan;
+    }
+
+    /// <summary>Hands a plan that is about to run to the plan log, if one is configured.</summary>
+    public void Log(QueryPlan plan) => options.PlanLog?.Invoke(plan);
+
+    /// <summary>The plan caches' contents (plans, estimated bytes), for tests of their bounds.</summary>
+    public (int QueryPlans, long QueryBytes, int CohortPlans, long CohortBytes) CacheUse =>
+        (_plans.Count, _plans.Bytes, _cohortPlans.Count, _cohortPlans.Bytes);
+}
