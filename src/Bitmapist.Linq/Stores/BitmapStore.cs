@@ -240,6 +240,28 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
         return [.. names];
     }
 
+    /// <summary>
+    /// Describes <paramref name="eventName"/>: which periods have keys (per unit, how many, the first and last), and
+    /// its user count this month. One SCAN of the event's keys (<c>{prefix}{event}_*</c>), then one query.
+    /// </summary>
+    public async Task<EventDescription> DescribeEventAsync(string eventName, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(eventName);
+        var periods = new Dictionary<PeriodUnit, (int Keys, Period First, Period Last)>();
+        await foreach (var key in ScanAsync(Keys.ScanPattern(eventName), ct).ConfigureAwait(false))
+        {
+            // The pattern also matches longer names ("active" finds "active_users_2026-3"): keep exact ones.
+            if (!Keys.TryParse(key, out var name, out var period) || name != eventName) continue;
+            periods[period.Unit] = periods.TryGetValue(period.Unit, out var seen)
+                ? (seen.Keys + 1, period.CompareTo(seen.First) < 0 ? period : seen.First, period.CompareTo(seen.Last) > 0 ? period : seen.Last)
+                : (1, period, period);
+        }
+        var month = Period.Of(PeriodUnit.Month, Now);
+        var count = await At(eventName, month).CountAsync(ct).ConfigureAwait(false);
+        var units = periods.OrderBy(p => p.Key).Select(p => new EventPeriods(p.Key, p.Value.Keys, p.Value.First, p.Value.Last)).ToList();
+        return new EventDescription(eventName, units, month, count);
+    }
+
     /// <summary>Deletes every key of the events whose names start with <paramref name="namePrefix"/> (all events when empty); returns the keys deleted.</summary>
     public async Task<long> DeleteEventsAsync(string namePrefix = "", CancellationToken ct = default)
     {
