@@ -585,8 +585,30 @@ internal sealed class RedisBackend : IBitmapBackend
         var server = Connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
             ?? throw new BitmapistStoreException("No connected Redis primary to scan.");
         var db = _database < 0 ? 0 : _database;
-        await foreach (var key in server.KeysAsync(db, pattern, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false))
-            yield return key.ToString();
+        // By hand rather than await foreach: a failure while paging (the connection lost mid-SCAN) becomes this
+        // library's exception, and C# allows no yield inside a try with a catch.
+        var keys = server.KeysAsync(db, pattern, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false).GetAsyncEnumerator();
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await keys.MoveNextAsync();
+                }
+                catch (Exception e) when (RedisErrors.IsClientFailure(e))
+                {
+                    throw new BitmapistStoreException($"Listing keys failed (SCAN MATCH {pattern}): {RedisErrors.Describe(e, RedisErrors.Host(Connection), "SCAN")}.", e);
+                }
+                if (!more) yield break;
+                yield return keys.Current.ToString();
+            }
+        }
+        finally
+        {
+            await keys.DisposeAsync();
+        }
     }
 
     /// <inheritdoc />
