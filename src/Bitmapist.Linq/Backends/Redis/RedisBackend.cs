@@ -142,23 +142,15 @@ internal sealed class RedisBackend : IBitmapBackend
             switch ((string?)parts[0])
             {
                 case "type":
-                    throw WrongType("mark batch", (string)parts[1]!, (string)parts[2]!);
+                    throw RedisErrors.WrongType("mark batch", (string)parts[1]!, (string)parts[2]!);
                 case "offset":
-                    throw BadOffset((string)parts[1]!, (string)parts[2]!, (string)parts[3]!);
+                    throw RedisErrors.BadOffset((string)parts[1]!, (string)parts[2]!, (string)parts[3]!);
                 case "partial":
-                    throw new BitmapistStoreException(
-                        $"The mark batch failed: Redis refused SETBIT {(string)parts[1]!} ({(string)parts[3]!}) after {(long)parts[2]} of its " +
-                        $"{writes.Count} writes were applied; the rest were not. Marks are idempotent, so sending it again once the cause is fixed is safe.");
+                    throw RedisErrors.MarkBatchPartlyApplied((string)parts[1]!, (string)parts[3]!, (long)parts[2], writes.Count);
             }
         }
         return true;
     }
-
-    /// <summary>A bit offset Redis refuses: above its limit of proto-max-bulk-len bytes (512 MiB unless configured lower).</summary>
-    private static BitmapistStoreException BadOffset(string key, string offset, string error) =>
-        new($"The mark batch was not written: Redis refuses bit offset {offset} of key '{key}' ({error}). Nothing of it was written. A bit " +
-            "offset must be below 8 x proto-max-bulk-len (Redis' limit on a value's size, 512 MB unless configured lower): " +
-            "raise it with CONFIG SET proto-max-bulk-len, or use smaller ids.");
 
     /// <summary>
     /// A Redis without scripts (an ACL without EVAL, the bitmapist-server profile forced on Redis): read every key's
@@ -183,7 +175,7 @@ internal sealed class RedisBackend : IBitmapBackend
             }
             for (var i = 0; i < keys.Length; i++)
                 if (types[i].Result is not (RedisType.None or RedisType.String))
-                    throw WrongType("mark batch", keys[i], types[i].Result.ToString().ToLowerInvariant());
+                    throw RedisErrors.WrongType("mark batch", keys[i], types[i].Result.ToString().ToLowerInvariant());
             // Every offset, as the script checks them: a SETBIT Redis refuses inside EXEC would leave the others applied.
             var offsets = writes.Select(w => db.StringGetBitAsync(w.Key, w.Bit)).ToArray();
             try
@@ -193,7 +185,7 @@ internal sealed class RedisBackend : IBitmapBackend
             catch (RedisServerException) when (Array.FindIndex(offsets, t => t.Exception?.InnerException is RedisServerException s &&
                 s.Message.Contains("bit offset", StringComparison.OrdinalIgnoreCase)) is var bad and >= 0)
             {
-                throw BadOffset(writes[bad].Key, writes[bad].Bit.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                throw RedisErrors.BadOffset(writes[bad].Key, writes[bad].Bit.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     offsets[bad].Exception!.InnerException!.Message);
             }
             catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.WrongType)
@@ -225,19 +217,12 @@ internal sealed class RedisBackend : IBitmapBackend
             var tasks = writes.Select(w => tran.StringSetBitAsync(w.Key, w.Bit, w.Value)).ToArray();
             if (await Commit(tran, tasks, "mark batch", i => $"SETBIT {writes[i].Key}", conditional: true).ConfigureAwait(false)) return;
             if (attempt == MaxWatchAttempts)
-                throw new BitmapistStoreException(
-                    $"The mark batch was not written: its keys changed under it {MaxWatchAttempts} times in a row (other " +
-                    "clients write them). Nothing of the batch was written; try again, or allow EVAL for this user so " +
-                    "the batch runs as one script.");
+                throw RedisErrors.KeysKeptChanging(MaxWatchAttempts);
             await Task.Delay(Random.Shared.Next(1, 10 * attempt), ct).ConfigureAwait(false);
         }
     }
 
     private const int MaxWatchAttempts = 20;
-
-    private static BitmapistStoreException WrongType(string what, string key, string type) =>
-        new($"The {what} was not written: key '{key}' holds a {type}, not a bitmap (a Redis string). Nothing of it " +
-            $"was written. That key is not bitmapist's: delete or rename it, or use another key prefix.");
 
     /// <inheritdoc />
     public async Task MergeAsync(IReadOnlyList<BitmapMerge> bitmaps, CancellationToken ct)
@@ -275,14 +260,7 @@ internal sealed class RedisBackend : IBitmapBackend
             }
             catch (BitmapistStoreException e)
             {
-                var unknown = RedisErrors.Classify(e.InnerException ?? e) is RedisFailure.Timeout or RedisFailure.ConnectionLost;
-                throw new BitmapistImportException(
-                    $"{e.Message} Applied before the failure: {groupsApplied} group(s) of about 32 MiB, {keysApplied} of " +
-                    $"{bitmaps.Count} key(s); " +
-                    (unknown ? $"the failed group ({i - first} key(s)) all or none, the rest not"
-                        : $"the failed group ({i - first} key(s)) and the rest were not applied") +
-                    ". Marks are idempotent ORs: running the same import again is safe and gives exactly the full data.",
-                    keysApplied, bitmaps.Count, groupsApplied, e.InnerException ?? e);
+                throw RedisErrors.ImportFailed(e, groupsApplied, keysApplied, bitmaps.Count, i - first);
             }
             keysApplied += i - first;
             groupsApplied++;
@@ -332,7 +310,7 @@ internal sealed class RedisBackend : IBitmapBackend
             if (reply is not null)
             {
                 if (reply.Resp2Type == ResultType.Array && (RedisResult[])reply! is [var key, var type])
-                    throw WrongType("bulk import group", (string)key!, (string)type!);
+                    throw RedisErrors.WrongType("bulk import group", (string)key!, (string)type!);
                 return;
             }
         }
@@ -384,7 +362,7 @@ internal sealed class RedisBackend : IBitmapBackend
         }
         for (var i = 0; i < keys.Count; i++)
             if (types[i].Result is not (RedisType.None or RedisType.String))
-                throw WrongType(what, keys[i], types[i].Result.ToString().ToLowerInvariant());
+                throw RedisErrors.WrongType(what, keys[i], types[i].Result.ToString().ToLowerInvariant());
     }
 
     /// <summary>
@@ -583,7 +561,7 @@ internal sealed class RedisBackend : IBitmapBackend
             yield break;
         }
         var server = Connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
-            ?? throw new BitmapistStoreException("No connected Redis primary to scan.");
+            ?? throw RedisErrors.NoPrimary("scan");
         var db = _database < 0 ? 0 : _database;
         // By hand rather than await foreach: a failure while paging (the connection lost mid-SCAN) becomes this
         // library's exception, and C# allows no yield inside a try with a catch.
@@ -599,7 +577,7 @@ internal sealed class RedisBackend : IBitmapBackend
                 }
                 catch (Exception e) when (RedisErrors.IsClientFailure(e))
                 {
-                    throw new BitmapistStoreException($"Listing keys failed (SCAN MATCH {pattern}): {RedisErrors.Describe(e, RedisErrors.Host(Connection), "SCAN")}.", e);
+                    throw RedisErrors.ListFailed(e, RedisErrors.Host(Connection), pattern);
                 }
                 if (!more) yield break;
                 yield return keys.Current.ToString();
@@ -626,9 +604,7 @@ internal sealed class RedisBackend : IBitmapBackend
             catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {
                 // One command per chunk: the chunks before this one are deleted, this one all or not at all.
-                throw new BitmapistStoreException(
-                    $"Deleting keys failed after {done} of {keys.Count} were deleted (one {DeleteCommand} per 500 keys): " +
-                    $"{RedisErrors.Describe(e, RedisErrors.Host(Connection), $"{DeleteCommand} {chunk[0]}")}. Running the deletion again finishes it.", e);
+                throw RedisErrors.DeleteFailed(e, RedisErrors.Host(Connection), DeleteCommand, chunk[0], done, keys.Count);
             }
             done += chunk.Length;
         }
@@ -676,7 +652,7 @@ internal sealed class RedisBackend : IBitmapBackend
             {
                 if (keys is not null && await FindDeniedKeyAsync(keys()).ConfigureAwait(false) is var (denied, key))
                     throw BatchFailed(what, denied, $"the batch's commands on {key}");
-                cause = new InvalidOperationException(AbortExplained, e);
+                cause = new InvalidOperationException(RedisErrors.AbortExplained, e);
             }
             throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
         }
@@ -684,7 +660,7 @@ internal sealed class RedisBackend : IBitmapBackend
         {
             Observe(tasks);
             // Not committed: a WATCHed key changed (conditional), or Redis refused a command while queuing (EXECABORT).
-            var (cause, index) = RedisErrors.RealCause(new InvalidOperationException(AbortExplained), tasks);
+            var (cause, index) = RedisErrors.RealCause(new InvalidOperationException(RedisErrors.AbortExplained), tasks);
             if (conditional && index < 0) return false;
             throw BatchFailed(what, cause, index >= 0 ? describe?.Invoke(index) : null);
         }
@@ -723,50 +699,11 @@ internal sealed class RedisBackend : IBitmapBackend
         }
     }
 
-    /// <summary>
-    /// Why Redis discarded a transaction (EXECABORT): it refused a command while queuing it, and StackExchange.Redis
-    /// reports only EXECABORT for each queued command, so which one and why is lost. Redis' memory figures cannot
-    /// tell either: the queued request counted in its used memory and is freed once discarded, and INFO needs the
-    /// client's admin mode. Paths that can run scripts avoid this (a script answers with the command's own error).
-    /// </summary>
-    private const string AbortExplained = "Redis discarded the transaction (EXECABORT) because it refused one of its " +
-        "commands while queuing them, and the client does not say which or why; the usual causes are OOM (used memory, " +
-        "with this request, above maxmemory) and NOPERM (the ACL)";
+    private Exception BatchFailed(string what, Exception cause, string? command, bool ranPartly = false) =>
+        RedisErrors.BatchFailed(what, cause, RedisErrors.Host(Connection), command, ranPartly);
 
-    /// <summary>
-    /// The exception for a batch that failed with <paramref name="cause"/>; <paramref name="ranPartly"/>: EXEC ran
-    /// and a command failed inside it, so its other commands were applied.
-    /// </summary>
-    private Exception BatchFailed(string what, Exception cause, string? command, bool ranPartly = false)
-    {
-        var isRead = what is not ("mark batch" or "bulk import group");
-        var kind = RedisErrors.Classify(cause);
-        var reason = RedisErrors.Describe(cause, RedisErrors.Host(Connection), command);
-        if (isRead && kind is RedisFailure.WrongType or RedisFailure.Other)
-            return new BitmapistQueryException($"The {what} failed: {reason}.",
-                "Check that every key the query reads is a bitmap (a Redis string).", cause);
-        if (isRead)
-            return new BitmapistStoreException($"The {what} was not answered: {reason}." + (kind == RedisFailure.Timeout
-                ? " Redis may still run it (it deletes its own temporaries, which carry a TTL). Raise syncTimeout/asyncTimeout in the connection string for very large bitmaps."
-                : ""), cause);
-        return WriteFailed(what, cause, command, nothingWritten: !ranPartly && kind is not (RedisFailure.Timeout or RedisFailure.ConnectionLost));
-    }
-
-    /// <summary>
-    /// The exception for a failed write (a mark batch, a group of a bulk import): the cause and what was written.
-    /// A timeout or a lost connection cannot tell whether EXEC ran, but the batch is one transaction or script:
-    /// all of it or none.
-    /// </summary>
-    private Exception WriteFailed(string what, Exception cause, string? command, bool nothingWritten)
-    {
-        var kind = RedisErrors.Classify(cause);
-        var reason = RedisErrors.Describe(cause, RedisErrors.Host(Connection), command);
-        var written = nothingWritten ? "Nothing of it was written"
-            : kind is RedisFailure.Timeout or RedisFailure.ConnectionLost
-                ? "It was applied completely or not at all (one transaction); marks are idempotent, so sending it again is safe"
-                : "Its other commands were applied; marks are idempotent, so sending it again once the cause is fixed is safe";
-        return new BitmapistStoreException($"The {what} failed: {reason}. {written}.", cause);
-    }
+    private Exception WriteFailed(string what, Exception cause, string? command, bool nothingWritten) =>
+        RedisErrors.WriteFailed(what, cause, RedisErrors.Host(Connection), command, nothingWritten);
 
     /// <summary>
     /// The store's keys among the arguments of <paramref name="commands"/>, event keys before temporaries: a message
@@ -797,11 +734,7 @@ internal sealed class RedisBackend : IBitmapBackend
         }
         catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
-            var kind = RedisErrors.Classify(e);
-            var reason = RedisErrors.Describe(e, RedisErrors.Host(db.Multiplexer), $"{name} {key}");
-            if (kind is RedisFailure.WrongType or RedisFailure.Other)
-                throw new BitmapistQueryException($"Redis refused {name} on '{key}': {reason}.", "Check that the key is a bitmap (a Redis string).", e);
-            throw new BitmapistStoreException($"The read of '{key}' failed ({name}): {reason}. It was not answered.", e);
+            throw RedisErrors.ReadFailed(e, RedisErrors.Host(db.Multiplexer), name, key);
         }
     }
 

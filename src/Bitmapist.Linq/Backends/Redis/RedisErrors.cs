@@ -36,7 +36,7 @@ internal enum RedisFailure
 /// long diagnostic dump. This finds the cause and says it in one sentence, the client's detail kept as the inner
 /// exception.
 /// </summary>
-internal static class RedisErrors
+internal static partial class RedisErrors
 {
     /// <summary>
     /// Whether <paramref name="e"/> is a failure of Redis or of the connection to it, which the store turns into its

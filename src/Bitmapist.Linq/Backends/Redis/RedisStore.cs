@@ -80,17 +80,12 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (RedisErrors.IsClientFailure(e))
         {
-            throw CannotConnect(configuration, e, []);
+            throw RedisErrors.CannotConnect(configuration, e, []);
         }
         if (string.Equals(whoami, config.User, StringComparison.Ordinal)) return;
         var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
-        throw new BitmapistStoreException(WrongPasswordMessage(host, config.User, "WRONGPASS", configuration) +
-            $" The server let the connection in as user '{whoami}' instead; it was closed.");
+        throw RedisErrors.LoggedInAsAnother(host, config.User, whoami, configuration);
     }
-
-    private static string WrongPasswordMessage(string host, string? user, string code, string configuration) =>
-        $"Authentication failed at Redis {host}: wrong password or unknown user{(string.IsNullOrEmpty(user) ? "" : $" '{user}'")} " +
-        $"({code}; Redis does not say which). Check user= and password= in the connection string '{ConnectionString.Redact(configuration)}'.";
 
     /// <summary>
     /// A connection suited to the server behind <paramref name="configuration"/>, and its profile when the probe
@@ -130,8 +125,7 @@ public sealed class RedisStore : BitmapStore
             if (config.DefaultDatabase is > 0 and var n)
             {
                 await probe.DisposeAsync().ConfigureAwait(false);
-                throw new BitmapistStoreException(
-                    $"Cannot use database {n} on bitmapist-server at '{ConnectionString.Redact(configuration)}': it has only database 0. Remove defaultDatabase={n}.");
+                throw RedisErrors.NoSuchDatabase(n, configuration);
             }
             return (probe, profile);
         }
@@ -188,9 +182,9 @@ public sealed class RedisStore : BitmapStore
         {
             // A refused login is not a server that may be bitmapist-server: no second attempt, the same answer. A
             // command the ACL denies may be only the probe's (EXISTS of a key outside the user's pattern): try again.
-            if (AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin)
+            if (RedisErrors.AuthenticationFailed(configuration, config, e, attempts) is { } refusedLogin)
                 return (null, refusedLogin, refusedLogin.Message.Contains("no permission", StringComparison.Ordinal));
-            return (null, CannotConnect(configuration, e, attempts), AnsweredButRefused(attempts));
+            return (null, RedisErrors.CannotConnect(configuration, e, attempts), AnsweredButRefused(attempts));
         }
     }
 
@@ -215,57 +209,8 @@ public sealed class RedisStore : BitmapStore
         }
         catch (ArgumentException e)
         {
-            throw CannotConnect(configuration, e, []);
+            throw RedisErrors.CannotConnect(configuration, e, []);
         }
-    }
-
-    /// <summary>
-    /// "Authentication failed", and which case, when the server refused the login (NOAUTH, WRONGPASS, or the client's
-    /// authentication failure); else null. Redis answers a wrong password and an unknown user alike, so those are one
-    /// case; and StackExchange.Redis may report only the NOAUTH of the command after a refused AUTH, so whether a
-    /// password was given tells the cases apart. The password is never part of the message.
-    /// </summary>
-    private static BitmapistStoreException? AuthenticationFailed(string configuration, ConfigurationOptions config, Exception e,
-        IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
-    {
-        var seen = attempts.Select(a => a.Exception).OfType<Exception>().Prepend(e)
-            .SelectMany(x => Chain(x)).ToList();
-        var refused = seen.Any(x => x is RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } ||
-            RedisErrors.ClassifyMessage(x.Message) == RedisFailure.Authentication ||
-            x.Message.Contains("NOAUTH", StringComparison.Ordinal) || x.Message.Contains("WRONGPASS", StringComparison.Ordinal));
-        var host = config.EndPoints.Count > 0 ? RedisErrors.Format(config.EndPoints[0]) : ConnectionString.Redact(configuration);
-        if (!refused)
-        {
-            // Logged in, but the ACL denies a command the connection needs (its checks use ECHO, EXISTS...).
-            var denied = seen.FirstOrDefault(x => RedisErrors.ClassifyMessage(x.Message.Replace("SimpleError: ", "", StringComparison.Ordinal)) == RedisFailure.NoPermission ||
-                x.Message.Contains("NOPERM", StringComparison.Ordinal));
-            if (denied is null) return null;
-            var reply = denied.Message[denied.Message.IndexOf("NOPERM", StringComparison.Ordinal)..].TrimEnd('.', ')');
-            return new BitmapistStoreException(
-                $"The Redis user{(string.IsNullOrEmpty(config.User) ? "" : $" '{config.User}'")} at {host} logged in but has no permission " +
-                $"for a command the connection needs ({reply}). Grant it with ACL SETUSER (at least +@connection +@read +@write " +
-                "+@bitmap and the key pattern), or connect as another user.", e);
-        }
-        var code = seen.Any(x => x.Message.Contains("WRONGPASS", StringComparison.Ordinal)) ? "WRONGPASS" : "NOAUTH";
-        var message = string.IsNullOrEmpty(config.Password)
-            ? $"Authentication failed at Redis {host}: no password was given and the server requires one ({code}). Add password=... " +
-              "(and user=... for an ACL user) to the connection string."
-            : WrongPasswordMessage(host, config.User, code, configuration);
-        return new BitmapistStoreException(message, e);
-
-        static IEnumerable<Exception> Chain(Exception x)
-        {
-            for (Exception? c = x; c is not null; c = c.InnerException) yield return c;
-        }
-    }
-
-    private static BitmapistStoreException CannotConnect(string configuration, Exception e, IEnumerable<ConnectionAttemptCompletedEventArgs> attempts)
-    {
-        // StackExchange.Redis appends advice about abortConnect, which does not apply here: keep the first sentence,
-        // and add what the attempts saw (connection refused, the server's answer), which it leaves out.
-        var reason = e.Message.Split(". ", 2)[0].TrimEnd('.');
-        var seen = attempts.Where(a => !a.IsSuccess).Select(a => a.Exception?.Message).OfType<string>().FirstOrDefault();
-        return new BitmapistStoreException($"Cannot connect to Redis at '{ConnectionString.Redact(configuration)}': {reason}" + (seen is null ? "." : $" ({seen.TrimEnd('.')})."), e);
     }
 
     /// <summary>Synchronous <see cref="ConnectAsync"/>.</summary>
@@ -285,7 +230,7 @@ public sealed class RedisStore : BitmapStore
     public static async Task<CapabilityProfile> DetectProfileAsync(IConnectionMultiplexer connection)
     {
         var server = connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
-            ?? throw new BitmapistStoreException("No connected Redis primary to detect the server's capabilities from.");
+            ?? throw RedisErrors.NoPrimary("detect the server's capabilities from");
         try
         {
             // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
@@ -302,7 +247,7 @@ public sealed class RedisStore : BitmapStore
         }
         catch (Exception e) when (e is RedisConnectionException or RedisTimeoutException)
         {
-            throw new BitmapistStoreException($"Detecting the server's capabilities failed: {RedisErrors.Describe(e, RedisErrors.Host(connection))}.", e);
+            throw RedisErrors.DetectionFailed(e, RedisErrors.Host(connection));
         }
         // StackExchange.Redis reads the version during its handshake.
         return CapabilityProfile.ForRedisVersion(server.Version);
