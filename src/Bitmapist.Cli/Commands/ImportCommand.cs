@@ -99,7 +99,7 @@ internal static class ImportCommand
             if (badLines.Count > 0) context.Error(Summary(badLines.Count));
 
             var output = run.Output;
-            switch (output.Format)
+            switch (run.Settings.Format)
             {
                 case OutputFormat.Json:
                     output.Json(w =>

@@ -60,7 +60,7 @@ internal static class MarkCommand
                 : store.Keys.KeysForMark(name, moment, new TrackingOptions(Hourly: isHourly));
 
             var output = run.Output;
-            switch (output.Format)
+            switch (run.Settings.Format)
             {
                 case OutputFormat.Json:
                     output.Json(w =>

@@ -56,7 +56,7 @@ internal static class SampleCommand
             var output = run.Output;
             var first = Day(summary.FirstDay);
             var last = Day(summary.LastDay);
-            switch (output.Format)
+            switch (run.Settings.Format)
             {
                 case OutputFormat.Json:
                     output.Json(w =>
