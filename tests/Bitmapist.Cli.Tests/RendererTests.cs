@@ -24,7 +24,7 @@ public sealed class RendererTests
         }
     }
 
-    /// <summary>One result of each type: the library's, and the piped REPL's help.</summary>
+    /// <summary>One result of each type: the library's, the piped REPL's help and the writing commands' summaries.</summary>
     private static async Task<IReadOnlyList<StatementResult>> Samples()
     {
         await using var store = new EmbeddedStore();
@@ -42,6 +42,7 @@ public sealed class RendererTests
             new CohortResult(await store.CohortAsync(cohort)),
             NoResult.Instance,
             new HelpResult("statements ...\n"),
+            new CommandSummary("marked 'a' for user 1", w => w.WriteString("event", "a"), ["event", "id"], [["a", "1"]]),
         ];
     }
 

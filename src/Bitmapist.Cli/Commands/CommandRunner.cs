@@ -7,8 +7,8 @@ using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
-/// <summary>What a command's body gets: its parse result, the global settings, the printer and the run's writers.</summary>
-internal sealed record Invocation(ParseResult Parse, CliSettings Settings, Output Output, CliContext Context)
+/// <summary>What a command's body gets: its parse result, the global settings, the run's writers and the renderer of its output format.</summary>
+internal sealed record Invocation(ParseResult Parse, CliSettings Settings, CliContext Context)
 {
     /// <summary>Prints statement results in the output format (one renderer per command run).</summary>
     public ResultRenderer Renderer { get; } = ResultRenderer.For(Settings.Format, Context.Out);
@@ -51,7 +51,7 @@ internal static class CommandRunner
             try
             {
                 var settings = global.Read(parse);
-                return await body(new Invocation(parse, settings, new Output(context.Out), context), ct).ConfigureAwait(false);
+                return await body(new Invocation(parse, settings, context), ct).ConfigureAwait(false);
             }
             catch (Exception e)
             {

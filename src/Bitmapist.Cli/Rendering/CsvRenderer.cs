@@ -46,6 +46,9 @@ internal sealed class CsvRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CohortResult c:
                 Output.Writer.Write(CohortCsv.Render(c.Table));
                 break;
+            case CommandSummary s:
+                Output.Csv(s.Columns, s.Rows);
+                break;
             default:
                 throw Unrendered(result);
         }

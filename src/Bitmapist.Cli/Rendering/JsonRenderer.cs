@@ -60,6 +60,9 @@ internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CohortResult c:
                 Output.Writer.WriteLine(CohortJson.Render(c.Table));
                 break;
+            case CommandSummary s:
+                Output.Json(s.Json);
+                break;
             default:
                 throw Unrendered(result);
         }

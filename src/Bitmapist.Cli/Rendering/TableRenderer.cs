@@ -48,6 +48,9 @@ internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CohortResult c:
                 Cohort(c.Table);
                 break;
+            case CommandSummary s:
+                Output.Writer.WriteLine(s.Sentence);
+                break;
             default:
                 throw Unrendered(result);
         }

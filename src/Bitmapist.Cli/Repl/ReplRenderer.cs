@@ -72,6 +72,9 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             case HelpResult h:
                 console.WriteLine(h.Text.TrimEnd('\n'));
                 break;
+            case CommandSummary s:
+                console.WriteLine(s.Sentence);
+                break;
             case ShownIds i:
                 RenderIds(i.Page);
                 break;
