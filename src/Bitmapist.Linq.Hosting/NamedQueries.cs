@@ -173,6 +173,7 @@ public sealed class NamedQueries
         await foreach (var id in ids.ConfigureAwait(false)) list.Add(id);
         return list;
     }
+
     /// <summary>
     /// Warns about every event the query reads that has no key in any period of the store: most likely a misspelt
     /// name, which reads as the empty set and gives 0 (see <see cref="BitmapStore.CheckEventsAsync(SetExpr, IReadOnlyDictionary{string, SetExpr}?, CancellationToken)"/>).
