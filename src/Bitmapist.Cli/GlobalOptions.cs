@@ -1,18 +1,8 @@
 using System.CommandLine;
+using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Cli;
-
-/// <summary>How results are printed.</summary>
-internal enum OutputFormat
-{
-    /// <summary>For people: aligned columns, plain lists, documents as they are.</summary>
-    Table,
-    /// <summary>One JSON object per command.</summary>
-    Json,
-    /// <summary>RFC 4180 CSV with a header row.</summary>
-    Csv,
-}
 
 /// <summary>The parsed global options of one run.</summary>
 /// <param name="Redis">StackExchange.Redis configuration string, or null.</param>
@@ -72,10 +62,11 @@ internal sealed class GlobalOptions
 
     public Option<string> Format { get; } = new Option<string>("--format")
     {
-        Description = "Output format.",
+        Description = "Output format: table (for people; each value under a header naming it), json (one object per statement, one per line) " +
+            "or csv (each statement's result is its own CSV table, header row first, written one after another).",
         DefaultValueFactory = _ => "table",
         Recursive = true,
-    }.AcceptOnlyFromAmong("table", "json", "csv");
+    }.AcceptOnlyFromAmong(OutputFormats.Names);
 
     public void AddTo(Command root)
     {
@@ -99,12 +90,7 @@ internal sealed class GlobalOptions
         DateTimeOffset? now = parse.GetValue(Now) is { } text
             ? new DateTimeOffset(DateTime.SpecifyKind(Parsing.Instant(text, "--now"), DateTimeKind.Utc))
             : null;
-        var format = parse.GetValue(Format) switch
-        {
-            "json" => OutputFormat.Json,
-            "csv" => OutputFormat.Csv,
-            _ => OutputFormat.Table,
-        };
+        var format = OutputFormats.Parse(parse.GetValue(Format) ?? "table");
         return new CliSettings(redis, data, parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix, now, format);
     }
 }

@@ -7,14 +7,12 @@ using System.Text.Json;
 namespace Bitmapist.Cli;
 
 /// <summary>
-/// Prints results in the chosen <see cref="OutputFormat"/>. Commands say what to print in each format; this class
-/// owns how: aligned tables, RFC 4180 CSV, and JSON objects (streamed, so long id lists are never held in memory).
+/// How results are written on stdout, for the renderers (<see cref="Rendering.ResultRenderer"/>) and the write
+/// commands' summaries: aligned tables, RFC 4180 CSV, and JSON objects (streamed, so long id lists are never held in memory).
 /// </summary>
-internal sealed class Output(TextWriter stdout, OutputFormat format)
+internal sealed class Output(TextWriter stdout)
 {
     private static readonly JsonWriterOptions JsonOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
-    public OutputFormat Format { get; } = format;
 
     public TextWriter Writer { get; } = stdout;
 

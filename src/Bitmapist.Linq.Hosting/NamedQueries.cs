@@ -1,5 +1,6 @@
 using System.Reflection;
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,7 @@ public sealed class NamedQueries
 {
     private readonly Dictionary<string, NamedQuery> _queries = new(StringComparer.OrdinalIgnoreCase);
     private readonly ILogger<NamedQueries>? _logger;
+    private readonly StatementExecutor _executor;
 
     /// <summary>Parses and plans every query of <paramref name="options"/> against <paramref name="store"/>.</summary>
     /// <param name="store">The store the queries run on.</param>
@@ -33,6 +35,7 @@ public sealed class NamedQueries
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(options);
         Store = store;
+        _executor = new StatementExecutor(store);
         _logger = logger;
         var settings = options.Value;
         var problems = new List<BitmapistConfigurationException>();
@@ -103,21 +106,28 @@ public sealed class NamedQueries
     /// own <c>limit</c> and <c>after</c>; all of them otherwise.
     /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
-    public async Task<IReadOnlyList<long>> IdsAsync(string name, object? parameters = null, int? limit = null, CancellationToken ct = default)
+    public Task<IReadOnlyList<long>> IdsAsync(string name, object? parameters = null, int? limit = null, CancellationToken ct = default)
+    {
+        var own = OwnPaging(this[name]);
+        return IdsAsync(name, limit is { } n ? new Paging(Math.Max(0, n), own.After, own.Skip) : own, parameters, ct); // a negative limit reads nothing, as 0
+    }
+
+    /// <summary>
+    /// One page of the ids of the query's set, ascending (<see cref="Paging"/>: limit, after, skip), whatever page
+    /// an <c>ids</c> statement names itself: page on with <see cref="Paging.Next"/> and the last id read.
+    /// </summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    public async Task<IReadOnlyList<long>> IdsAsync(string name, Paging paging, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
         if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(IdsAsync));
-        var (from, ownLimit) = query.Statement is QueryStatement { Query.Read: ReadKind.Ids } q ? ((long)q.Query.Id, q.Limit) : (0L, null);
-        var max = limit ?? ownLimit ?? int.MaxValue;
         var ids = new List<long>();
-        if (max <= 0) return ids;
-        await foreach (var id in Store.Set(Bind(query, query.Set, parameters)).IdsAsync(from, ct).ConfigureAwait(false))
-        {
-            ids.Add(id);
-            if (ids.Count >= max) break;
-        }
+        await foreach (var id in Store.Set(Bind(query, query.Set, parameters)).PageIdsAsync(paging, ct).ConfigureAwait(false)) ids.Add(id);
         return ids;
     }
+
+    /// <summary>The page an <c>ids</c> statement names (its limit and after); every id for the other queries.</summary>
+    private static Paging OwnPaging(NamedQuery query) => query.Statement is QueryStatement { Query.Read: ReadKind.Ids } q ? q.Paging : Paging.All;
 
     /// <summary>
     /// For a <c>percent part of whole</c> query: the share of the whole in the part, in percent; null when the
@@ -129,11 +139,9 @@ public sealed class NamedQueries
         var query = this[name];
         if (query.Statement is not PercentStatement p)
             throw new BitmapistQueryException($"The query {query.Setting} is not a percent query.", "Use CountAsync, IdsAsync or ContainsAsync, or write it as percent ... of ....");
-        var values = Values(query, parameters);
-        var whole = await Store.Set(p.Whole.WithParameters(values)).CountAsync(ct).ConfigureAwait(false);
-        if (whole == 0) return null;
-        var part = await Store.Set(p.Numerator.WithParameters(values)).CountAsync(ct).ConfigureAwait(false);
-        return 100.0 * part / whole;
+        // The whole and the part in one batch (one round trip on Redis), with no event check: the value alone.
+        var result = (PercentResult)await _executor.RunAsync(p, Values(query, parameters), ct).ConfigureAwait(false);
+        return result.Percent;
     }
 
     /// <summary>
@@ -145,27 +153,25 @@ public sealed class NamedQueries
     public async Task<NamedQueryResult> RunAsync(string name, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
-        NamedQueryResult result;
-        switch (query.Kind)
+        var ran = await _executor.ExecuteAsync(query.Statement, Values(query, parameters), ct).ConfigureAwait(false);
+        NamedQueryResult result = ran switch
         {
-            case NamedQueryKind.Percent:
-                result = new(query.Name, query.Kind, Percent: await PercentAsync(name, parameters, ct).ConfigureAwait(false));
-                break;
-            case NamedQueryKind.Ids:
-                result = new(query.Name, query.Kind, Ids: await IdsAsync(name, parameters, null, ct).ConfigureAwait(false));
-                break;
-            case NamedQueryKind.Contains:
-                var id = ((QueryStatement)query.Statement).Query.Id;
-                result = new(query.Name, query.Kind, Contains: await ContainsAsync(name, id, parameters, ct).ConfigureAwait(false));
-                break;
-            default:
-                result = new(query.Name, query.Kind, Count: await CountAsync(name, parameters, ct).ConfigureAwait(false));
-                break;
-        }
-        var warnings = await CheckEventsAsync(name, parameters, ct).ConfigureAwait(false);
-        if (warnings.Count == 0) return result;
-        foreach (var warning in warnings) LogMissingEvent(query.Setting, warning.Message);
-        return result with { Warnings = warnings };
+            PercentResult p => new(query.Name, query.Kind, Percent: p.Percent),
+            IdsResult i => new(query.Name, query.Kind, Ids: await ReadAsync(i.Ids).ConfigureAwait(false)),
+            ContainsResult c => new(query.Name, query.Kind, Contains: c.Contains),
+            CountResult c => new(query.Name, query.Kind, Count: c.Count),
+            _ => throw new InvalidOperationException($"The query {query.Setting} gave a {ran.GetType().Name}, which a named query cannot return."),
+        };
+        if (ran.Warnings.Count == 0) return result;
+        foreach (var warning in ran.Warnings) LogMissingEvent(query.Setting, warning.Message);
+        return result with { Warnings = ran.Warnings };
+    }
+
+    private static async Task<IReadOnlyList<long>> ReadAsync(IAsyncEnumerable<long> ids)
+    {
+        var list = new List<long>();
+        await foreach (var id in ids.ConfigureAwait(false)) list.Add(id);
+        return list;
     }
 
     /// <summary>
@@ -178,7 +184,7 @@ public sealed class NamedQueries
     public Task<IReadOnlyList<EventWarning>> CheckEventsAsync(string name, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
-        return Store.CheckEventsAsync(SetExpr.Or(Queries(query).Select(q => q.Set)), Values(query, parameters), ct);
+        return _executor.CheckEventsAsync(query.Statement, Values(query, parameters), ct);
     }
 
     private void LogMissingEvent(string setting, string warning)
@@ -189,13 +195,12 @@ public sealed class NamedQueries
     private static readonly Action<ILogger, string, string, Exception?> MissingEvent = LoggerMessage.Define<string, string>(
         LogLevel.Warning, new EventId(1, "MissingEvent"), "The query {Setting} reads an event that has no data: {Warning}");
 
-    /// <summary>The explain document of the query with <paramref name="parameters"/> bound (for a percent query, the part's then the whole's).</summary>
+    /// <summary>The explain document of the query with <paramref name="parameters"/> bound (for a percent query, the one batch counting its whole and its part).</summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
     public string Explain(string name, object? parameters = null)
     {
         var query = this[name];
-        var values = Values(query, parameters);
-        return string.Concat(Queries(query).Select(q => Store.Explain(q, values)));
+        return _executor.Explain(query.Statement, Values(query, parameters));
     }
 
     // ------------------------------------------------------------------ parameters
@@ -224,20 +229,13 @@ public sealed class NamedQueries
 
     // ------------------------------------------------------------------ start-up check
 
-    private static IEnumerable<SetQuery> Queries(NamedQuery query) => query.Statement switch
-    {
-        QueryStatement q => [q.Query],
-        PercentStatement p => [new SetQuery(p.Numerator, ReadKind.Count), new SetQuery(p.Whole, ReadKind.Count)],
-        _ => [],
-    };
-
     /// <summary>Plans the query with an opaque placeholder key for each parameter, so planning errors surface at start-up.</summary>
     private void Check(NamedQuery query)
     {
         var placeholders = query.Parameters.ToDictionary(n => n, n => SetExpr.Key($"{Store.Keys.Prefix}@{n}"), StringComparer.OrdinalIgnoreCase);
         try
         {
-            foreach (var q in Queries(query)) Store.Plan(q, placeholders);
+            _executor.Explain(query.Statement, placeholders); // plans what running it sends, as at every run
         }
         catch (BitmapistQueryException e) when (e is not QuerySyntaxException)
         {

@@ -21,7 +21,7 @@ namespace Bitmapist.Linq;
 /// expressions that become bitmap operations: a <c>Func&lt;long, bool&gt;</c> predicate does not compile
 /// against a <see cref="UserSet"/> (see the obsolete overloads), so nothing is filtered in the client unnoticed.
 /// </remarks>
-public sealed class UserSet : IOrderedQueryable<long>
+public sealed partial class UserSet : IOrderedQueryable<long>
 {
     private readonly SetExpr? _root;      // a set built directly: no translation needed
     private readonly int _skip;

@@ -33,7 +33,7 @@ public sealed class ParsingAndOutputTests
     public void Tables_align_columns()
     {
         var writer = new StringWriter();
-        new Output(writer, OutputFormat.Table).Table(["event", "count"], [["active", "12"], ["song:played", "3"]]);
+        new Output(writer).Table(["event", "count"], [["active", "12"], ["song:played", "3"]]);
         writer.ToString().ReplaceLineEndings("\n").ShouldBe("event        count\nactive       12\nsong:played  3\n");
     }
 
@@ -41,7 +41,7 @@ public sealed class ParsingAndOutputTests
     public void Json_strings_keep_non_ascii_and_escape_what_json_needs()
     {
         var writer = new StringWriter();
-        new Output(writer, OutputFormat.Json).Json(w => w.WriteString("e", "café \"x\""));
+        new Output(writer).Json(w => w.WriteString("e", "café \"x\""));
         writer.ToString().Trim().ShouldBe("{\"e\":\"café \\\"x\\\"\"}");
     }
 }

@@ -2,7 +2,7 @@ namespace Bitmapist.Cli.Tests;
 
 /// <summary>
 /// A percentage of an empty whole is undefined, not 0%: null in JSON, an empty CSV field and '.' in tables,
-/// the same rule as an empty cohort cell.
+/// the same rule as an empty cohort cell. Each value under its header (tables and CSV alike).
 /// </summary>
 public sealed class PercentOfEmptyTests(SampleFile sample) : IClassFixture<SampleFile>
 {
@@ -32,6 +32,6 @@ public sealed class PercentOfEmptyTests(SampleFile sample) : IClassFixture<Sampl
     {
         var result = await Run("table");
         result.ExitCode.ShouldBe(0, result.Err);
-        result.Out.ReplaceLineEndings("\n").ShouldBe(".\n50\n");
+        result.Out.ReplaceLineEndings("\n").ShouldBe("percent\n.\n\npercent\n50\n");
     }
 }

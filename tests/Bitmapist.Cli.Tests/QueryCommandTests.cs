@@ -94,9 +94,7 @@ public sealed class QueryCommandTests(SampleFile sample) : IClassFixture<SampleF
         var table = await CliHarness.Run("count", "active", "--data", sample.Path, "--now", CliHarness.Now);
         table.ExitCode.ShouldBe(0);
         var lines = Lines(table.Out);
-        lines.Length.ShouldBe(2);
-        lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).ShouldBe(["event", "period", "count"]);
-        lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).ShouldBe(["active", "2026-11", expected.ToString()]);
+        lines.ShouldBe(["count", expected.ToString()]); // as query "count month(active)" prints it
         var csv = await CliHarness.Run("count", "active", "--data", sample.Path, "--now", CliHarness.Now, "--format", "csv");
         Lines(csv.Out).ShouldBe(["count", expected.ToString()]);
     }
@@ -146,7 +144,7 @@ public sealed class QueryCommandTests(SampleFile sample) : IClassFixture<SampleF
         (await CliHarness.Run(sample.Args("in", "4000000000", "active", "--period", "day", "--at", "2026-11-28")))
             .Json().GetProperty("contains").GetBoolean().ShouldBeFalse();
         var table = await CliHarness.Run("in", member.ToString(), "active", "-p", "day", "--at", "2026-11-28", "--data", sample.Path);
-        Lines(table.Out)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries).ShouldBe([member.ToString(), "active", "2026-11-28", "yes"]);
+        Lines(table.Out).ShouldBe(["contains", "true"]); // as query "ID in day(active, 2026-11-28)" prints it
     }
 
     [Fact]

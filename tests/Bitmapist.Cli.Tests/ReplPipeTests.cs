@@ -43,7 +43,10 @@ public sealed class ReplPipeTests(SampleFile sample) : IClassFixture<SampleFile>
     {
         var piped = await Pipe("count month(active)\n\n# nothing else\n", "--data", sample.Path, "--now", CliHarness.Now);
         piped.ExitCode.ShouldBe(0, piped.Err);
-        long.TryParse(piped.Out.Trim(), out _).ShouldBeTrue(piped.Out);
+        var lines = piped.Out.ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(2, piped.Out);
+        lines[0].ShouldBe("count");
+        long.TryParse(lines[1], out _).ShouldBeTrue(piped.Out);
     }
 
     [Fact]
@@ -63,7 +66,7 @@ public sealed class ReplPipeTests(SampleFile sample) : IClassFixture<SampleFile>
         piped.ExitCode.ShouldBe(0, piped.Err);
         piped.Err.ShouldBeEmpty();
         var count = await CliHarness.Run("query", "count month(active)", "--data", sample.Path, "--now", CliHarness.Now);
-        piped.Out.ShouldBe(PipedScript.Help() + count.Out + PipedScript.Help());
+        piped.Out.ShouldBe(PipedScript.Help() + "\n" + count.Out + "\n" + PipedScript.Help()); // results set apart by an empty line
         piped.Out.ShouldContain("percent SET of SET");
 
         // As a result named help in JSON, so the output stays one JSON object per line.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Bitmapist.Cli.Commands;
 using Bitmapist.Cli.Repl;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
 
@@ -16,7 +17,7 @@ public sealed class ReplTests(SampleFile sample) : IClassFixture<SampleFile>, ID
     private string HistoryFile => _dir.File("history");
 
     /// <summary>Types <paramref name="keys"/>, closes the terminal and runs a session to its end.</summary>
-    private async Task<(ScriptedTerminal Terminal, ReplSession Session, int ExitCode)> Run(string keys, Action<ScriptedTerminal>? more = null, StatementExecutor? execute = null)
+    private async Task<(ScriptedTerminal Terminal, ReplSession Session, int ExitCode)> Run(string keys, Action<ScriptedTerminal>? more = null, RunStatement? execute = null)
     {
         var terminal = new ScriptedTerminal();
         terminal.Type(keys);
@@ -150,7 +151,7 @@ public sealed class ReplTests(SampleFile sample) : IClassFixture<SampleFile>, ID
                     throw;
                 }
             }
-            return await StatementRunner.ExecuteAsync(statement, store, ct);
+            return await new StatementExecutor(store).ExecuteAsync(statement, null, ct);
         })
         { SpinnerDelay = TimeSpan.FromMilliseconds(20) };
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -178,7 +179,7 @@ public sealed class ReplTests(SampleFile sample) : IClassFixture<SampleFile>, ID
         var session = new ReplSession(terminal, store, new History(null), "test", async (statement, ct) =>
         {
             if (statement.Text.Contains("signup", StringComparison.Ordinal)) await release.Task.WaitAsync(ct);
-            return await StatementRunner.ExecuteAsync(statement, store, ct);
+            return await new StatementExecutor(store).ExecuteAsync(statement, null, ct);
         });
         terminal.Type("count month(signup)\ncount day(active)\n");
         terminal.Close();

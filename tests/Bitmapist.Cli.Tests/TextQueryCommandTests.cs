@@ -66,11 +66,48 @@ public sealed class TextQueryCommandTests(SampleFile sample) : IClassFixture<Sam
     }
 
     [Fact]
-    public async Task Table_output_is_the_bare_value()
+    public async Task Table_output_labels_each_value_and_sets_results_apart()
     {
-        var result = await CliHarness.Run("query", "42 in {42}; count {1, 2, 3}", "--data", sample.Path, "--now", CliHarness.Now);
+        // As psql: a header row naming the value above it, an empty line between results; lists stay one id per line.
+        var result = await CliHarness.Run("query", "42 in {42}; count {1, 2, 3}; percent {1} of {1, 2, 3, 4}; ids {5, 7}; let a = {1}; count a",
+            "--data", sample.Path, "--now", CliHarness.Now);
         result.ExitCode.ShouldBe(0, result.Err);
-        result.Out.ReplaceLineEndings("\n").ShouldBe("true\n3\n");
+        result.Out.ReplaceLineEndings("\n").ShouldBe("contains\ntrue\n\ncount\n3\n\npercent\n25\n\n5\n7\n\ncount\n1\n");
+    }
+
+    [Fact]
+    public async Task Csv_writes_each_statements_table_after_the_last_with_its_own_header()
+    {
+        // Documented in --format's help: no separator line, since an empty line is also a row with one empty field.
+        var result = await CliHarness.Run("query", "count {1, 2}; ids {4, 9}; percent {1} of {}", "--data", sample.Path, "--now", CliHarness.Now, "--format", "csv");
+        result.ExitCode.ShouldBe(0, result.Err);
+        result.Out.ReplaceLineEndings("\n").ShouldBe("count\n2\nid\n4\n9\npercent\n\n");
+    }
+
+    [Theory]
+    [InlineData("table")]
+    [InlineData("json")]
+    [InlineData("csv")]
+    public async Task A_fixed_command_prints_what_its_statement_prints_in_query(string format)
+    {
+        // bitmapist count/in/ids/explain build the statement and hand it to the same executor and renderer.
+        (string[] Command, string Statement)[] pairs =
+        [
+            (["count", "active"], "count month(active)"),
+            (["count", "active", "--period", "week", "--at", "2026-11-20"], "count week(active, 2026-W47)"),
+            (["in", "3", "active", "--period", "day", "--at", "2026-11-28"], "3 in day(active, 2026-11-28)"),
+            (["ids", "signup", "--period", "day", "--at", "2026-11-27", "--limit", "4"], "ids day(signup, 2026-11-27) limit 4"),
+            (["explain", "active", "--period", "year"], "explain count year(active, 2026)"),
+            (["events", "s"], "events s"),
+        ];
+        foreach (var (command, statement) in pairs)
+        {
+            var fixedCommand = await CliHarness.Run([.. command, "--data", sample.Path, "--now", CliHarness.Now, "--format", format]);
+            var query = await CliHarness.Run("query", statement, "--data", sample.Path, "--now", CliHarness.Now, "--format", format);
+            fixedCommand.ExitCode.ShouldBe(0, fixedCommand.Err);
+            fixedCommand.Out.ShouldNotBeEmpty();
+            fixedCommand.Out.ShouldBe(query.Out, string.Join(' ', command));
+        }
     }
 
     [Fact]

@@ -128,6 +128,32 @@ public sealed class ConfigQueriesTests
     }
 
     [Fact]
+    public async Task Named_queries_run_through_the_library_statement_executor()
+    {
+        using var host = Fixture.Host(Sample);
+        await host.StartAsync();
+        var queries = host.Services.GetRequiredService<NamedQueries>();
+        var store = queries.Store;
+        var executor = new Bitmapist.Linq.Statements.StatementExecutor(store);
+
+        // A percent's explain is the executor's: one batch counting the whole and the part.
+        var explain = queries.Explain("premiumShare");
+        explain.ShouldBe(executor.Explain(queries["premiumShare"].Statement));
+        explain.ShouldContain("#0 query: count month(active)");
+        explain.Split('\n').Count(l => l.StartsWith("program", StringComparison.Ordinal)).ShouldBe(1);
+
+        // Ids page with the one paging model: the statement's own page, or any other.
+        var all = await store.Day("active").ToListAsync();
+        all.Count.ShouldBeGreaterThan(8);
+        (await queries.IdsAsync("firstToday", new Paging(3, all[1]))).ShouldBe(all[2..5]);
+        (await queries.IdsAsync("firstToday", new Paging(2, skip: 4))).ShouldBe(all[4..6]);
+        (await queries.IdsAsync("firstToday", Paging.First(5).Next(all[4]))).ShouldBe(all[5..10]);
+        (await queries.IdsAsync("firstToday", limit: -1)).ShouldBeEmpty("a negative limit reads nothing, as before");
+        await Should.ThrowAsync<BitmapistQueryException>(() => queries.IdsAsync("premiumShare", Paging.All));
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task A_bad_query_stops_start_up_naming_it_with_line_column_and_caret()
     {
         using var host = Fixture.Host("""

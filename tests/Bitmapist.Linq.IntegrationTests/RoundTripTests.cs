@@ -1,7 +1,9 @@
 using Bitmapist.Linq.Hosting;
 using Bitmapist.Linq.IntegrationTests.Infrastructure;
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bitmapist.Linq.IntegrationTests;
@@ -12,7 +14,7 @@ namespace Bitmapist.Linq.IntegrationTests;
 /// the explain document, and the server's INFO commandstats must show exactly those commands ran, nothing
 /// more. The promise: a count, a membership, "any", a min, a cohort table are each one round trip; a result
 /// read in pages (ids, max on Redis) is one batch, then one GETRANGE (max: STRLEN, then GETRANGE) per page
-/// read, then one DEL of the lease when the enumeration ends; percent is two counts. On the bitmapist-server
+/// read, then one DEL of the lease when the enumeration ends; a percent statement is one batch of its two counts. On the bitmapist-server
 /// profile (no GETRANGE, no Lua) every read, ids and max included, is one round trip.
 /// </summary>
 public class RoundTripTests
@@ -253,31 +255,52 @@ public class RoundTripTests
 
     [SkippableTheory]
     [MemberData(nameof(Kinds))]
-    public async Task Percent_is_two_counts_or_one_when_the_whole_is_empty(string kind)
+    public async Task A_percent_statement_is_one_round_trip_of_the_explained_batch(string kind)
     {
         await using var redis = await ObservedRedis.StartAsync();
         await using var store = await redis.ConnectAsync(kind, Options());
         await Seed(store);
-        var queries = new NamedQueries(store, Microsoft.Extensions.Options.Options.Create(new BitmapistOptions
+        var executor = new StatementExecutor(store);
+        var share = TextQuery.Parse("percent (month(a) | month(b)) of (month(a) | month(c))").Single();
+        var none = TextQuery.Parse("percent month(a) of month(nothing)").Single();
+        var queries = new NamedQueries(store, Microsoft.Extensions.Options.Options.Create(new BitmapistOptions { Queries = { ["share"] = share.Text } }));
+
+        // Explain shows one batch counting the whole and the part; the named query's explain is the same document.
+        var explained = ExplainedCommands.Parse(executor.Explain(share));
+        queries.Explain("share").ShouldBe(executor.Explain(share));
+        async Task Share() => ((PercentResult)await executor.RunAsync(share)).Percent.ShouldNotBeNull().ShouldBeGreaterThan(0);
+
+        var first = await redis.ObserveAsync(store, Share);
+        var again = await redis.ObserveAsync(store, Share);
+        var named = await redis.ObserveAsync(store, async () => (await queries.PercentAsync("share")).ShouldNotBeNull());
+        var empty = await redis.ObserveAsync(store, async () => ((PercentResult)await executor.RunAsync(none)).ShouldBe(new PercentResult(null, 0, 0)));
+        var noneExplained = ExplainedCommands.Parse(executor.Explain(none));
+        if (kind == StoreKind.RedisAsBitmapistServer)
         {
-            Queries =
+            // No scripts: the counts batch is one MULTI/EXEC.
+            explained.Sent[0].ShouldBe("MULTI");
+            ShouldBe(first, [explained.Sent], explained.ServerCalls(), "a percent");
+            ShouldBe(again, [explained.Sent], explained.ServerCalls(), "a percent, again");
+            ShouldBe(named, [explained.Sent], explained.ServerCalls(), "a named percent query");
+            ShouldBe(empty, [noneExplained.Sent], noneExplained.ServerCalls(), "a percent of an empty whole");
+        }
+        else
+        {
+            // One EVALSHA of the counts script, which runs the explained commands; the connection's first call may
+            // be SCRIPT LOAD then EVAL, as for a cohort table (see above): at most two round trips, never more.
+            var numKeys = explained.Sent.ShouldHaveSingleItem().Split(' ')[3];
+            foreach (var (seen, what) in new[] { (again, "a percent"), (named, "a named percent query") })
             {
-                ["share"] = "percent (month(a) | month(b)) of (month(a) | month(c))",
-                ["none"] = "percent month(a) of month(nothing)",
-            },
-        }));
-
-        // Explain lists the part's batch, then the whole's; the whole is counted first (a 0 makes the part moot).
-        var share = ExplainedCommands.ParseAll(queries.Explain("share"));
-        share.Count.ShouldBe(2);
-        var seen = await redis.ObserveAsync(store, async () => ((double?)await queries.PercentAsync("share")).ShouldNotBeNull().ShouldBeGreaterThan(0));
-        IReadOnlyList<string>[] trips = [share[1].Sent, share[0].Sent];
-        ShouldBe(seen, trips, Calls(trips), "percent");
-
-        var none = ExplainedCommands.ParseAll(queries.Explain("none"));
-        // The value of a share of nobody (0 or undefined) is the hosting tests' business; here only that it costs one count.
-        var seenNone = await redis.ObserveAsync(store, async () => (((double?)await queries.PercentAsync("none")) ?? 0).ShouldBe(0));
-        IReadOnlyList<string>[] noneTrips = [none[1].Sent];
-        ShouldBe(seenNone, noneTrips, Calls(noneTrips), "percent of an empty whole");
+                var call = seen.RoundTrips.ShouldHaveSingleItem(what).ShouldHaveSingleItem(what);
+                call.ShouldStartWith("EVALSHA ");
+                call.Split(' ')[2].ShouldBe(numKeys);
+                seen.ServerCalls.OrderBy(kv => kv.Key).ShouldBe(explained.ServerCalls().OrderBy(kv => kv.Key), what + ": the commands the script ran");
+            }
+            first.RoundTrips.Count.ShouldBeInRange(1, 2, string.Join("\n", first.Lines));
+            // The script skips the part's BITOP when a key it ANDs is missing: fewer commands than explained, still one call.
+            empty.RoundTrips.ShouldHaveSingleItem("a percent of an empty whole").ShouldHaveSingleItem().ShouldStartWith("EVALSHA ");
+            empty.ServerCalls.Keys.ShouldBeSubsetOf(noneExplained.ServerCalls().Keys);
+        }
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Bitmapist.Linq.Cohorts;
+using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Cohorts.Rendering;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
@@ -113,9 +115,10 @@ internal static class CohortCommand
                     var limits = ServeLimits.Default with { MaxCells = parse.GetValue(maxCells), Timeout = TimeSpan.FromSeconds(parse.GetValue(timeout)) };
                     return await CohortServer.RunAsync(session.Store, statement.Query, port, limits, context, ct).ConfigureAwait(false);
                 }
-                var table = await session.Store.CohortAsync(statement.Query, values.Count > 0 ? values : null, ct).ConfigureAwait(false);
-                StatementRunner.PrintCohort(new Output(context.Out, settings.Format), table);
-                StatementRunner.Warn(context, await session.Store.CheckEventsAsync(statement.Query, values, ct).ConfigureAwait(false));
+                var result = await new StatementExecutor(session.Store).ExecuteAsync(statement, values, ct).ConfigureAwait(false);
+                await ResultRenderer.For(settings.Format, context.Out).RenderAsync(result, ct).ConfigureAwait(false);
+                StatementRunner.Warn(context, result.Warnings);
+                var table = ((CohortResult)result).Table;
                 if (parse.GetValue(html) is { } path)
                 {
                     var page = CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {statement.Query.Text}", parse.GetValue(form)));

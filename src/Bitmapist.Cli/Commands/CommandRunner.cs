@@ -1,12 +1,32 @@
 using System.CommandLine;
 using Bitmapist.Linq;
+using Bitmapist.Cli.Rendering;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
-/// <summary>What a command's body gets: its parse result, the global settings, the printer and the run's writers.</summary>
-internal sealed record Invocation(ParseResult Parse, CliSettings Settings, Output Output, CliContext Context)
+/// <summary>What a command's body gets: its parse result, the global settings, the run's writers and the renderer of its output format.</summary>
+internal sealed record Invocation(ParseResult Parse, CliSettings Settings, CliContext Context)
 {
+    /// <summary>Prints statement results in the output format (one renderer per command run).</summary>
+    public ResultRenderer Renderer { get; } = ResultRenderer.For(Settings.Format, Context.Out);
+
+    /// <summary>
+    /// Runs <paramref name="statement"/> on <paramref name="session"/>'s store with the library's executor, prints
+    /// its result with <see cref="Renderer"/>, then its warnings on stderr: how the fixed commands (count, ids, in,
+    /// explain, events, cohort) print exactly what the same statement prints in <c>bitmapist query</c>.
+    /// </summary>
+    public async Task<StatementResult> RunAsync(StoreSession session, TextStatement statement, CancellationToken ct,
+        IReadOnlyDictionary<string, Linq.Query.SetExpr>? parameters = null)
+    {
+        var result = await new StatementExecutor(session.Store).ExecuteAsync(statement, parameters, ct).ConfigureAwait(false);
+        await Renderer.RenderAsync(result, ct).ConfigureAwait(false);
+        StatementRunner.Warn(Context, result.Warnings);
+        return result;
+    }
+
     /// <summary>Opens the store the global options name (dispose it with <c>await using</c>).</summary>
     public Task<StoreSession> OpenStoreAsync(StoreAccess access, CancellationToken ct, Linq.Tracking.TrackingOptions? tracking = null) =>
         StoreSession.OpenAsync(Settings, Context, access, tracking, ct);
@@ -31,7 +51,7 @@ internal static class CommandRunner
             try
             {
                 var settings = global.Read(parse);
-                return await body(new Invocation(parse, settings, new Output(context.Out, settings.Format), context), ct).ConfigureAwait(false);
+                return await body(new Invocation(parse, settings, context), ct).ConfigureAwait(false);
             }
             catch (Exception e)
             {

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
@@ -17,22 +19,8 @@ internal static class CountCommand
             var name = Parsing.EventName(run.Parse.GetValue(eventName));
             period.Validate(run.Parse);
             await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
-            var (set, p) = period.Set(run.Parse, session.Store, name);
-            var count = await set.CountAsync(ct).ConfigureAwait(false);
-            var output = run.Output;
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w => w.WriteNumber("count", count));
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["count"], [[Output.Text(count)]]);
-                    break;
-                default:
-                    output.Table(["event", "period", "count"], [[name, p.ToString(), Output.Text(count)]]);
-                    break;
-            }
-            StatementRunner.Warn(run.Context, await set.CheckEventsAsync(ct).ConfigureAwait(false)); // a misspelt event reads as empty
+            var (set, _) = period.Set(run.Parse, session.Store, name);
+            await run.RunAsync(session, new QueryStatement(new SetQuery(set.ToSetExpr(), ReadKind.Count)), ct).ConfigureAwait(false);
         });
         return command;
     }

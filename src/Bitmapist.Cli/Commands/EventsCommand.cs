@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Bitmapist.Linq.Statements;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
@@ -18,26 +20,9 @@ internal static class EventsCommand
         command.SetBody(context, global, async (run, ct) =>
         {
             await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
-            var names = await session.Store.ListEventsAsync(run.Parse.GetValue(prefix) ?? "", ct).ConfigureAwait(false);
-            var output = run.Output;
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w =>
-                    {
-                        w.WriteStartArray("events");
-                        foreach (var name in names) w.WriteStringValue(name);
-                        w.WriteEndArray();
-                    });
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["event"], names.Select(n => new[] { n }));
-                    break;
-                default:
-                    output.Lines(names);
-                    if (names.Count == 0) run.Context.Note($"no events in {session.Description} under the prefix '{run.Settings.Prefix}'.");
-                    break;
-            }
+            var result = await run.RunAsync(session, new EventsStatement(run.Parse.GetValue(prefix) ?? ""), ct).ConfigureAwait(false);
+            if (result is EventsResult { Names.Count: 0 } && run.Settings.Format == OutputFormat.Table)
+                run.Context.Note($"no events in {session.Description} under the prefix '{run.Settings.Prefix}'.");
         });
         return command;
     }

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
@@ -18,20 +20,7 @@ internal static class ExplainCommand
             period.Validate(run.Parse);
             await using var session = await run.OpenStoreAsync(StoreAccess.Plan, ct).ConfigureAwait(false);
             var (set, _) = period.Set(run.Parse, session.Store, name);
-            var document = set.Explain();
-            var output = run.Output;
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w => w.WriteString("explain", document));
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["explain"], [[document]]);
-                    break;
-                default:
-                    await output.Writer.WriteAsync(document.AsMemory(), ct).ConfigureAwait(false);
-                    break;
-            }
+            await run.RunAsync(session, new ExplainStatement(new QueryStatement(new SetQuery(set.ToSetExpr(), ReadKind.Count))), ct).ConfigureAwait(false);
         });
         return command;
     }

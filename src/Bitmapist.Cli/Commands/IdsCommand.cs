@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Bitmapist.Linq;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
@@ -18,12 +20,11 @@ internal static class IdsCommand
         {
             var name = Parsing.EventName(run.Parse.GetValue(eventName));
             period.Validate(run.Parse);
-            var max = run.Parse.GetValue(limit) ?? int.MaxValue;
+            var max = run.Parse.GetValue(limit);
             if (max < 0) throw new CliException("--limit cannot be negative.");
             await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
             var (set, _) = period.Set(run.Parse, session.Store, name);
-            await StatementRunner.PrintIdsAsync(run.Output, StatementRunner.Take(set.IdsAsync(ct: ct), max), ct).ConfigureAwait(false);
-            StatementRunner.Warn(run.Context, await set.CheckEventsAsync(ct).ConfigureAwait(false)); // a misspelt event reads as empty
+            await run.RunAsync(session, QueryStatement.Ids(set.ToSetExpr(), new Paging(max)), ct).ConfigureAwait(false);
         });
         return command;
     }

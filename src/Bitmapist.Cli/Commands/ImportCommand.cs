@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Tracking;
 using Spectre.Console;
 
@@ -98,32 +99,24 @@ internal static class ImportCommand
             foreach (var bad in problems) context.Error($"line {bad.Line} skipped: {bad.Problem}");
             if (badLines.Count > 0) context.Error(Summary(badLines.Count));
 
-            var output = run.Output;
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w =>
-                    {
-                        w.WriteNumber("imported", imported);
-                        w.WriteNumber("bad", badLines.Count);
-                        w.WriteStartArray("badLines");
-                        foreach (var n in badLines) w.WriteNumberValue(n);
-                        w.WriteEndArray();
-                        if (records.Header is { } h) w.WriteString("header", h);
-                        else w.WriteNull("header");
-                        w.WriteStartArray("events");
-                        foreach (var e in events) w.WriteStringValue(e);
-                        w.WriteEndArray();
-                    });
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["imported", "bad"], [[Output.Text(imported), Output.Text(badLines.Count)]]);
-                    break;
-                default:
-                    output.Writer.WriteLine($"imported {Plural(imported, "record")} ({Plural(events.Count, "event")}) into {session.Description}" +
-                                            (badLines.Count > 0 ? $"; {Plural(badLines.Count, "bad line")} skipped" : ""));
-                    break;
-            }
+            await run.Renderer.RenderAsync(new CommandSummary(
+                $"imported {Plural(imported, "record")} ({Plural(events.Count, "event")}) into {session.Description}" +
+                    (badLines.Count > 0 ? $"; {Plural(badLines.Count, "bad line")} skipped" : ""),
+                w =>
+                {
+                    w.WriteNumber("imported", imported);
+                    w.WriteNumber("bad", badLines.Count);
+                    w.WriteStartArray("badLines");
+                    foreach (var n in badLines) w.WriteNumberValue(n);
+                    w.WriteEndArray();
+                    if (records.Header is { } h) w.WriteString("header", h);
+                    else w.WriteNull("header");
+                    w.WriteStartArray("events");
+                    foreach (var e in events) w.WriteStringValue(e);
+                    w.WriteEndArray();
+                },
+                ["imported", "bad"],
+                [[Output.Text(imported), Output.Text(badLines.Count)]]), ct).ConfigureAwait(false);
             return badLines.Count > 0 ? Cli.Skipped : Cli.Ok;
         });
         return command;

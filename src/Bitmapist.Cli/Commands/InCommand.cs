@@ -1,4 +1,7 @@
 using System.CommandLine;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
@@ -20,22 +23,8 @@ internal static class InCommand
             var name = Parsing.EventName(run.Parse.GetValue(eventName));
             period.Validate(run.Parse);
             await using var session = await run.OpenStoreAsync(StoreAccess.Read, ct).ConfigureAwait(false);
-            var (set, p) = period.Set(run.Parse, session.Store, name);
-            var contains = await set.ContainsAsync(user, ct).ConfigureAwait(false);
-            var output = run.Output;
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w => w.WriteBoolean("contains", contains));
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["contains"], [[Output.Text(contains)]]);
-                    break;
-                default:
-                    output.Table(["id", "event", "period", "contains"], [[Output.Text(user), name, p.ToString(), contains ? "yes" : "no"]]);
-                    break;
-            }
-            StatementRunner.Warn(run.Context, await set.CheckEventsAsync(ct).ConfigureAwait(false)); // a misspelt event reads as empty
+            var (set, _) = period.Set(run.Parse, session.Store, name);
+            await run.RunAsync(session, new QueryStatement(new SetQuery(set.ToSetExpr(), ReadKind.Contains, UserIds.Validate(user, "id"))), ct).ConfigureAwait(false);
         });
         return command;
     }

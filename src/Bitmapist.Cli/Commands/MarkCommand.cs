@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Tracking;
 
@@ -59,34 +60,25 @@ internal static class MarkCommand
                 ? [store.Keys.Key(name, Period.Unique)]
                 : store.Keys.KeysForMark(name, moment, new TrackingOptions(Hourly: isHourly));
 
-            var output = run.Output;
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w =>
-                    {
-                        w.WriteString("event", name);
-                        w.WriteStartArray("ids");
-                        foreach (var user in users) w.WriteNumberValue(user);
-                        w.WriteEndArray();
-                        if (isUnique) w.WriteNull("at");
-                        else w.WriteString("at", Output.Timestamp(moment));
-                        w.WriteBoolean("unique", isUnique);
-                        w.WriteStartArray("keys");
-                        foreach (var key in keys) w.WriteStringValue(key);
-                        w.WriteEndArray();
-                    });
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["event", "id", "key"],
-                        users.SelectMany(u => keys.Select(k => new[] { name, Output.Text(u), k })));
-                    break;
-                default:
-                    var what = isUnique ? $"set the unique flag '{name}'" : $"marked '{name}' at {Output.Timestamp(moment)}";
-                    var who = users.Length == 1 ? $"user {users[0]}" : $"{users.Length} users";
-                    output.Writer.WriteLine($"{what} for {who} in {session.Description}: {string.Join(", ", keys)}");
-                    break;
-            }
+            var what = isUnique ? $"set the unique flag '{name}'" : $"marked '{name}' at {Output.Timestamp(moment)}";
+            var who = users.Length == 1 ? $"user {users[0]}" : $"{users.Length} users";
+            await run.Renderer.RenderAsync(new CommandSummary(
+                $"{what} for {who} in {session.Description}: {string.Join(", ", keys)}",
+                w =>
+                {
+                    w.WriteString("event", name);
+                    w.WriteStartArray("ids");
+                    foreach (var user in users) w.WriteNumberValue(user);
+                    w.WriteEndArray();
+                    if (isUnique) w.WriteNull("at");
+                    else w.WriteString("at", Output.Timestamp(moment));
+                    w.WriteBoolean("unique", isUnique);
+                    w.WriteStartArray("keys");
+                    foreach (var key in keys) w.WriteStringValue(key);
+                    w.WriteEndArray();
+                },
+                ["event", "id", "key"],
+                users.SelectMany(u => keys.Select(k => (IReadOnlyList<string>)[name, Output.Text(u), k]))), ct).ConfigureAwait(false);
         });
         return command;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Sample;
 
 namespace Bitmapist.Cli.Commands;
@@ -53,37 +54,28 @@ internal static class SampleCommand
             var summary = await SampleData.GenerateAsync(store, options, ct: ct).ConfigureAwait(false);
             session.Save();
 
-            var output = run.Output;
             var first = Day(summary.FirstDay);
             var last = Day(summary.LastDay);
-            switch (output.Format)
-            {
-                case OutputFormat.Json:
-                    output.Json(w =>
-                    {
-                        w.WriteNumber("users", options.Users);
-                        w.WriteNumber("days", options.Days);
-                        w.WriteString("firstDay", first);
-                        w.WriteString("lastDay", last);
-                        w.WriteNumber("records", summary.Records);
-                        w.WriteStartArray("events");
-                        foreach (var e in SampleData.Events) w.WriteStringValue(e);
-                        w.WriteEndArray();
-                        w.WriteStartArray("uniqueFlags");
-                        w.WriteStringValue(SampleData.PremiumFlag);
-                        w.WriteEndArray();
-                    });
-                    break;
-                case OutputFormat.Csv:
-                    output.Csv(["users", "days", "first_day", "last_day", "records"],
-                        [[Output.Text(options.Users), Output.Text(options.Days), first, last, Output.Text(summary.Records)]]);
-                    break;
-                default:
-                    output.Writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"wrote sample data to {session.Description}: {options.Users} users, {first} to {last}, {summary.Records} records; " +
-                        $"events {string.Join(", ", SampleData.Events)}; unique flag {SampleData.PremiumFlag}"));
-                    break;
-            }
+            await run.Renderer.RenderAsync(new CommandSummary(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"wrote sample data to {session.Description}: {options.Users} users, {first} to {last}, {summary.Records} records; " +
+                    $"events {string.Join(", ", SampleData.Events)}; unique flag {SampleData.PremiumFlag}"),
+                w =>
+                {
+                    w.WriteNumber("users", options.Users);
+                    w.WriteNumber("days", options.Days);
+                    w.WriteString("firstDay", first);
+                    w.WriteString("lastDay", last);
+                    w.WriteNumber("records", summary.Records);
+                    w.WriteStartArray("events");
+                    foreach (var e in SampleData.Events) w.WriteStringValue(e);
+                    w.WriteEndArray();
+                    w.WriteStartArray("uniqueFlags");
+                    w.WriteStringValue(SampleData.PremiumFlag);
+                    w.WriteEndArray();
+                },
+                ["users", "days", "first_day", "last_day", "records"],
+                [[Output.Text(options.Users), Output.Text(options.Days), first, last, Output.Text(summary.Records)]]), ct).ConfigureAwait(false);
         });
         return command;
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Bitmapist.Cli.Commands;
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
 using Spectre.Console;
@@ -9,8 +10,8 @@ using Spectre.Console.Rendering;
 
 namespace Bitmapist.Cli.Repl;
 
-/// <summary>Runs one statement: the store's by default, a slow fake in tests.</summary>
-internal delegate Task<StatementResult> StatementExecutor(TextStatement statement, CancellationToken ct);
+/// <summary>Runs one statement: the library's <see cref="StatementExecutor"/> on the store by default, a slow one in tests.</summary>
+internal delegate Task<StatementResult> RunStatement(TextStatement statement, CancellationToken ct);
 
 /// <summary>
 /// The interactive REPL: reads statements with a <see cref="LineEditor"/> (continuing over lines while a statement is
@@ -25,22 +26,19 @@ internal sealed class ReplSession
     public const string Prompt = "bitmapist> ";
     public const string ContinuationPrompt = "       ... ";
 
-    /// <summary>Ids shown for <c>ids</c> without a limit (a limit shows up to <see cref="MaxIdsShown"/>).</summary>
-    public const int IdsShown = 100;
-
-    public const int MaxIdsShown = 10_000;
-
     private readonly ITerminal _terminal;
-    private readonly StatementExecutor _execute;
+    private readonly RunStatement _execute;
+    private readonly ReplRenderer _renderer;
     private readonly IAnsiConsole _console;
     private readonly Dictionary<string, SetExpr> _names = new(StringComparer.Ordinal);
 
-    public ReplSession(ITerminal terminal, BitmapStore store, History history, string storeDescription, StatementExecutor? execute = null)
+    public ReplSession(ITerminal terminal, BitmapStore store, History history, string storeDescription, RunStatement? execute = null)
     {
         _terminal = terminal;
         History = history;
         StoreDescription = storeDescription;
-        _execute = execute ?? ((s, ct) => StatementRunner.ExecuteAsync(s, store, ct));
+        var executor = new StatementExecutor(store);
+        _execute = execute ?? ((s, ct) => executor.ExecuteAsync(s, null, ct));
         _console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = terminal.Colors ? AnsiSupport.Yes : AnsiSupport.No,
@@ -49,6 +47,7 @@ internal sealed class ReplSession
             Out = new AnsiConsoleOutput(terminal.Out),
         });
         _console.Profile.Width = terminal.Width;
+        _renderer = new ReplRenderer(_console);
         var completer = new Completer((prefix, ct) => store.ListEventsAsync(prefix, ct), () => _names.Keys);
         Editor = new LineEditor(terminal, history, completer);
     }
@@ -202,7 +201,7 @@ internal sealed class ReplSession
         try
         {
             var result = await work.ConfigureAwait(false);
-            Render(result);
+            _renderer.Render(result);
             foreach (var warning in result.Warnings) _console.MarkupLine("[yellow]warning:[/] " + Markup.Escape(warning.Message));
             _console.MarkupLine($"[grey]({Elapsed(clock.Elapsed)})[/]");
             return true;
@@ -231,118 +230,9 @@ internal sealed class ReplSession
         ? t.TotalSeconds.ToString("0.00 's'", CultureInfo.InvariantCulture)
         : t.TotalMilliseconds.ToString("0.0 'ms'", CultureInfo.InvariantCulture);
 
-    /// <summary>A result with its ids read (up to what is shown), so the work and its timing end together.</summary>
-    private sealed record ReadIds(IReadOnlyList<long> Ids, bool More, int? Limit) : StatementResult;
-
-    private async Task<StatementResult> Materialize(TextStatement statement, CancellationToken ct)
-    {
-        var result = await _execute(statement, ct).ConfigureAwait(false);
-        if (result is not IdsResult ids) return result;
-        var shown = Math.Min(ids.Limit ?? IdsShown, MaxIdsShown);
-        var list = new List<long>();
-        var more = false;
-        await foreach (var id in ids.Ids.WithCancellation(ct).ConfigureAwait(false))
-        {
-            if (list.Count == shown)
-            {
-                more = true;
-                break;
-            }
-            list.Add(id);
-        }
-        return new ReadIds(list, more, ids.Limit) { Warnings = ids.Warnings };
-    }
-
-    private void Render(StatementResult result)
-    {
-        switch (result)
-        {
-            case CountResult c:
-                _console.Write(Table(["count"], [[Number(c.Count)]]));
-                break;
-            case ContainsResult c:
-                _console.Write(Table(["id", "in"], [[c.Id.ToString(CultureInfo.InvariantCulture), c.Contains ? "true" : "false"]]));
-                break;
-            case PercentResult p:
-                _console.Write(Table(["percent", "part", "whole"], [[p.Percent is { } share ? StatementRunner.Text(share) + " %" : StatementRunner.Undefined + " (the whole is empty)", Number(p.Part), Number(p.Whole)]]));
-                break;
-            case EventsResult e:
-                if (e.Names.Count == 0) _console.MarkupLine("[grey]no events[/]");
-                else _console.Write(Table(["event"], e.Names.Select(n => new[] { n }).ToList()));
-                break;
-            case ExplainResult e:
-                _console.Write(new Panel(new Text(e.Plan.TrimEnd('\n'))) { Header = new PanelHeader("plan"), Border = BoxBorder.Rounded });
-                break;
-            case ReadIds i:
-                RenderIds(i);
-                break;
-            case CohortResult c:
-                RenderCohort(c.Table);
-                break;
-        }
-    }
-
-    /// <summary>A cohort table with heat-map cells: the darker the blue, the larger the share that returned.</summary>
-    private void RenderCohort(Linq.Cohorts.CohortTable table)
-    {
-        var grid = new Table { Border = TableBorder.Rounded };
-        grid.AddColumn(new TableColumn(table.Unit.ToString().ToLowerInvariant()));
-        grid.AddColumn(new TableColumn("total") { Alignment = Justify.Right });
-        for (var t = 0; t < table.Columns; t++) grid.AddColumn(new TableColumn(t.ToString(CultureInfo.InvariantCulture)) { Alignment = Justify.Right });
-        string Cell(double? value, double? share)
-        {
-            if (value is null) return "";
-            var text = Markup.Escape(Linq.Cohorts.Rendering.CohortFormat.Cell(value, table.Values));
-            if (share is not { } p) return text;
-            var shade = (int)Math.Round(Math.Clamp(p, 0, 100) / 100 * 5); // 0..5 steps of blue
-            return shade == 0 ? text : $"[{(shade >= 3 ? "white" : "black")} on {Shades[shade]}]{text}[/]";
-        }
-        foreach (var row in table.Rows)
-            grid.AddRow([Markup.Escape(row.Label), Number(row.Size), .. row.Retained.Select((n, t) =>
-                Cell(row.Values[t], n is { } x && row.Size > 0 ? 100.0 * x / row.Size : null))]);
-        grid.AddRow(["[bold]average[/]", table.AverageSize is { } a ? a.ToString("0.#", CultureInfo.InvariantCulture) : "",
-            .. table.Average.Select(v => v is { } x ? Cell(Math.Round(x, 2), table.Values == Linq.Cohorts.CohortValues.Percent ? x : null) : "")]);
-        _console.Write(grid);
-        _console.MarkupLine(table.Values == Linq.Cohorts.CohortValues.Percent
-            ? "[grey]% of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]"
-            : "[grey]users of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]");
-    }
-
-    private static readonly string[] Shades = ["default", "lightcyan1", "paleturquoise1", "skyblue1", "deepskyblue3", "dodgerblue3"];
-
-    private void RenderIds(ReadIds i)
-    {
-        if (i.Ids.Count == 0)
-        {
-            _console.MarkupLine("[grey]no ids[/]");
-            return;
-        }
-        const int perRow = 10;
-        var rows = i.Ids.Chunk(perRow).Select(c => c.Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray()).ToList();
-        var grid = new Table { Border = TableBorder.Rounded, ShowHeaders = false };
-        for (var c = 0; c < Math.Min(perRow, i.Ids.Count); c++) grid.AddColumn(new TableColumn("") { Alignment = Justify.Right });
-        foreach (var row in rows) grid.AddRow([.. row, .. Enumerable.Repeat("", grid.Columns.Count - row.Length)]);
-        _console.Write(grid);
-        var last = i.Ids[^1].ToString(CultureInfo.InvariantCulture);
-        _console.MarkupLine(i.More
-            ? $"[grey]{i.Ids.Count} ids shown, more follow: add limit N, or after {last} for the next page[/]"
-            : $"[grey]{i.Ids.Count} ids[/]");
-    }
-
-    private static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static Table Table(IReadOnlyList<string> columns, IReadOnlyList<string[]> rows)
-    {
-        var table = new Table { Border = TableBorder.Rounded };
-        for (var i = 0; i < columns.Count; i++)
-        {
-            // Numbers line up on the right, names on the left.
-            var numeric = rows.All(r => r[i].Length > 0 && (char.IsAsciiDigit(r[i][0]) || r[i] is "true" or "false"));
-            table.AddColumn(new TableColumn(Markup.Escape(columns[i])) { Alignment = numeric ? Justify.Right : Justify.Left });
-        }
-        foreach (var r in rows) table.AddRow(r.Select(v => (IRenderable)new Text(v)).ToArray());
-        return table;
-    }
+    /// <summary>Runs the statement and reads the ids it shows (<see cref="ReplRenderer.PrepareAsync"/>), so the work and its timing end together.</summary>
+    private async Task<StatementResult> Materialize(TextStatement statement, CancellationToken ct) =>
+        await ReplRenderer.PrepareAsync(await _execute(statement, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
 
     private void Help()
     {

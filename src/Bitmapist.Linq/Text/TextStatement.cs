@@ -21,6 +21,24 @@ public abstract record TextStatement
 /// <param name="IsBare">True for a bare set, which means count.</param>
 public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBare = false) : TextStatement
 {
+    /// <summary>
+    /// For ids: the page the statement reads (<c>limit N</c> and <c>after ID</c>; the text has no skip), the same
+    /// model as <see cref="UserSet.PageIdsAsync(Paging, CancellationToken)"/>; <see cref="Paging.All"/> for other reads.
+    /// </summary>
+    public Paging Paging => Query.Read == ReadKind.Ids ? new Paging(Limit, Query.Id > 0 ? Query.Id - 1 : null) : Paging.All;
+
+    /// <summary>The statement <c>ids SET [limit N] [after ID]</c> that reads <paramref name="paging"/> of <paramref name="set"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="paging"/> skips ids: the text language has no skip (read such a page with <see cref="UserSet.PageIdsAsync(Paging, CancellationToken)"/>).</exception>
+    public static QueryStatement Ids(SetExpr set, Paging paging)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        if (paging.Skip > 0)
+            throw new ArgumentException($"An ids statement cannot skip ids ({paging}): the text language pages with limit and after only. Read the page with UserSet.PageIdsAsync(Paging) instead.", nameof(paging));
+        // No id follows the largest: that page is empty, as the parser reads 'after 4294967295'.
+        if (paging.After == Model.UserIds.Max) return new QueryStatement(new SetQuery(SetExpr.Empty, ReadKind.Ids), paging.Limit);
+        return new QueryStatement(new SetQuery(set, ReadKind.Ids, checked((uint)paging.From)), paging.Limit);
+    }
+
     /// <inheritdoc />
     public override string Text => IsBare ? Query.Set.Text
         : Query.Read == ReadKind.Ids

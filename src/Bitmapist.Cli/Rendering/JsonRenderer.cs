@@ -1,0 +1,70 @@
+using Bitmapist.Cli.Commands;
+using Bitmapist.Linq.Cohorts.Rendering;
+using Bitmapist.Linq.Statements;
+
+namespace Bitmapist.Cli.Rendering;
+
+/// <summary>
+/// <c>--format json</c>: one JSON object per result, on one line, named by the statement
+/// (<c>{"count":3}</c>, <c>{"contains":true}</c>, <c>{"percent":null}</c> for an empty whole, <c>{"ids":[...]}</c>
+/// streamed, <c>{"events":[...]}</c>, <c>{"explain":"..."}</c>, <c>{"help":"..."}</c>, a cohort table's object).
+/// Scripts read this shape: keep it.
+/// </summary>
+internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
+{
+    public override async Task RenderAsync(StatementResult result, CancellationToken ct)
+    {
+        switch (result)
+        {
+            case NoResult:
+                break;
+            case CountResult c:
+                Output.Json(w => w.WriteNumber("count", c.Count));
+                break;
+            case ContainsResult c:
+                Output.Json(w => w.WriteBoolean("contains", c.Contains));
+                break;
+            case PercentResult p:
+                Output.Json(w =>
+                {
+                    if (p.Percent is { } share) w.WriteNumber("percent", share);
+                    else w.WriteNull("percent");
+                });
+                break;
+            case IdsResult i:
+                using (var json = Output.BeginJson())
+                {
+                    json.Writer.WriteStartArray("ids");
+                    await foreach (var id in i.Ids.WithCancellation(ct).ConfigureAwait(false))
+                    {
+                        json.Writer.WriteNumberValue(id);
+                        json.Flush();
+                    }
+                    json.Writer.WriteEndArray();
+                }
+                break;
+            case EventsResult e:
+                Output.Json(w =>
+                {
+                    w.WriteStartArray("events");
+                    foreach (var name in e.Names) w.WriteStringValue(name);
+                    w.WriteEndArray();
+                });
+                break;
+            case ExplainResult e:
+                Output.Json(w => w.WriteString("explain", e.Plan));
+                break;
+            case HelpResult h:
+                Output.Json(w => w.WriteString("help", h.Text));
+                break;
+            case CohortResult c:
+                Output.Writer.WriteLine(CohortJson.Render(c.Table));
+                break;
+            case CommandSummary s:
+                Output.Json(s.Json);
+                break;
+            default:
+                throw Unrendered(result);
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using Bitmapist.Cli.Commands;
+using Bitmapist.Linq.Cohorts;
+using Bitmapist.Linq.Cohorts.Rendering;
+using Bitmapist.Linq.Statements;
+
+namespace Bitmapist.Cli.Rendering;
+
+/// <summary>
+/// <c>--format table</c>, for people. A value is labelled as psql does, a header row naming it above the value
+/// (<c>count</c>, <c>contains</c>, <c>percent</c>); lists (ids, events) are one value per line with no header, so they
+/// pipe into other tools; documents (explain, help) print as they are; a cohort table is aligned, with its average
+/// row and a legend. Results after the first are set apart by an empty line, as psql does.
+/// </summary>
+internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
+{
+    private bool _printed;
+
+    public override async Task RenderAsync(StatementResult result, CancellationToken ct)
+    {
+        if (result is NoResult) return;
+        if (_printed) await Output.Writer.WriteLineAsync().ConfigureAwait(false);
+        _printed = true;
+        switch (result)
+        {
+            case CountResult c:
+                Output.Table(["count"], [[Output.Text(c.Count)]]);
+                break;
+            case ContainsResult c:
+                Output.Table(["contains"], [[Output.Text(c.Contains)]]);
+                break;
+            case PercentResult p:
+                Output.Table(["percent"], [[p.Percent is { } share ? Percent(share) : Undefined]]);
+                break;
+            case IdsResult i:
+                await foreach (var id in i.Ids.WithCancellation(ct).ConfigureAwait(false))
+                    await Output.Writer.WriteLineAsync(Output.Text(id).AsMemory(), ct).ConfigureAwait(false);
+                break;
+            case EventsResult e:
+                Output.Lines(e.Names);
+                break;
+            case ExplainResult e:
+                Document(e.Plan);
+                break;
+            case HelpResult h:
+                Document(h.Text);
+                break;
+            case CohortResult c:
+                Cohort(c.Table);
+                break;
+            case CommandSummary s:
+                Output.Writer.WriteLine(s.Sentence);
+                break;
+            default:
+                throw Unrendered(result);
+        }
+    }
+
+    private void Document(string text)
+    {
+        if (text.EndsWith('\n')) Output.Writer.Write(text);
+        else Output.Writer.WriteLine(text);
+    }
+
+    /// <summary>An aligned cohort table with the average row, then a line saying what the cells are.</summary>
+    private void Cohort(CohortTable table)
+    {
+        string Cell(double? v) => CohortFormat.Cell(v, table.Values);
+        var columns = new List<string> { table.Unit.ToString().ToLowerInvariant(), "total" };
+        columns.AddRange(Enumerable.Range(0, table.Columns).Select(t => t.ToString(CultureInfo.InvariantCulture)));
+        var rows = table.Rows.Select(r => (IReadOnlyList<string>)[r.Label, r.Size.ToString(CultureInfo.InvariantCulture), .. r.Values.Select(v => v is null ? Undefined : Cell(v))]).ToList();
+        rows.Add(["average", table.AverageSize is { } a ? a.ToString("0.#", CultureInfo.InvariantCulture) : "", .. table.Average.Select(v => v is null ? Undefined : Cell(Math.Round(v.Value, 2)))]);
+        Output.Table(columns, rows);
+        Output.Writer.WriteLine(table.Values == CohortValues.Percent
+            ? "cells: % of the row's cohort who returned t periods later; '.': no cohort or no data in that period"
+            : "cells: users of the row's cohort who returned t periods later; '.': no cohort or no data in that period");
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using Bitmapist.Cli.Commands;
+using Bitmapist.Cli.Rendering;
+using Bitmapist.Linq;
+using Bitmapist.Linq.Cohorts;
+using Bitmapist.Linq.Cohorts.Rendering;
+using Bitmapist.Linq.Statements;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace Bitmapist.Cli.Repl;
+
+/// <summary>
+/// The interactive REPL's output format: rich tables (a header naming each value, numbers on the right),
+/// <c>explain</c> as a panel, ids ten to a row with how to page on, cohort tables with heat-map cells. Renders
+/// every result type; the ids of an <see cref="IdsResult"/> are read first by <see cref="PrepareAsync"/>, so the
+/// statement's timing includes them and nothing is read while drawing.
+/// </summary>
+internal sealed class ReplRenderer(IAnsiConsole console)
+{
+    /// <summary>Ids shown for <c>ids</c> without a limit (a limit shows up to <see cref="MaxIdsShown"/>).</summary>
+    public const int IdsShown = 100;
+
+    public const int MaxIdsShown = 10_000;
+
+    /// <summary>An <see cref="IdsResult"/> with the ids shown read, and the paging of the ids after them, if any.</summary>
+    internal sealed record ShownIds(IdsPage Page) : StatementResult;
+
+    /// <summary>Reads what <see cref="Render"/> shows of a lazy result: up to <see cref="IdsShown"/> ids (the statement's limit, at most <see cref="MaxIdsShown"/>).</summary>
+    public static async Task<StatementResult> PrepareAsync(StatementResult result, CancellationToken ct)
+    {
+        if (result is not IdsResult ids) return result;
+        var shown = Math.Min(ids.Paging.Limit ?? IdsShown, MaxIdsShown);
+        var list = new List<long>();
+        Paging? next = null;
+        await foreach (var id in ids.Ids.WithCancellation(ct).ConfigureAwait(false))
+        {
+            if (list.Count == shown)
+            {
+                next = ids.Paging.Next(list[^1]);
+                break;
+            }
+            list.Add(id);
+        }
+        return new ShownIds(new IdsPage(list, next)) { Warnings = ids.Warnings };
+    }
+
+    /// <summary>Draws one prepared result.</summary>
+    /// <exception cref="InvalidOperationException">An <see cref="IdsResult"/> not prepared, or a result type with no case here.</exception>
+    public void Render(StatementResult result)
+    {
+        switch (result)
+        {
+            case NoResult:
+                break;
+            case CountResult c:
+                console.Write(Table(["count"], [[Number(c.Count)]]));
+                break;
+            case ContainsResult c:
+                console.Write(Table(["id", "in"], [[c.Id.ToString(CultureInfo.InvariantCulture), c.Contains ? "true" : "false"]]));
+                break;
+            case PercentResult p:
+                console.Write(Table(["percent", "part", "whole"], [[p.Percent is { } share ? ResultRenderer.Percent(share) + " %" : ResultRenderer.Undefined + " (the whole is empty)", Number(p.Part), Number(p.Whole)]]));
+                break;
+            case EventsResult e:
+                if (e.Names.Count == 0) console.MarkupLine("[grey]no events[/]");
+                else console.Write(Table(["event"], e.Names.Select(n => new[] { n }).ToList()));
+                break;
+            case ExplainResult e:
+                console.Write(new Panel(new Text(e.Plan.TrimEnd('\n'))) { Header = new PanelHeader("plan"), Border = BoxBorder.Rounded });
+                break;
+            case HelpResult h:
+                console.WriteLine(h.Text.TrimEnd('\n'));
+                break;
+            case CommandSummary s:
+                console.WriteLine(s.Sentence);
+                break;
+            case ShownIds i:
+                RenderIds(i.Page);
+                break;
+            case CohortResult c:
+                RenderCohort(c.Table);
+                break;
+            case IdsResult:
+                throw new InvalidOperationException("The REPL reads the ids it shows before drawing them: pass the result through PrepareAsync first.");
+            default:
+                throw new InvalidOperationException($"The {result.GetType().Name} of this statement has no rendering in the REPL: add its case to ReplRenderer (docs/EXTENDING.md).");
+        }
+    }
+
+    /// <summary>A cohort table with heat-map cells: the darker the blue, the larger the share that returned.</summary>
+    private void RenderCohort(CohortTable table)
+    {
+        var grid = new Table { Border = TableBorder.Rounded };
+        grid.AddColumn(new TableColumn(table.Unit.ToString().ToLowerInvariant()));
+        grid.AddColumn(new TableColumn("total") { Alignment = Justify.Right });
+        for (var t = 0; t < table.Columns; t++) grid.AddColumn(new TableColumn(t.ToString(CultureInfo.InvariantCulture)) { Alignment = Justify.Right });
+        string Cell(double? value, double? share)
+        {
+            if (value is null) return "";
+            var text = Markup.Escape(CohortFormat.Cell(value, table.Values));
+            if (share is not { } p) return text;
+            var shade = (int)Math.Round(Math.Clamp(p, 0, 100) / 100 * 5); // 0..5 steps of blue
+            return shade == 0 ? text : $"[{(shade >= 3 ? "white" : "black")} on {Shades[shade]}]{text}[/]";
+        }
+        foreach (var row in table.Rows)
+            grid.AddRow([Markup.Escape(row.Label), Number(row.Size), .. row.Retained.Select((n, t) =>
+                Cell(row.Values[t], n is { } x && row.Size > 0 ? 100.0 * x / row.Size : null))]);
+        grid.AddRow(["[bold]average[/]", table.AverageSize is { } a ? a.ToString("0.#", CultureInfo.InvariantCulture) : "",
+            .. table.Average.Select(v => v is { } x ? Cell(Math.Round(x, 2), table.Values == CohortValues.Percent ? x : null) : "")]);
+        console.Write(grid);
+        console.MarkupLine(table.Values == CohortValues.Percent
+            ? "[grey]% of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]"
+            : "[grey]users of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]");
+    }
+
+    private static readonly string[] Shades = ["default", "lightcyan1", "paleturquoise1", "skyblue1", "deepskyblue3", "dodgerblue3"];
+
+    private void RenderIds(IdsPage page)
+    {
+        var ids = page.Ids;
+        if (ids.Count == 0)
+        {
+            console.MarkupLine("[grey]no ids[/]");
+            return;
+        }
+        const int perRow = 10;
+        var rows = ids.Chunk(perRow).Select(c => c.Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray()).ToList();
+        var grid = new Table { Border = TableBorder.Rounded, ShowHeaders = false };
+        for (var c = 0; c < Math.Min(perRow, ids.Count); c++) grid.AddColumn(new TableColumn("") { Alignment = Justify.Right });
+        foreach (var row in rows) grid.AddRow([.. row, .. Enumerable.Repeat("", grid.Columns.Count - row.Length)]);
+        console.Write(grid);
+        console.MarkupLine(page.Next is { } next
+            ? $"[grey]{ids.Count} ids shown, more follow: add limit N, or after {next.After} for the next page[/]"
+            : $"[grey]{ids.Count} ids[/]");
+    }
+
+    private static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    private static Table Table(IReadOnlyList<string> columns, IReadOnlyList<string[]> rows)
+    {
+        var table = new Table { Border = TableBorder.Rounded };
+        for (var i = 0; i < columns.Count; i++)
+        {
+            // Numbers line up on the right, names on the left.
+            var numeric = rows.All(r => r[i].Length > 0 && (char.IsAsciiDigit(r[i][0]) || r[i] is "true" or "false"));
+            table.AddColumn(new TableColumn(Markup.Escape(columns[i])) { Alignment = numeric ? Justify.Right : Justify.Left });
+        }
+        foreach (var r in rows) table.AddRow(r.Select(v => (IRenderable)new Text(v)).ToArray());
+        return table;
+    }
+}
