@@ -35,12 +35,12 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         new("explain", KeywordKind.Statement),
         new("events", KeywordKind.Statement),
         new("let", KeywordKind.Statement),
-        // Functions: a set of one event.
-        new("year", KeywordKind.Function),
-        new("month", KeywordKind.Function),
-        new("week", KeywordKind.Function),
-        new("day", KeywordKind.Function),
-        new("hour", KeywordKind.Function),
+        // Functions: a set of one event; the period functions first (their order is the reference's).
+        new("year", KeywordKind.PeriodFunction),
+        new("month", KeywordKind.PeriodFunction),
+        new("week", KeywordKind.PeriodFunction),
+        new("day", KeywordKind.PeriodFunction),
+        new("hour", KeywordKind.PeriodFunction),
         new("unique", KeywordKind.Function),
         new("key", KeywordKind.Function),
         // Sets and set operators.
@@ -70,10 +70,10 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     ];
 
     /// <summary>The period functions, in the order the language reference lists them.</summary>
-    public static readonly IReadOnlyList<string> PeriodFunctions = ["year", "month", "week", "day", "hour"];
+    public static readonly IReadOnlyList<string> PeriodFunctions = Words(k => k.Kind == KeywordKind.PeriodFunction);
 
     /// <summary>Every function name (period functions, <c>unique</c> and <c>key</c>), for suggestions.</summary>
-    public static readonly IReadOnlyList<string> FunctionNames = Words(k => k.Kind == KeywordKind.Function);
+    public static readonly IReadOnlyList<string> FunctionNames = Words(k => k.Kind is KeywordKind.PeriodFunction or KeywordKind.Function);
 
     /// <summary>Statement keywords, for completion and suggestions.</summary>
     public static readonly IReadOnlyList<string> StatementKeywords = Words(k => k.StartsStatement);
@@ -258,7 +258,10 @@ public enum KeywordKind
     /// <summary>Starts a statement: <c>count</c>, <c>ids</c>, <c>cohort</c>...</summary>
     Statement,
 
-    /// <summary>A function that makes a set of one event: <c>month(...)</c>, <c>unique(...)</c>, <c>key(...)</c>.</summary>
+    /// <summary>A period function, the set of one event in periods of its unit: <c>year</c> ... <c>hour</c> (also a cohort's <c>by</c> unit).</summary>
+    PeriodFunction,
+
+    /// <summary>Another function that makes a set: <c>unique(...)</c>, <c>key(...)</c>.</summary>
     Function,
 
     /// <summary>A set by itself: <c>users</c>.</summary>

@@ -12,7 +12,7 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
     /// <summary>The language's keywords that may come anywhere (not the functions, nor a cohort's words), and the REPL's own commands.</summary>
     public static readonly IReadOnlyList<string> Keywords =
     [
-        .. QueryGrammar.Words(k => k.StartsStatement || k.Kind is not (KeywordKind.Function or KeywordKind.CohortPart)),
+        .. QueryGrammar.Words(k => k.StartsStatement || k.Kind is not (KeywordKind.PeriodFunction or KeywordKind.Function or KeywordKind.CohortPart)),
         .. Repl.ReplSession.Commands,
     ];
 

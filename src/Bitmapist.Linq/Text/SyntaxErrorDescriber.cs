@@ -89,7 +89,7 @@ internal static partial class SyntaxErrorDescriber
     /// <summary>What may start a set: its keywords, and the punctuation of a literal set and of grouping.</summary>
     private static readonly HashSet<string> SetStarts = new(
         [
-            .. QueryGrammar.Words(k => k.Kind is KeywordKind.Function or KeywordKind.Set or KeywordKind.Modifier),
+            .. QueryGrammar.Words(k => k.Kind is KeywordKind.PeriodFunction or KeywordKind.Function or KeywordKind.Set or KeywordKind.Modifier),
             .. QueryGrammar.PrefixOperators, "{", "(",
         ],
         StringComparer.OrdinalIgnoreCase);

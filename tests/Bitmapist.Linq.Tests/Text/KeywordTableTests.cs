@@ -48,13 +48,14 @@ public class KeywordTableTests
         if (k.StartsStatement) alone.ShouldBeNull("a statement keyword is said as 'a statement'");
         else if (k.Kind == KeywordKind.Operator) alone.ShouldBe("an operator (and, or, xor, -)");
         else alone.ShouldBe($"'{keyword}'");
-        if (k.Kind is KeywordKind.Function or KeywordKind.Set or KeywordKind.Modifier or KeywordKind.Prefix)
+        if (k.Kind is KeywordKind.PeriodFunction or KeywordKind.Function or KeywordKind.Set or KeywordKind.Modifier or KeywordKind.Prefix)
             inSet.ShouldBeNull("a word that starts a set is said as 'a set like month(active)'");
     }
 
     [Fact]
     public void The_period_functions_and_the_functions_come_from_the_table()
     {
+        QueryGrammar.PeriodFunctions.ShouldBe(["year", "month", "week", "day", "hour"]);
         QueryGrammar.FunctionNames.ShouldBe(["year", "month", "week", "day", "hour", "unique", "key"]);
         QueryGrammar.StatementKeywords.Order().ShouldBe(["cohort", "count", "events", "explain", "ids", "let", "percent"]);
         QueryGrammar.Keywords.Where(k => !k.Reserved).Select(k => k.Word).Order()
