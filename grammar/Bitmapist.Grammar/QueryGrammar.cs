@@ -14,14 +14,82 @@ namespace Bitmapist.Grammar;
 /// </remarks>
 public sealed class QueryGrammar : Irony.Parsing.Grammar
 {
+    /// <summary>
+    /// Every keyword of the language, the one table the parser, the printer (which quotes event names that are
+    /// keywords), the syntax-error describer and the REPL's completer read. The grammar's rules below spell the
+    /// same words, and the constructor refuses a grammar whose keywords differ from this table, so a keyword
+    /// added to a rule and not here (or here and in no rule) fails every test at once.
+    /// </summary>
+    /// <remarks>
+    /// The order matters in two places: <see cref="FunctionNames"/> lists the functions in this order (an error
+    /// names them so), and the syntax-error describer tries the <see cref="KeywordKind.Part"/>,
+    /// <see cref="KeywordKind.CohortPart"/> and <see cref="KeywordKind.Modifier"/> words in this order when it
+    /// guesses which keyword a misspelt name stood for (the first of two equally near ones wins).
+    /// </remarks>
+    public static readonly IReadOnlyList<Keyword> Keywords =
+    [
+        // Statements.
+        new("count", KeywordKind.Statement),
+        new("ids", KeywordKind.Statement),
+        new("cohort", KeywordKind.Statement, Reserved: false),
+        new("explain", KeywordKind.Statement),
+        new("events", KeywordKind.Statement),
+        new("let", KeywordKind.Statement),
+        // Functions: a set of one event; the period functions first (their order is the reference's).
+        new("year", KeywordKind.PeriodFunction),
+        new("month", KeywordKind.PeriodFunction),
+        new("week", KeywordKind.PeriodFunction),
+        new("day", KeywordKind.PeriodFunction),
+        new("hour", KeywordKind.PeriodFunction),
+        new("unique", KeywordKind.Function),
+        new("key", KeywordKind.Function),
+        // Sets and set operators.
+        new("users", KeywordKind.Set),
+        new("or", KeywordKind.Operator),
+        new("xor", KeywordKind.Operator),
+        new("and", KeywordKind.Operator),
+        new("not", KeywordKind.Prefix),
+        // Words inside a statement, in the order the describer tries them.
+        new("limit", KeywordKind.Part),
+        new("after", KeywordKind.Part),
+        new("in", KeywordKind.Part),
+        new("of", KeywordKind.Part),
+        new("then", KeywordKind.CohortPart),
+        new("by", KeywordKind.CohortPart, Reserved: false),
+        new("rows", KeywordKind.CohortPart, Reserved: false),
+        new("cols", KeywordKind.CohortPart, Reserved: false),
+        new("from", KeywordKind.CohortPart, Reserved: false),
+        new("since", KeywordKind.CohortPart, Reserved: false),
+        new("unbounded", KeywordKind.CohortPart, Reserved: false),
+        new("counts", KeywordKind.CohortPart, Reserved: false),
+        // A statement of its own, and a cohort's option ("... by week percent").
+        new("percent", KeywordKind.CohortPart, StartsStatement: true),
+        new("first", KeywordKind.CohortPart, Reserved: false),
+        new("during", KeywordKind.Part),
+        new("all", KeywordKind.Modifier),
+    ];
+
     /// <summary>The period functions, in the order the language reference lists them.</summary>
-    public static readonly IReadOnlyList<string> PeriodFunctions = ["year", "month", "week", "day", "hour"];
+    public static readonly IReadOnlyList<string> PeriodFunctions = Words(k => k.Kind == KeywordKind.PeriodFunction);
 
     /// <summary>Every function name (period functions, <c>unique</c> and <c>key</c>), for suggestions.</summary>
-    public static readonly IReadOnlyList<string> FunctionNames = [.. PeriodFunctions, "unique", "key"];
+    public static readonly IReadOnlyList<string> FunctionNames = Words(k => k.Kind is KeywordKind.PeriodFunction or KeywordKind.Function);
 
     /// <summary>Statement keywords, for completion and suggestions.</summary>
-    public static readonly IReadOnlyList<string> StatementKeywords = ["count", "ids", "percent", "cohort", "explain", "events", "let"];
+    public static readonly IReadOnlyList<string> StatementKeywords = Words(k => k.StartsStatement);
+
+    /// <summary>The binary set operators, lowest precedence first, each word before its symbol.</summary>
+    public static readonly IReadOnlyList<string> BinaryOperators = ["or", "|", "xor", "^", "and", "&", "-"];
+
+    /// <summary>The prefix operators (complement).</summary>
+    public static readonly IReadOnlyList<string> PrefixOperators = ["not", "!", "~"];
+
+    /// <summary>The keywords that <paramref name="kind"/> selects, in table order.</summary>
+    public static IReadOnlyList<string> Words(Func<Keyword, bool> kind) => [.. Keywords.Where(kind).Select(k => k.Word)];
+
+    /// <summary>The keyword <paramref name="word"/> (any case), or null when it is not one.</summary>
+    public static Keyword? Find(string word) =>
+        Keywords.FirstOrDefault(k => k.Word.Equals(word, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>A bare name: an event name or a <c>let</c> name.</summary>
     public IdentifierTerminal Name { get; }
@@ -118,15 +186,15 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         // Sets, lowest to highest: or | ; xor ^ ; and & - ; prefix not ! ~.
         Set.Rule = Term | Binary;
         Binary.Rule = Set + BinaryOperator + Set;
-        BinaryOperator.Rule = ToTerm("or") | "|" | "xor" | "^" | "and" | "&" | "-";
+        BinaryOperator.Rule = Choice(BinaryOperators);
         Term.Rule = PeriodCall | AllCall | UniqueCall | KeyCall | During | IdSet | Universe | ParameterRef | NameRef
             | Parenthesized | Unary;
         Unary.Rule = UnaryOperator + Term;
-        UnaryOperator.Rule = ToTerm("not") | "!" | "~";
+        UnaryOperator.Rule = Choice(PrefixOperators);
         Parenthesized.Rule = "(" + Set + ")";
         PeriodCall.Rule = Unit + "(" + EventName + ")" | Unit + "(" + EventName + "," + PeriodArgument + ")";
         AllCall.Rule = ToTerm("all") + Unit + "(" + EventName + "," + PeriodRange + ")";
-        Unit.Rule = ToTerm("year") | "month" | "week" | "day" | "hour";
+        Unit.Rule = Choice(PeriodFunctions);
         PeriodArgument.Rule = PeriodValue | PeriodRange;
         PeriodRange.Rule = PeriodValue + ".." + PeriodValue;
         PeriodValue.Rule = Number;
@@ -146,9 +214,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         RegisterOperators(30, "and", "&", "-");
         MarkPunctuation("(", ")", ",", "{", "}", ";", "=", "..");
         MarkTransient(Statement, explainable, Set, Term, BinaryOperator, UnaryOperator, PeriodArgument);
-        MarkReservedWords("and", "or", "xor", "not", "users", "all", "during", "count", "ids", "in", "percent", "of",
-            "explain", "events", "let", "limit", "after", "key", "year", "month", "week", "day", "hour", "unique",
-            "then");
+        MarkReservedWords([.. Words(k => k.Reserved)]);
+        CheckKeywords();
 
         // What a syntax error says was expected, in words.
         Set.ErrorAlias = "a set like month(active)";
@@ -164,4 +231,67 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         Root = Program;
         LanguageFlags = LanguageFlags.Default;
     }
+
+    /// <summary>One rule alternative per word.</summary>
+    private BnfExpression Choice(IReadOnlyList<string> words)
+    {
+        BnfExpression rule = ToTerm(words[0]);
+        foreach (var w in words.Skip(1)) rule |= ToTerm(w);
+        return rule;
+    }
+
+    /// <summary>Refuses a grammar whose rules spell a keyword the table does not hold, or the other way round.</summary>
+    private void CheckKeywords()
+    {
+        var inRules = KeyTerms.Keys.Where(k => k.Length > 0 && char.IsAsciiLetter(k[0])).Select(k => k.ToLowerInvariant()).ToHashSet();
+        var inTable = Keywords.Select(k => k.Word).ToHashSet();
+        if (inRules.SetEquals(inTable) && inTable.Count == Keywords.Count) return;
+        throw new InvalidOperationException(
+            $"QueryGrammar.Keywords and the grammar's rules disagree: in the rules only [{string.Join(", ", inRules.Except(inTable))}], " +
+            $"in the table only [{string.Join(", ", inTable.Except(inRules))}] (or a word is listed twice); add each keyword to both.");
+    }
+}
+
+/// <summary>What a keyword does, which decides how the tools that read <see cref="QueryGrammar.Keywords"/> treat it.</summary>
+public enum KeywordKind
+{
+    /// <summary>Starts a statement: <c>count</c>, <c>ids</c>, <c>cohort</c>...</summary>
+    Statement,
+
+    /// <summary>A period function, the set of one event in periods of its unit: <c>year</c> ... <c>hour</c> (also a cohort's <c>by</c> unit).</summary>
+    PeriodFunction,
+
+    /// <summary>Another function that makes a set: <c>unique(...)</c>, <c>key(...)</c>.</summary>
+    Function,
+
+    /// <summary>A set by itself: <c>users</c>.</summary>
+    Set,
+
+    /// <summary>A binary set operator written as a word: <c>or</c>, <c>xor</c>, <c>and</c>.</summary>
+    Operator,
+
+    /// <summary>The prefix complement written as a word: <c>not</c>.</summary>
+    Prefix,
+
+    /// <summary>A word before a period function that changes it: <c>all</c>.</summary>
+    Modifier,
+
+    /// <summary>A word inside a statement: <c>in</c>, <c>of</c>, <c>limit</c>, <c>after</c>, <c>during</c>.</summary>
+    Part,
+
+    /// <summary>A word that only a cohort statement uses: <c>then</c>, <c>by</c>, its options.</summary>
+    CohortPart,
+}
+
+/// <summary>One keyword of the language.</summary>
+/// <param name="Word">The keyword, lower case (keywords are case-insensitive).</param>
+/// <param name="Kind">What it does.</param>
+/// <param name="Reserved">True when it can never be a bare event name (write it quoted); the cohort's words
+/// other than <c>then</c> are not reserved, so events named <c>rows</c> or <c>from</c> need no quotes.</param>
+/// <param name="StartsStatement">True when it starts a statement (every <see cref="KeywordKind.Statement"/>,
+/// and <c>percent</c>, which is also a cohort's option).</param>
+public sealed record Keyword(string Word, KeywordKind Kind, bool Reserved = true, bool StartsStatement = false)
+{
+    /// <summary>True when it starts a statement.</summary>
+    public bool StartsStatement { get; init; } = StartsStatement || Kind == KeywordKind.Statement;
 }

@@ -1,21 +1,20 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Bitmapist.Linq.Model;
 
 namespace Bitmapist.Cli;
 
 /// <summary>Parses the values users type: user ids, dates and timestamps, period units. Errors are <see cref="CliException"/>s.</summary>
-internal static partial class Parsing
+internal static class Parsing
 {
     /// <summary>Names of the <c>--period</c> values, in <see cref="PeriodUnit"/> order.</summary>
     public static readonly string[] PeriodNames = ["year", "month", "week", "day", "hour", "unique"];
 
+    /// <summary>Timestamps finer than an hour; the coarser forms are periods, read by <see cref="Period.TryParse(string?, out Period, out string?)"/>.</summary>
     private static readonly string[] TimestampFormats =
     [
-        "yyyy-MM-dd'T'HH", "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
         "yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd HH:mm:ss.FFFFFFF",
         "yyyy-MM-dd'T'HH:mmK", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
-        "yyyy-MM-dd", "yyyy-MM", "yyyy",
     ];
 
     /// <summary>A user id in [0, 2^32).</summary>
@@ -36,15 +35,9 @@ internal static partial class Parsing
     public static DateTime Instant(string text, string option)
     {
         var s = text.Trim();
-        var week = WeekPattern().Match(s);
-        if (week.Success)
-        {
-            var year = int.Parse(week.Groups[1].Value, CultureInfo.InvariantCulture);
-            var number = int.Parse(week.Groups[2].Value, CultureInfo.InvariantCulture);
-            if (year is < 1 or > 9998 || number < 1 || number > ISOWeek.GetWeeksInYear(year))
-                throw new CliException($"'{text}' is not an ISO week for {option}: ISO year {year} has weeks 1 to {(year is >= 1 and <= 9998 ? ISOWeek.GetWeeksInYear(year) : 52)}.");
-            return ISOWeek.ToDateTime(year, number, DayOfWeek.Monday);
-        }
+        if (Period.TryParse(s, out var period, out var problem) && period.Unit != PeriodUnit.Unique) return period.Start;
+        if (problem is not null)
+            throw new CliException($"'{text}' is not {(s.Contains('W', StringComparison.OrdinalIgnoreCase) ? "an ISO week" : "a date")} for {option}: {problem}.");
         if (DateTime.TryParseExact(s, TimestampFormats, CultureInfo.InvariantCulture,
                 DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
             return DateTime.SpecifyKind(at, DateTimeKind.Unspecified);
@@ -63,7 +56,4 @@ internal static partial class Parsing
     /// <summary>An event name (non-empty).</summary>
     public static string EventName(string? text) =>
         string.IsNullOrEmpty(text) ? throw new CliException("An event name cannot be empty.") : text;
-
-    [GeneratedRegex(@"^(\d{4})-?W(\d{1,2})$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
-    private static partial Regex WeekPattern();
 }

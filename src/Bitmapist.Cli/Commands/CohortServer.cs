@@ -33,7 +33,7 @@ internal sealed record ServeLimits(int MaxCells, TimeSpan Timeout, int MaxConcur
 /// <summary>
 /// <c>bitmapist cohort ... --serve PORT</c>: the HTML report with its form at <c>http://127.0.0.1:PORT/</c> until
 /// Ctrl+C, so the form (pick the sets, the grouping, counts or percent, rows, columns, a start date) works as it
-/// does in a bitmapist dashboard. Each GET is read with <see cref="CohortForm.FromQueryString"/> (the command's own
+/// does in a bitmapist dashboard. Each GET is read with <see cref="CohortFormReader.FromQueryString"/> (the command's own
 /// table fills what the request leaves out), run on the store opened once, and answered with the page; a form that
 /// does not make a table gets itself back with the error (400). Only loopback, only reads.
 /// Requests are answered concurrently (a quick one never waits behind a large table), at most
@@ -139,7 +139,7 @@ internal static class CohortServer
         private async Task<(int Status, string Page)> PageAsync(string queryString, CancellationToken ct)
         {
             // The command's table fills what the request leaves out; a start given as an offset is read at each request.
-            var form = CohortForm.FromQueryString(queryString, CohortForm.Of(initial, store.Now));
+            var form = CohortFormReader.FromQueryString(queryString, CohortForm.Of(initial, store.Now));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(limits.Timeout);
             var waiting = true;

@@ -9,12 +9,16 @@ internal sealed record Completion(string Display, string Insert);
 /// <summary>Completes the word before the cursor with keywords, function names, <c>let</c> names and event names.</summary>
 internal sealed partial class Completer(Func<string, CancellationToken, Task<IReadOnlyList<string>>> events, Func<IEnumerable<string>> names)
 {
-    /// <summary>The language's keywords (besides the functions) and the REPL's own commands.</summary>
+    /// <summary>The language's keywords that may come anywhere (not the functions, nor a cohort's words), and the REPL's own commands.</summary>
     public static readonly IReadOnlyList<string> Keywords =
     [
-        .. QueryGrammar.StatementKeywords, "in", "of", "limit", "after", "during", "all", "and", "or", "xor", "not", "users",
+        .. QueryGrammar.Words(k => k.StartsStatement || k.Kind is not (KeywordKind.PeriodFunction or KeywordKind.Function or KeywordKind.CohortPart)),
         .. Repl.ReplSession.Commands,
     ];
+
+    /// <summary>The words only a cohort statement has (<c>then</c>, <c>by</c>, its options): offered only inside one.</summary>
+    public static readonly IReadOnlyList<string> CohortWords =
+        QueryGrammar.Words(k => k.Kind == KeywordKind.CohortPart && !k.StartsStatement);
 
     /// <summary>
     /// The start of the word that ends at <paramref name="cursor"/>: an open quote's position when the cursor is inside
@@ -42,17 +46,24 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
 
     private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or ':' or '.';
 
-    /// <summary>The candidates for the word <paramref name="word"/>, sorted.</summary>
-    public async Task<IReadOnlyList<Completion>> CompleteAsync(string word, CancellationToken ct)
+    /// <summary>The candidates for the word <paramref name="word"/>, sorted, as at the start of a statement.</summary>
+    public Task<IReadOnlyList<Completion>> CompleteAsync(string word, CancellationToken ct) => CompleteAsync("", word, ct);
+
+    /// <summary>
+    /// The candidates for the word <paramref name="word"/>, sorted; <paramref name="before"/> is the line before it,
+    /// which decides whether a cohort's words fit (only after <c>cohort</c> in the same statement).
+    /// </summary>
+    public async Task<IReadOnlyList<Completion>> CompleteAsync(string before, string word, CancellationToken ct)
     {
         var quote = word.Length > 0 && word[0] is '\'' or '"' ? word[0] : (char?)null;
         var stem = quote is null ? word : word[1..];
         var result = new List<Completion>();
         if (quote is null && stem.Length > 0 && (char.IsAsciiLetter(stem[0]) || stem[0] == '_'))
         {
-            foreach (var k in Keywords.Concat(QueryGrammar.FunctionNames).Concat(names()))
+            var keywords = InCohort(before) ? Keywords.Concat(CohortWords) : Keywords;
+            foreach (var k in keywords.Concat(QueryGrammar.FunctionNames).Concat(names()))
                 if (k.StartsWith(stem, StringComparison.OrdinalIgnoreCase) && result.All(r => r.Display != k))
-                    result.Add(new Completion(k, QueryGrammar.FunctionNames.Contains(k) ? k + "(" : Keywords.Contains(k) ? k + " " : k));
+                    result.Add(new Completion(k, QueryGrammar.FunctionNames.Contains(k) ? k + "(" : keywords.Contains(k) ? k + " " : k));
         }
         if (quote is not null || stem.Length == 0 || char.IsAsciiLetter(stem[0]) || stem[0] == '_')
         {
@@ -76,9 +87,12 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
         return result;
     }
 
-    /// <summary>An event name as it is written: bare when it can be, else quoted.</summary>
+    /// <summary>True when the statement the cursor is in (after the last <c>;</c>) is a cohort.</summary>
+    private static bool InCohort(string before) => CohortStatement().IsMatch(before[(before.LastIndexOf(';') + 1)..]);
+
+    /// <summary>An event name as it is written: bare when it can be (not a keyword of the language or a REPL command), else quoted.</summary>
     public static string Quote(string name) =>
-        BareName().IsMatch(name) && !Keywords.Concat(QueryGrammar.FunctionNames).Contains(name, StringComparer.OrdinalIgnoreCase)
+        BareName().IsMatch(name) && QueryGrammar.Find(name) is null && !Repl.ReplSession.Commands.Contains(name, StringComparer.OrdinalIgnoreCase)
             ? name
             : "'" + name.Replace("'", "''", StringComparison.Ordinal) + "'";
 
@@ -95,6 +109,9 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
         }
         return prefix;
     }
+
+    [GeneratedRegex(@"(^|[^A-Za-z0-9_:.'""])cohort($|[^A-Za-z0-9_:.'""])", RegexOptions.IgnoreCase)]
+    private static partial Regex CohortStatement();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_:.]*$")]
     private static partial Regex BareName();

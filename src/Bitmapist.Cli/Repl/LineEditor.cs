@@ -170,7 +170,7 @@ internal sealed class LineEditor(ITerminal terminal, History history, Completer?
         var text = _line.ToString();
         var start = Completer.WordStart(text, _cursor);
         var word = text[start.._cursor];
-        var candidates = await completer.CompleteAsync(word, ct).ConfigureAwait(false);
+        var candidates = await completer.CompleteAsync(text[..start], word, ct).ConfigureAwait(false);
         if (candidates.Count == 0) return;
         string insert;
         if (candidates.Count == 1) insert = candidates[0].Insert;

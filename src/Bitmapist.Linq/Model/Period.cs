@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 
 namespace Bitmapist.Linq.Model;
 
@@ -12,7 +13,7 @@ namespace Bitmapist.Linq.Model;
 /// relative navigation generic over the unit; the unit-specific parts are the start rounding, the step
 /// and the key suffix.
 /// </remarks>
-public readonly record struct Period : IComparable<Period>
+public readonly partial record struct Period : IComparable<Period>
 {
     private Period(PeriodUnit unit, DateTime start)
     {
@@ -163,4 +164,66 @@ public readonly record struct Period : IComparable<Period>
         PeriodUnit.Hour => Start.ToString("yyyy-MM-dd'T'HH", CultureInfo.InvariantCulture),
         _ => "unique",
     };
+
+    /// <summary>
+    /// Reads a period as <see cref="ToString"/> writes it, the unit given by its form: <c>2026</c>, <c>2026-11</c>,
+    /// <c>2026-W48</c>, <c>2026-11-28</c>, <c>2026-11-28T14</c> or <c>unique</c>. Months, weeks, days and hours may
+    /// have one digit (<c>2026-3-5</c>), a week may be written without its dash or with a small w (<c>2026W48</c>,
+    /// <c>2026-w48</c>); the year has four digits. The text language's dates, the command line's <c>--at</c> and
+    /// the served cohort form's start all read dates with this.
+    /// </summary>
+    /// <returns>False when <paramref name="text"/> is not a period (white space around it included).</returns>
+    public static bool TryParse(string? text, out Period period) => TryParse(text, out period, out _);
+
+    /// <summary>
+    /// Reads a period as <see cref="TryParse(string?, out Period)"/> does, and says why a text of a period's form
+    /// names none: <paramref name="problem"/> is then, e.g., <c>ISO year 2026 has weeks 1 to 53</c>
+    /// (<c>2026-W54</c>) or <c>2026-02 has days 1 to 28</c> (<c>2026-02-30</c>); it is null when the text does
+    /// not have a period's form at all.
+    /// </summary>
+    public static bool TryParse(string? text, out Period period, out string? problem)
+    {
+        period = default;
+        problem = null;
+        if (text is null) return false;
+        if (text == "unique")
+        {
+            period = Unique;
+            return true;
+        }
+        var m = PeriodText().Match(text);
+        if (!m.Success) return false;
+        int G(string g) => int.Parse(m.Groups[g].ValueSpan, NumberStyles.None, CultureInfo.InvariantCulture);
+        var year = G("y");
+        problem = year < 1 ? "years run from 1 to 9999"
+            : m.Groups["w"].Success ? (G("w") is var w && w >= 1 && w <= ISOWeek.GetWeeksInYear(year) ? null : string.Create(CultureInfo.InvariantCulture, $"ISO year {year} has weeks 1 to {ISOWeek.GetWeeksInYear(year)}"))
+            : !m.Groups["m"].Success ? null
+            : G("m") is < 1 or > 12 ? "months run from 1 to 12"
+            : !m.Groups["d"].Success ? null
+            : G("d") is var d && (d < 1 || d > DateTime.DaysInMonth(year, G("m"))) ? string.Create(CultureInfo.InvariantCulture, $"{year:0000}-{G("m"):00} has days 1 to {DateTime.DaysInMonth(year, G("m"))}")
+            : m.Groups["h"].Success && G("h") > 23 ? "hours run from 0 to 23"
+            : null;
+        if (problem is not null) return false;
+        period = m.Groups["w"].Success ? Week(year, G("w"))
+            : !m.Groups["m"].Success ? Year(year)
+            : !m.Groups["d"].Success ? Month(year, G("m"))
+            : !m.Groups["h"].Success ? Day(year, G("m"), G("d"))
+            : Hour(year, G("m"), G("d"), G("h"));
+        return true;
+    }
+
+    /// <summary>Reads a period as <see cref="TryParse(string?, out Period)"/> does.</summary>
+    /// <exception cref="FormatException"><paramref name="text"/> is not a period; the message says what is wrong and shows the forms.</exception>
+    public static Period Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return TryParse(text, out var period, out var problem) ? period
+            : throw new FormatException(problem is not null
+                ? $"'{text}' is not a period: {problem}."
+                : $"'{text}' is not a period: write e.g. 2026, 2026-11, 2026-W48, 2026-11-28, 2026-11-28T14 or unique.");
+    }
+
+    // [0-9], not \d: \d matches every script's digits, which int.Parse refuses.
+    [GeneratedRegex(@"^(?<y>[0-9]{4})(-?[Ww](?<w>[0-9]{1,2})|-(?<m>[0-9]{1,2})(-(?<d>[0-9]{1,2})(T(?<h>[0-9]{1,2}))?)?)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex PeriodText();
 }

@@ -15,18 +15,18 @@ internal static class Optimizer
     public static IReadOnlyList<IRewriteRule> Rules { get; } =
     [
         new FlattenRule(),
-        new ComplementLiftRule(),
-        new EmptySetRule(),
-        new UniverseRule(),
-        new DuplicateRule(),
-        new ContradictionRule(),
-        new DifferenceRule(),
-        new LiteralFoldRule(),
+        new LiftComplementRule(),
+        new FoldEmptyRule(),
+        new AbsorbUniverseRule(),
+        new RemoveDuplicatesRule(),
+        new ComplementPairsRule(),
+        new NotToDifferenceRule(),
+        new FoldLiteralsRule(),
         new CanonicalOrderRule(),
     ];
 
     /// <summary>The last phase: complements that survived the main rules.</summary>
-    public static IRewriteRule Complement { get; } = new ComplementRule();
+    public static IRewriteRule Complement { get; } = new ComplementToDifferenceRule();
 
     private static readonly IReadOnlyList<IRewriteRule> RulesAndComplement = [.. Rules, Complement];
 

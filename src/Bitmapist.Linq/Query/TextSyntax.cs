@@ -1,16 +1,13 @@
 using System.Text.RegularExpressions;
+using Bitmapist.Grammar;
 
 namespace Bitmapist.Linq.Query;
 
 /// <summary>How names and strings are written in the text query language, shared by every printer.</summary>
 internal static partial class TextSyntax
 {
-    private static readonly HashSet<string> Keywords = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "and", "or", "xor", "not", "users", "all", "during", "count", "ids", "in", "percent", "of",
-        "cohort", "then", "by", "rows", "cols", "from", "explain", "events", "let", "limit", "after",
-        "counts", "first", "since", "unbounded", "key", "year", "month", "week", "day", "hour", "unique",
-    };
+    /// <summary>The language's keywords (<see cref="QueryGrammar.Keywords"/>): an event of that name is printed quoted.</summary>
+    private static readonly HashSet<string> Keywords = new(QueryGrammar.Words(_ => true), StringComparer.OrdinalIgnoreCase);
 
     /// <summary>An event name, bare when it is a plain word, else single-quoted.</summary>
     public static string Name(string name) =>

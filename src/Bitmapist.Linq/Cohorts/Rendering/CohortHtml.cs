@@ -8,7 +8,7 @@ namespace Bitmapist.Linq.Cohorts.Rendering;
 /// <param name="Title">The page title (escaped).</param>
 /// <param name="IncludeForm">Adds a form like bitmapist's (events, grouping, counts or percent, rows, columns, start; also
 /// retention and first-time cohorts) that submits the statement's parts by GET to <paramref name="FormAction"/>;
-/// read the submission back with <see cref="CohortForm.FromQueryString"/>.</param>
+/// the fields are those of <see cref="CohortForm"/> (an application reads a submission back itself, as <c>bitmapist cohort --serve</c> does).</param>
 /// <param name="FormAction">Where the form submits (empty: the page itself).</param>
 /// <param name="Warnings">Warnings shown above the table (escaped), e.g. the messages of
 /// <see cref="Stores.BitmapStore.CheckEventsAsync(CohortQuery, IReadOnlyDictionary{string, Query.SetExpr}?, CancellationToken)"/>;

@@ -9,7 +9,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// </summary>
 internal interface IRewriteRule
 {
-    /// <summary>The rule's name as explain prints it.</summary>
+    /// <summary>The rule's name as explain prints it in its <c>rewrites:</c> lines: the class name (and file name) without <c>Rule</c>, in kebab case (<c>LiftComplementRule</c> prints <c>lift-complement</c>); RuleNameTests keeps the three agreeing.</summary>
     string Name { get; }
 
     /// <summary>The rewrite as <c>pattern =&gt; result</c>.</summary>

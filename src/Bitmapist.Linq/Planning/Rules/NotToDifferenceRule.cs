@@ -9,7 +9,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// Side condition: none. This is what lets "active and not churned" run as a difference, which needs no
 /// universe and is correct for bitmaps of any length (unlike bitmapist's BITOP NOT).
 /// </summary>
-internal sealed class DifferenceRule : IRewriteRule
+internal sealed class NotToDifferenceRule : IRewriteRule
 {
     public string Name => "not-to-difference";
     public string Pattern => "and[p, ~n] => diff(p, n); diff(h, ~n) => and[h, n]; diff(~a, s) => ~or[a, s]";

@@ -7,7 +7,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// and[{1,2}, {2,3}, x..] => and[{2}, x..];  or[{1}, {2}, x..] => or[{1,2}, x..];  xor[{1,2}, {2,3}] => xor[{1,3}]
 /// Side condition: only literal id sets are folded, in the client, where they cost nothing.
 /// </summary>
-internal sealed class LiteralFoldRule : IRewriteRule
+internal sealed class FoldLiteralsRule : IRewriteRule
 {
     public string Name => "fold-literals";
     public string Pattern => "and[{..}, {..}] => {∩}; or[{..}, {..}] => {∪}; xor[{..}, {..}] => {△}";

@@ -9,7 +9,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// complement inside a union); without one the optimizer reports a clear error. Bare BITOP NOT is never
 /// emitted: it flips padding bits and misses ids past the string's end.
 /// </summary>
-internal sealed class ComplementRule : IRewriteRule
+internal sealed class ComplementToDifferenceRule : IRewriteRule
 {
     public string Name => "complement-to-difference";
     public string Pattern => "~x => diff(users, x)";

@@ -8,7 +8,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// diff(h, a, a) => diff(h, a);  diff(h, .., h, ..) => {}
 /// Side condition: operands are equal when they print the same (structural equality).
 /// </summary>
-internal sealed class DuplicateRule : IRewriteRule
+internal sealed class RemoveDuplicatesRule : IRewriteRule
 {
     public string Name => "remove-duplicates";
     public string Pattern => "and[a, a] => a; or[a, a] => a; xor[a, a, b] => b; diff(h, a, a) => diff(h, a); diff(h, h) => {}";

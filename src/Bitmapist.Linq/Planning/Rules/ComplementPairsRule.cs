@@ -6,7 +6,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// and[a, ~a, ..] => {};  or[a, ~a, ..] => users;  xor[a, ~a, b..] => xor[users, b..]
 /// Side condition: ~a is the complement within the universe, so a and ~a partition it.
 /// </summary>
-internal sealed class ContradictionRule : IRewriteRule
+internal sealed class ComplementPairsRule : IRewriteRule
 {
     public string Name => "complement-pairs";
     public string Pattern => "and[a, ~a] => {}; or[a, ~a] => users; xor[a, ~a, b] => xor[users, b]";

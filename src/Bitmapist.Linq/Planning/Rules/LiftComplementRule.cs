@@ -17,7 +17,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// a complement at the root: <c>a &amp; ~(b &amp; c)</c> becomes <c>a - (b &amp; c)</c>, where pushing the NOT down
 /// would have left <c>a &amp; (~b | ~c)</c>, which needs the universe.
 /// </remarks>
-internal sealed class ComplementLiftRule : IRewriteRule
+internal sealed class LiftComplementRule : IRewriteRule
 {
     public string Name => "lift-complement";
     public string Pattern => "~~x => x; and[~a, ~b] => ~or[a, b]; or[p, ~n] => ~diff(n, p); xor[~a, b] => ~xor[a, b]";

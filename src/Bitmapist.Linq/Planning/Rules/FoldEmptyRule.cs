@@ -6,7 +6,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// and[.., {}, ..] => {};  or[a, {}] => or[a];  xor[a, {}] => xor[a];  diff({}, s..) => {};  diff(h, a, {}) => diff(h, a)
 /// Side condition: none ({} is the literal empty set; a missing key is only empty at run time and is left alone).
 /// </summary>
-internal sealed class EmptySetRule : IRewriteRule
+internal sealed class FoldEmptyRule : IRewriteRule
 {
     public string Name => "fold-empty";
     public string Pattern => "and[.., {}] => {}; or[a, {}] => a; xor[a, {}] => a; diff({}, s) => {}; diff(h, {}) => h";

@@ -7,7 +7,7 @@ namespace Bitmapist.Linq.Planning.Rules;
 /// Side condition: the universe holds every user, so every set is a subset of it. Removing it here is what
 /// lets most queries that mention it (or a complement) run without reading the universe at all.
 /// </summary>
-internal sealed class UniverseRule : IRewriteRule
+internal sealed class AbsorbUniverseRule : IRewriteRule
 {
     public string Name => "absorb-universe";
     public string Pattern => "and[users, a] => a; or[users, a] => users; diff(h, users) => {}";
