@@ -25,4 +25,7 @@ public sealed class BitmapMerge
 
     /// <summary>The ids to merge, ascending.</summary>
     public IEnumerable<uint> Ids() => Bitmap.Ids();
+
+    /// <summary>The bitmap as a Redis string holds it (bit n is bit 7 - n % 8 of byte n / 8), up to its highest id.</summary>
+    public byte[] ToRedisBytes() => Bitmap.ToRedisBytes();
 }

@@ -27,6 +27,8 @@ public interface IBitmapBackend : IAsyncDisposable
     /// <summary>
     /// Applies every SETBIT of <paramref name="writes"/> atomically: all of them or, when it throws, none
     /// (a mark batch). A key that holds something other than a bitmap fails the whole batch before any write.
+    /// Clearing a bit of a missing key may create the key empty (Redis does); an empty key reads as the empty set.
+    /// Failures are <see cref="BitmapistStoreException"/>s that say what was written (nothing, or all).
     /// </summary>
     Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct);
 
@@ -37,7 +39,11 @@ public interface IBitmapBackend : IAsyncDisposable
     /// </summary>
     Task MergeAsync(IReadOnlyList<BitmapMerge> merges, CancellationToken ct);
 
-    /// <summary>Every key matching a glob pattern (<c>*</c>, <c>?</c>, <c>[...]</c>), without blocking other clients for long.</summary>
+    /// <summary>
+    /// Every key matching a glob pattern with Redis' rules (<c>*</c>, <c>?</c>, <c>[...]</c>, <c>\</c> escapes),
+    /// without blocking other clients for long. The library only asks for a literal prefix (its special characters
+    /// escaped with <c>\</c>) followed by <c>*</c>.
+    /// </summary>
     IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct);
 
     /// <summary>Deletes keys; returns how many existed.</summary>

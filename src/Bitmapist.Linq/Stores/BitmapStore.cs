@@ -17,9 +17,16 @@ namespace Bitmapist.Linq.Stores;
 public partial class BitmapStore : IAsyncDisposable, IDisposable
 {
     /// <summary>A store over <paramref name="backend"/>, which it owns (disposing the store disposes it).</summary>
+    /// <exception cref="ArgumentException"><see cref="StoreOptions.Profile"/> is set and is not the back end's own
+    /// profile: a back end declares what it can run, so the profile is chosen when it is made.</exception>
     public BitmapStore(IBitmapBackend backend, StoreOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(backend);
+        if (options?.Profile is { } wanted && wanted != backend.Profile)
+            throw new ArgumentException(
+                $"StoreOptions.Profile is '{wanted}' but the back end {backend.GetType().Name} runs '{backend.Profile}'. Give the profile " +
+                "to the back end when it is made (the library's stores take StoreOptions.Profile and do so), or leave StoreOptions.Profile unset.",
+                nameof(options));
         Backend = backend;
         Options = options ?? new StoreOptions();
         Planner = new Planner(Options, () => backend.Profile);
