@@ -8,7 +8,8 @@ namespace Bitmapist.Linq.Reference;
 /// <c>[abc]</c>, <c>[^abc]</c>, <c>[a-z]</c> (ends in either order) a class of one byte, <c>\x</c> the byte x
 /// literally (inside a class too). Redis's quirks are kept, because a back end must list the keys Redis would:
 /// an unclosed <c>[</c> is a class that runs to the end of the pattern, <c>[]</c> is an empty class (it matches
-/// no byte), and a trailing lone <c>\</c> matches a backslash.
+/// no byte), a trailing lone <c>\</c> matches a backslash, and the empty key matches <c>*</c> alone (SCAN's
+/// shortcut for it) but no other star pattern.
 /// </summary>
 public static class RedisGlob
 {
@@ -20,6 +21,9 @@ public static class RedisGlob
     {
         ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(key);
+        // SCAN and KEYS skip matching for the pattern "*" alone and list every key, the empty key too, which the
+        // matcher itself would not match ("**" does not).
+        if (pattern == "*") return true;
         var skipLongerMatches = false;
         return Match(Encoding.UTF8.GetBytes(pattern), 0, Encoding.UTF8.GetBytes(key), 0, ref skipLongerMatches, 0);
     }
@@ -73,10 +77,12 @@ public static class RedisGlob
                         }
                         else if (left >= 3 && pattern[p + 1] == '-')
                         {
-                            int start = pattern[p], end = pattern[p + 2];
+                            // Redis compares a range's ends as C chars, signed on the platforms it runs on: a byte
+                            // of 0x80 or more (part of a UTF-8 character) sorts below every ASCII one.
+                            int start = (sbyte)pattern[p], end = (sbyte)pattern[p + 2], at = (sbyte)c;
                             if (start > end) (start, end) = (end, start);
                             p += 2;
-                            if (c >= start && c <= end) match = true;
+                            if (at >= start && at <= end) match = true;
                         }
                         else if (pattern[p] == c)
                         {
