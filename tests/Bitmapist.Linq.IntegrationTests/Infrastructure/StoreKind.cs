@@ -1,6 +1,7 @@
 using Bitmapist.Linq.Backends;
 using Bitmapist.Linq.Backends.Redis;
 using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Reference;
 using Bitmapist.Linq.Stores;
 
 namespace Bitmapist.Linq.IntegrationTests.Infrastructure;
@@ -8,8 +9,9 @@ namespace Bitmapist.Linq.IntegrationTests.Infrastructure;
 /// <summary>
 /// The back ends every behaviour and oracle test runs on: the embedded store, real Redis with its detected
 /// profile, real Redis restricted to the bitmapist-server profile (AND/OR/XOR and GET only), and the real
-/// bitmapist-server reached by a plain address. Each store gets a fresh key prefix so tests sharing one server
-/// never see each other's keys.
+/// bitmapist-server reached by a plain address, and the reference back end (<see cref="ReferenceBackend"/>: HashSets,
+/// written outside the library against its public API only, through <c>new BitmapStore(backend)</c>). Each store
+/// gets a fresh key prefix so tests sharing one server never see each other's keys.
 /// </summary>
 public static class StoreKind
 {
@@ -17,8 +19,9 @@ public static class StoreKind
     public const string Redis = "redis";
     public const string RedisAsBitmapistServer = "redis-as-bitmapist-server";
     public const string BitmapistServer = "bitmapist-server";
+    public const string Reference = "reference";
 
-    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer];
+    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer, Reference];
 
     /// <summary>The kinds that are a server reached over the network (the lifecycle suite's).</summary>
     public static TheoryData<string> Servers() => [Redis, BitmapistServer];
@@ -48,6 +51,7 @@ public static class StoreKind
             Redis => await RedisStore.ConnectAsync(Configuration, options),
             RedisAsBitmapistServer => await RedisStore.ConnectAsync(Configuration, options with { Profile = CapabilityProfile.BitmapistServer }),
             BitmapistServer => await ConnectToBitmapistServer(options),
+            Reference => new BitmapStore(new ReferenceBackend(), options),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }
