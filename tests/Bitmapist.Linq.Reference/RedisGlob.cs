@@ -3,7 +3,7 @@ using System.Text;
 namespace Bitmapist.Linq.Reference;
 
 /// <summary>
-/// Redis's glob matching for SCAN ... MATCH (<c>stringmatchlen</c> in Redis's util.c), ported as it is, on the
+/// Redis's glob matching for SCAN ... MATCH, written to behave as Redis' <c>stringmatchlen</c> (checked against redis-server's KEYS by RedisGlobTests), on the
 /// UTF-8 bytes of the pattern and the key as Redis compares them: <c>*</c> any run of bytes, <c>?</c> one byte,
 /// <c>[abc]</c>, <c>[^abc]</c>, <c>[a-z]</c> (ends in either order) a class of one byte, <c>\x</c> the byte x
 /// literally (inside a class too). Redis's quirks are kept, because a back end must list the keys Redis would:
