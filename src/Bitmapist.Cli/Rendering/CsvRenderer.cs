@@ -49,6 +49,10 @@ internal sealed class CsvRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CommandSummary s:
                 Output.Csv(s.Columns, s.Rows);
                 break;
+            case TableResult t:
+                // The rows only: CSV has no place for the facts (JSON and the table formats show them).
+                Output.Csv(t.Columns, t.Rows.Select(r => (IReadOnlyList<string>)[.. r.Select(v => Output.Text(v))]));
+                break;
             default:
                 throw Unrendered(result);
         }

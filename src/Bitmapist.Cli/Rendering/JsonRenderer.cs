@@ -63,8 +63,37 @@ internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CommandSummary s:
                 Output.Json(s.Json);
                 break;
+            case TableResult t:
+                Output.Json(w =>
+                {
+                    w.WriteStartObject(t.Name);
+                    foreach (var (name, value) in t.Facts) Value(w, name, value);
+                    w.WriteStartArray("rows");
+                    foreach (var row in t.Rows)
+                    {
+                        w.WriteStartObject();
+                        for (var i = 0; i < t.Columns.Length; i++) Value(w, t.Columns[i], row[i]);
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                    w.WriteEndObject();
+                });
+                break;
             default:
                 throw Unrendered(result);
+        }
+    }
+
+    /// <summary>One property of a table result: numbers and booleans as such, null as null, anything else as text.</summary>
+    private static void Value(System.Text.Json.Utf8JsonWriter w, string name, object? value)
+    {
+        switch (value)
+        {
+            case null: w.WriteNull(name); break;
+            case bool b: w.WriteBoolean(name, b); break;
+            case int or long or uint: w.WriteNumber(name, Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)); break;
+            case double d: w.WriteNumber(name, d); break;
+            default: w.WriteString(name, Output.Text(value)); break;
         }
     }
 }

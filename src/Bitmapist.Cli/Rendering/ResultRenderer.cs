@@ -6,8 +6,8 @@ namespace Bitmapist.Cli.Rendering;
 /// <summary>
 /// Prints statement results (<see cref="StatementExecutor"/>) on stdout in one output format: one subclass per
 /// format, each rendering every result type, so the commands, <c>query</c> and piped scripts print alike. A new
-/// format is a subclass and its <see cref="OutputFormat"/> value with its case in <see cref="OutputFormats.Renderer"/>; a new statement is one case
-/// in each subclass. One renderer prints one run's results, in order.
+/// format is a subclass and its <see cref="OutputFormat"/> value with its case in <see cref="OutputFormats.Renderer"/>; a new statement
+/// whose result is a <see cref="TableResult"/> needs no case at all (others need one in each subclass). One renderer prints one run's results, in order.
 /// </summary>
 internal abstract class ResultRenderer(TextWriter stdout)
 {

@@ -51,6 +51,11 @@ internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CommandSummary s:
                 Output.Writer.WriteLine(s.Sentence);
                 break;
+            case TableResult t:
+                // The facts as "name: value" lines above the aligned rows.
+                foreach (var (name, value) in t.Facts) Output.Writer.WriteLine($"{name}: {Output.Text(value)}");
+                Output.Table(t.Columns, t.Rows.Select(r => (IReadOnlyList<string>)[.. r.Select(v => Output.Text(v))]));
+                break;
             default:
                 throw Unrendered(result);
         }

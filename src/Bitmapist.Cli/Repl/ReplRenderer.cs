@@ -75,6 +75,10 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             case CommandSummary s:
                 console.WriteLine(s.Sentence);
                 break;
+            case TableResult t:
+                foreach (var (name, value) in t.Facts) console.MarkupLine($"[grey]{Markup.Escape(name)}:[/] {Markup.Escape(Output.Text(value))}");
+                console.Write(Table(t.Columns, [.. t.Rows.Select(r => r.Select(v => Output.Text(v)).ToArray())]));
+                break;
             case ShownIds i:
                 RenderIds(i.Page);
                 break;

@@ -1,8 +1,14 @@
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Statements;
+using Bitmapist.Linq.Stores;
 
 namespace Bitmapist.Linq.Text;
 
-/// <summary>One statement of a text query, as <see cref="TextQuery.Parse"/> returns it.</summary>
+/// <summary>
+/// One statement of a text query, as <see cref="TextQuery.Parse"/> returns it, and what it means: each statement
+/// runs, checks the events it reads and explains itself on a store, so <see cref="StatementExecutor"/> has no case
+/// per statement and a new statement is its grammar rule, its walker branch and its own record (docs/EXTENDING.md).
+/// </summary>
 public abstract record TextStatement
 {
     /// <summary>The line the statement starts on, from 1.</summary>
@@ -10,6 +16,18 @@ public abstract record TextStatement
 
     /// <summary>The statement in the text query language.</summary>
     public abstract string Text { get; }
+
+    /// <summary>Runs the statement on <paramref name="context"/>'s store (<see cref="StatementExecutor.RunAsync"/>).</summary>
+    protected internal abstract Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct);
+
+    /// <summary>The events the statement reads that have no key in any period; none for a statement that reads no event.</summary>
+    protected internal virtual Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<EventWarning>>([]);
+
+    /// <summary>The explain document of what running the statement sends; a statement without a plan refuses.</summary>
+    /// <exception cref="BitmapistQueryException">The statement has no plan (events, let, explain).</exception>
+    protected internal virtual string Explain(StatementContext context) =>
+        throw new BitmapistQueryException($"'{Text}' has no plan to explain.", "Explain a count, ids, in, percent or cohort statement, or a set.");
 
     /// <inheritdoc />
     public sealed override string ToString() => Text;
@@ -44,6 +62,27 @@ public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBa
         : Query.Read == ReadKind.Ids
             ? "ids " + Query.Set.Text + (Limit is { } n ? $" limit {n}" : "") + (Query.Id > 0 ? $" after {Query.Id - 1}" : "")
             : Query.ToString();
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct)
+    {
+        var set = context.Set(Query.Set);
+        return Query.Read switch
+        {
+            ReadKind.Ids => new IdsResult(Paging, set.PageIdsAsync(Paging, ct)),
+            ReadKind.Contains => new ContainsResult(Query.Id, await set.ContainsAsync(Query.Id, ct).ConfigureAwait(false)),
+            ReadKind.Count => new CountResult(await set.CountAsync(ct).ConfigureAwait(false)),
+            _ => throw new BitmapistQueryException($"'{Text}' cannot run: a statement reads a count, a membership or ids, not {Query.Read}.",
+                "Use count, ids or ID in SET."),
+        };
+    }
+
+    /// <inheritdoc />
+    protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
+        context.Store.CheckEventsAsync(Query.Set, context.Parameters, ct);
+
+    /// <inheritdoc />
+    protected internal override string Explain(StatementContext context) => context.Store.Explain(Query, context.Parameters);
 }
 
 /// <summary><c>percent part of whole</c>: 100 * |part and whole| / |whole|.</summary>
@@ -54,6 +93,25 @@ public sealed record PercentStatement(SetExpr Part, SetExpr Whole) : TextStateme
 
     /// <inheritdoc />
     public override string Text => $"percent {Part.Text} of {Whole.Text}";
+
+    /// <summary>The counts of the one batch: the whole, then the part within it.</summary>
+    private SetExpr[] Counts => [Whole, Numerator];
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct)
+    {
+        // Both counts in one batch: one round trip on Redis, and the part and the whole see the same data.
+        var counts = await context.Store.CountAllAsync(Counts, context.Parameters, ct).ConfigureAwait(false);
+        var (whole, part) = (counts[0], counts[1]);
+        return new PercentResult(whole == 0 ? null : 100.0 * part / whole, part, whole);
+    }
+
+    /// <inheritdoc />
+    protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
+        context.Store.CheckEventsAsync(SetExpr.Or(Numerator, Whole), context.Parameters, ct);
+
+    /// <inheritdoc />
+    protected internal override string Explain(StatementContext context) => context.Store.ExplainCounts(Counts, context.Parameters);
 }
 
 /// <summary><c>explain statement</c>: the plans of <see cref="Statement"/> instead of its result.</summary>
@@ -61,6 +119,10 @@ public sealed record ExplainStatement(TextStatement Statement) : TextStatement
 {
     /// <inheritdoc />
     public override string Text => "explain " + Statement.Text;
+
+    /// <inheritdoc />
+    protected internal override Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        Task.FromResult<StatementResult>(new ExplainResult(Statement.Explain(context)));
 }
 
 /// <summary><c>events [prefix]</c>: the event names in the store.</summary>
@@ -68,6 +130,10 @@ public sealed record EventsStatement(string Prefix) : TextStatement
 {
     /// <inheritdoc />
     public override string Text => Prefix.Length == 0 ? "events" : "events " + TextSyntax.Name(Prefix);
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        new EventsResult(await context.Store.ListEventsAsync(Prefix, ct).ConfigureAwait(false));
 }
 
 /// <summary><c>let name = set</c>: a name later statements can use in place of the set.</summary>
@@ -75,6 +141,10 @@ public sealed record LetStatement(string Name, SetExpr Set) : TextStatement
 {
     /// <inheritdoc />
     public override string Text => $"let {Name} = {Set.Text}";
+
+    /// <summary>Nothing runs: the parser already put the set in place of the name in later statements.</summary>
+    protected internal override Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        Task.FromResult<StatementResult>(NoResult.Instance);
 }
 
 /// <summary><c>cohort [first] SET then SET by UNIT [options]</c>: a cohort (retention) table.</summary>
@@ -82,4 +152,15 @@ public sealed record CohortStatement(Cohorts.CohortQuery Query) : TextStatement
 {
     /// <inheritdoc />
     public override string Text => Query.Text;
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        new CohortResult(await context.Store.CohortAsync(Query, context.Parameters, ct).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
+        context.Store.CheckEventsAsync(Query, context.Parameters, ct);
+
+    /// <inheritdoc />
+    protected internal override string Explain(StatementContext context) => context.Store.Explain(Query, context.Parameters);
 }
