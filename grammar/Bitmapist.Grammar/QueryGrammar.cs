@@ -29,12 +29,13 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public static readonly IReadOnlyList<Keyword> Keywords =
     [
         // Statements.
-        new("count", KeywordKind.Statement),
-        new("ids", KeywordKind.Statement),
-        new("cohort", KeywordKind.Statement, Reserved: false),
-        new("explain", KeywordKind.Statement),
-        new("events", KeywordKind.Statement),
-        new("let", KeywordKind.Statement),
+        new("count", KeywordKind.Statement) { Help = new("count SET", "count month(active) & week('song:played')") },
+        new("ids", KeywordKind.Statement) { Help = new("ids SET [limit N] [after ID]", "ids week(active) limit 10 after 41") },
+        new("cohort", KeywordKind.Statement, Reserved: false) { Help = new("cohort SET then SET by UNIT [...]", "cohort signup then active by week cols 6") },
+        new("explain", KeywordKind.Statement) { Help = new("explain STATEMENT", "explain count all day(active, -6..0)") },
+        new("events", KeywordKind.Statement) { Help = new("events [PREFIX]", "events song") },
+        new("let", KeywordKind.Statement) { Help = new("let NAME = SET", "let retained = month(active) & month(active, -1)") },
+        new("describe", KeywordKind.Statement, Reserved: false) { Help = new("describe EVENT", "describe active") },
         // Functions: a set of one event; the period functions first (their order is the reference's).
         new("year", KeywordKind.PeriodFunction),
         new("month", KeywordKind.PeriodFunction),
@@ -52,7 +53,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         // Words inside a statement, in the order the describer tries them.
         new("limit", KeywordKind.Part),
         new("after", KeywordKind.Part),
-        new("in", KeywordKind.Part),
+        new("in", KeywordKind.Part) { Help = new("ID in SET", "42 in month(active, 2026-11)") },
         new("of", KeywordKind.Part),
         new("then", KeywordKind.CohortPart),
         new("by", KeywordKind.CohortPart, Reserved: false),
@@ -63,7 +64,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         new("unbounded", KeywordKind.CohortPart, Reserved: false),
         new("counts", KeywordKind.CohortPart, Reserved: false),
         // A statement of its own, and a cohort's option ("... by week percent").
-        new("percent", KeywordKind.CohortPart, StartsStatement: true),
+        new("percent", KeywordKind.CohortPart, StartsStatement: true) { Help = new("percent SET of SET", "percent month(active) of month(signup, -1)") },
         new("first", KeywordKind.CohortPart, Reserved: false),
         new("during", KeywordKind.Part),
         new("all", KeywordKind.Modifier),
@@ -113,6 +114,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public NonTerminal ExplainStatement { get; } = new("explainStatement");
     public NonTerminal EventsStatement { get; } = new("eventsStatement");
     public NonTerminal LetStatement { get; } = new("letStatement");
+    public NonTerminal DescribeStatement { get; } = new("describeStatement");
     public NonTerminal CohortStatement { get; } = new("cohortStatement");
     public NonTerminal CohortFirst { get; } = new("cohortFirst");
     public NonTerminal CohortOptions { get; } = new("cohortOptions");
@@ -161,7 +163,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         // Statements: ';' is optional between them (a new line is white space).
         Program.Rule = MakeStarRule(Program, Statement | ";");
         Statement.Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | ExplainStatement
-            | EventsStatement | LetStatement | BareStatement;
+            | EventsStatement | LetStatement | DescribeStatement | BareStatement;
         var explainable = new NonTerminal("explainable") { Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | BareStatement };
         // cohort [first] SET then SET by UNIT [rows N] [cols N] [from DATE|OFFSET] [since DATE] [unbounded] [counts|percent]
         CohortStatement.Rule = ToTerm("cohort") + CohortFirst + Set + "then" + Set + "by" + Unit + CohortOptions;
@@ -181,6 +183,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         // "events" then a name on the next line: the name is the prefix (write "events;" to end it).
         EventsStatement.Rule = ToTerm("events") + PreferShiftHere() + Name | ToTerm("events") + PreferShiftHere() + Quoted | "events";
         LetStatement.Rule = ToTerm("let") + Name + "=" + Set;
+        // describe EVENT: an event's keys and this month's count.
+        DescribeStatement.Rule = ToTerm("describe") + EventName;
         BareStatement.Rule = Set;
 
         // Sets, lowest to highest: or | ; xor ^ ; and & - ; prefix not ! ~.
@@ -292,6 +296,14 @@ public enum KeywordKind
 /// and <c>percent</c>, which is also a cohort's option).</param>
 public sealed record Keyword(string Word, KeywordKind Kind, bool Reserved = true, bool StartsStatement = false)
 {
+    /// <summary>For a word that makes a statement: its syntax and an example, as the REPL's help lists them.</summary>
+    public StatementHelp? Help { get; init; }
+
     /// <summary>True when it starts a statement.</summary>
     public bool StartsStatement { get; init; } = StartsStatement || Kind == KeywordKind.Statement;
 }
+
+/// <summary>How the REPL's help shows a statement.</summary>
+/// <param name="Syntax">The statement's form, e.g. <c>count SET</c>.</param>
+/// <param name="Example">A statement that runs on the sample data.</param>
+public sealed record StatementHelp(string Syntax, string Example);

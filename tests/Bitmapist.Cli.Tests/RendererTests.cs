@@ -43,16 +43,21 @@ public sealed class RendererTests
             NoResult.Instance,
             new HelpResult("statements ...\n"),
             new CommandSummary("marked 'a' for user 1", w => w.WriteString("event", "a"), ["event", "id"], [["a", "1"]]),
+            new DescribeResult(await store.DescribeEventAsync("signup")), // a TableResult: rendered by its generic case
         ];
     }
 
     [Fact]
     public async Task The_samples_cover_every_result_type_of_the_library()
     {
+        // A TableResult needs no case of its own (every renderer has one generic case, exercised by a sample); any
+        // other result type needs a sample here and its case in every renderer.
         var types = typeof(StatementResult).Assembly.GetTypes()
-            .Where(t => t.IsPublic && !t.IsAbstract && t.IsSubclassOf(typeof(StatementResult))).ToHashSet();
+            .Where(t => t.IsPublic && !t.IsAbstract && t.IsSubclassOf(typeof(StatementResult)) && !t.IsSubclassOf(typeof(TableResult))).ToHashSet();
         types.ShouldContain(typeof(CountResult));
-        types.ShouldBeSubsetOf((await Samples()).Select(s => s.GetType()), "add a sample of the new result type here, and its case in every renderer");
+        var samples = await Samples();
+        types.ShouldBeSubsetOf(samples.Select(s => s.GetType()), "add a sample of the new result type here, and its case in every renderer");
+        samples.ShouldContain(s => s is TableResult);
     }
 
     public static TheoryData<string> Formats() => [.. OutputFormats.Names];
@@ -83,6 +88,29 @@ public sealed class RendererTests
             if (sample is not NoResult) writer.ToString().Length.ShouldBeGreaterThan(before, sample.GetType().Name);
         }
         writer.ToString().ShouldContain("2 ids");
+    }
+
+    [Fact]
+    public async Task A_table_result_renders_in_every_format_with_no_case_of_its_own()
+    {
+        var result = new Tally([["active", 3L], ["signup", null]]);
+        async Task<string> Render(OutputFormat format)
+        {
+            var writer = new StringWriter();
+            await OutputFormats.Renderer(format, writer).RenderAsync(result, CancellationToken.None);
+            return writer.ToString().ReplaceLineEndings("\n");
+        }
+        (await Render(OutputFormat.Table)).ShouldBe("store: test\nevent   users\nactive  3\nsignup  \n");
+        (await Render(OutputFormat.Csv)).ShouldBe("event,users\nactive,3\nsignup,\n");
+        (await Render(OutputFormat.Json)).ShouldBe("""{"tally":{"store":"test","rows":[{"event":"active","users":3},{"event":"signup","users":null}]}}""" + "\n");
+    }
+
+    private sealed record Tally(IReadOnlyList<System.Collections.Immutable.ImmutableArray<object?>> Values) : TableResult
+    {
+        public override string Name => "tally";
+        public override System.Collections.Immutable.ImmutableArray<string> Columns => ["event", "users"];
+        public override IReadOnlyList<System.Collections.Immutable.ImmutableArray<object?>> Rows => Values;
+        public override IReadOnlyList<KeyValuePair<string, object?>> Facts => [new("store", "test")];
     }
 
     [Fact]

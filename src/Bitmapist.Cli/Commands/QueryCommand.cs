@@ -17,7 +17,8 @@ internal static class QueryCommand
         };
         var file = new Option<string?>("--file", "-f") { Description = "Read the statements from this file.", HelpName = "file" };
         var parameters = ParameterOptions.Create();
-        var command = new Command("query", "Run statements of the query language: count, ids, in, percent, cohort, explain, events, let.");
+        var command = new Command("query", "Run statements of the query language: " +
+            string.Join(", ", Bitmapist.Grammar.QueryGrammar.Keywords.Where(k => k.Help is not null).Select(k => k.Word)) + ".");
         command.Arguments.Add(text);
         command.Options.Add(file);
         command.Options.Add(parameters);

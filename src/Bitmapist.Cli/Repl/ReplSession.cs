@@ -253,17 +253,11 @@ internal sealed class ReplSession
         "Sets: year/month/week/day/hour(event[, date | offset | a..b]), all day(event, -6..0), event during a..b, unique(event), " +
         "{1, 2}, users, key('raw'), let names; operators or |, xor ^, and &, -, not ! ~.";
 
+    /// <summary>The statements (from the grammar's keyword table, so a new statement shows up here by itself), then the REPL's own words.</summary>
     internal static readonly IReadOnlyList<(string Statement, string Example)> HelpRows =
     [
-        ("count SET", "count month(active) & week('song:played')"),
+        .. Bitmapist.Grammar.QueryGrammar.Keywords.Where(k => k.Help is not null).Select(k => (k.Help!.Syntax, k.Help.Example)),
         ("SET (a count)", "day(active, -6..0) - unique(premium)"),
-        ("ids SET [limit N] [after ID]", "ids week(active) limit 10 after 41"),
-        ("ID in SET", "42 in month(active, 2026-11)"),
-        ("percent SET of SET", "percent month(active) of month(signup, -1)"),
-        ("cohort SET then SET by UNIT [...]", "cohort signup then active by week cols 6"),
-        ("explain STATEMENT", "explain count all day(active, -6..0)"),
-        ("events [PREFIX]", "events song"),
-        ("let NAME = SET", "let retained = month(active) & month(active, -1)"),
         ("help, exit, quit", "help"),
     ];
 }

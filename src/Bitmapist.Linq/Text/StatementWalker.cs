@@ -40,6 +40,7 @@ internal sealed class StatementWalker(string source, IReadOnlyDictionary<string,
         if (node.Term == Grammar.ExplainStatement) return new ExplainStatement(Statement(c[1]) with { Line = c[1].Span.Location.Line + 1 });
         if (node.Term == Grammar.CohortStatement) return new CohortStatement(CohortWalker.Cohort(source, c, _sets));
         if (node.Term == Grammar.EventsStatement) return new EventsStatement(c.Count > 1 ? SetWalker.NameOf(c[1]) : "");
+        if (node.Term == Grammar.DescribeStatement) return new Statements.DescribeStatement(SetWalker.NameOf(c[1]));
         if (node.Term == Grammar.LetStatement)
         {
             if (++_lets > TextQuery.MaxLets)
