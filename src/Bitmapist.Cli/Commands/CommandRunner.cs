@@ -91,7 +91,6 @@ internal static class CommandRunner
         ArgumentOutOfRangeException a => (Strip(a), Cli.Usage),
         ArgumentException a => (Strip(a), Cli.Usage),
         IOException or UnauthorizedAccessException => (e.Message, Cli.Failed),
-        StackExchange.Redis.RedisException => ($"Redis failed: {e.Message}", Cli.Failed),
         TimeoutException => ($"Timed out: {e.Message}", Cli.Failed),
         _ => ($"Unexpected error ({e.GetType().Name}): {e.Message}", Cli.Failed),
     };
