@@ -303,4 +303,52 @@ public class RoundTripTests
         }
         (await store.ListTemporariesAsync()).ShouldBeEmpty();
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_script_of_neighbouring_counts_and_percents_is_one_round_trip_with_the_same_answers(string kind)
+    {
+        await using var redis = await ObservedRedis.StartAsync();
+        await using var store = await redis.ConnectAsync(kind, Options());
+        await Seed(store);
+        var executor = new StatementExecutor(store);
+        var script = TextQuery.Parse("count month(a); month(b) | month(c); percent month(a) of month(a) | month(b); count month(c) - month(a)");
+        async Task<List<StatementResult>> RunAll()
+        {
+            var results = new List<StatementResult>();
+            await foreach (var r in executor.ExecuteAllAsync(script)) results.Add(r);
+            return results;
+        }
+        var alone = new List<StatementResult>();
+        foreach (var statement in script) alone.Add(await executor.RunAsync(statement));
+        await RunAll(); // a first script call may be SCRIPT LOAD then EVAL: counted below once the script is cached
+
+        List<StatementResult> together = [];
+        var seen = await redis.ObserveAsync(store, async () => together = await RunAll());
+
+        together.ShouldBe(alone, "the same answers as one statement at a time");
+        // The events the statements read are then checked (EXISTS, one round trip); the counts are one batch.
+        var batches = seen.RoundTrips.Where(t => !t.All(c => c.StartsWith("EXISTS ", StringComparison.Ordinal))).ToList();
+        batches.ShouldHaveSingleItem(string.Join("\n", seen.Lines)).First().ShouldStartWith(kind == StoreKind.Redis ? "EVALSHA " : "MULTI");
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_failing_count_in_a_script_fails_alone_after_the_results_before_it(string kind)
+    {
+        await using var redis = await ObservedRedis.StartAsync();
+        await using var store = await redis.ConnectAsync(kind, Options());
+        await Seed(store);
+        // The second statement needs a universe and none is configured: the batch cannot be planned, so the
+        // statements run one by one and the first result is still given before the second one's own error.
+        var script = TextQuery.Parse("count month(a); count ~month(b); count month(c)");
+        var results = new List<StatementResult>();
+        var e = await Should.ThrowAsync<BitmapistQueryException>(async () =>
+        {
+            await foreach (var r in new StatementExecutor(store).ExecuteAllAsync(script)) results.Add(r);
+        });
+        e.Message.ShouldContain("~month(b)");
+        results.ShouldBe([new CountResult(await store.Month("a").CountAsync())]);
+    }
 }

@@ -62,13 +62,22 @@ internal static class StatementRunner
             var access = steps.All(s => s.Statement is null or ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
             await using var session = await StoreSession.OpenAsync(settings, context, access, ct: ct).ConfigureAwait(false);
             var executor = new StatementExecutor(session.Store);
-            foreach (var step in steps)
+            for (var i = 0; i < steps.Count;)
             {
-                var result = step.Statement is { } statement
-                    ? await executor.ExecuteAsync(statement, parameters, ct).ConfigureAwait(false)
-                    : step.Result!;
-                await renderer.RenderAsync(result, ct).ConfigureAwait(false);
-                Warn(context, result.Warnings);
+                if (steps[i].Result is { } shown)
+                {
+                    await renderer.RenderAsync(shown, ct).ConfigureAwait(false);
+                    i++;
+                    continue;
+                }
+                // The statements up to the next printed step run together: neighbouring counts share one batch.
+                var run = steps.Skip(i).TakeWhile(s => s.Statement is not null).Select(s => s.Statement!).ToList();
+                await foreach (var result in executor.ExecuteAllAsync(run, parameters, ct).ConfigureAwait(false))
+                {
+                    await renderer.RenderAsync(result, ct).ConfigureAwait(false);
+                    Warn(context, result.Warnings);
+                }
+                i += run.Count;
             }
             return Cli.Ok;
         }

@@ -36,6 +36,65 @@ public sealed class StatementExecutor(BitmapStore store)
     }
 
     /// <summary>
+    /// Runs <paramref name="statements"/> in order, as <see cref="ExecuteAsync"/> runs each, yielding each result as
+    /// soon as it is known. Consecutive statements that only count (<c>count</c>, a bare set, <c>percent</c>) run as
+    /// one batch: one program, one round trip on Redis, every count from the same data. That is safe because the
+    /// answers are the same either way: if the batch cannot be planned or fails, its statements run one by one
+    /// instead, so each result before the failing statement is still yielded and the error is that statement's own.
+    /// </summary>
+    /// <exception cref="BitmapistQueryException">A statement cannot be planned (after the results before it).</exception>
+    /// <exception cref="BitmapistStoreException">The store failed (after the results before the failing statement).</exception>
+    public async IAsyncEnumerable<StatementResult> ExecuteAllAsync(IReadOnlyList<TextStatement> statements,
+        IReadOnlyDictionary<string, SetExpr>? parameters = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        var values = parameters is { Count: > 0 } ? parameters : null;
+        for (var i = 0; i < statements.Count;)
+        {
+            var end = i;
+            while (end < statements.Count && statements[end].Counts is not null) end++;
+            if (end - i < 2)
+            {
+                yield return await ExecuteAsync(statements[i], values, ct).ConfigureAwait(false);
+                i++;
+                continue;
+            }
+            var group = statements.Skip(i).Take(end - i).ToList();
+            var batched = await TryCountTogetherAsync(group, values, ct).ConfigureAwait(false);
+            for (var k = 0; k < group.Count; k++)
+            {
+                if (batched is null)
+                {
+                    yield return await ExecuteAsync(group[k], values, ct).ConfigureAwait(false);
+                    continue;
+                }
+                var warnings = await CheckEventsAsync(group[k], values, ct).ConfigureAwait(false);
+                yield return warnings.Count == 0 ? batched[k] : batched[k] with { Warnings = warnings };
+            }
+            i = end;
+        }
+    }
+
+    /// <summary>The results of count-only statements from one batch of all their counts; null when it cannot be planned or run.</summary>
+    private async Task<StatementResult[]?> TryCountTogetherAsync(List<TextStatement> group, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
+    {
+        var sets = group.SelectMany(s => s.Counts!).ToList();
+        long[] counts;
+        try
+        {
+            counts = await Store.CountAllAsync(sets, parameters, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BitmapistQueryException or BitmapistStoreException)
+        {
+            return null; // one by one instead: the error then belongs to its statement, after the results before it
+        }
+        var results = new StatementResult[group.Count];
+        for (int k = 0, at = 0; k < group.Count; at += group[k].Counts!.Count, k++)
+            results[k] = group[k].FromCounts(counts.AsSpan(at, group[k].Counts!.Count).ToArray());
+        return results;
+    }
+
+    /// <summary>
     /// The events <paramref name="statement"/> reads that have no key in any period of the store
     /// (<see cref="BitmapStore.CheckEventsAsync(SetExpr, IReadOnlyDictionary{string, SetExpr}?, CancellationToken)"/>);
     /// empty for the statements that read no event (explain, events, let).

@@ -24,6 +24,18 @@ public abstract record TextStatement
     protected internal virtual Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<EventWarning>>([]);
 
+    /// <summary>
+    /// The sets this statement counts, when all it reads is counts: then it may run in one batch with the count
+    /// statements around it (<see cref="StatementExecutor.ExecuteAllAsync"/>) and its result is
+    /// <see cref="FromCounts"/>. Null (the default) for a statement that reads anything else.
+    /// </summary>
+    protected internal virtual IReadOnlyList<SetExpr>? Counts => null;
+
+    /// <summary>The result, from the counts of <see cref="Counts"/> in their order.</summary>
+    /// <exception cref="NotSupportedException">The statement is not counts only (<see cref="Counts"/> is null).</exception>
+    protected internal virtual StatementResult FromCounts(IReadOnlyList<long> counts) =>
+        throw new NotSupportedException($"'{Text}' is not a statement of counts only.");
+
     /// <summary>The explain document of what running the statement sends; a statement without a plan refuses.</summary>
     /// <exception cref="BitmapistQueryException">The statement has no plan (events, let, explain).</exception>
     protected internal virtual string Explain(StatementContext context) =>
@@ -64,6 +76,12 @@ public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBa
             : Query.ToString();
 
     /// <inheritdoc />
+    protected internal override IReadOnlyList<SetExpr>? Counts => Query.Read == ReadKind.Count ? [Query.Set] : null;
+
+    /// <inheritdoc />
+    protected internal override StatementResult FromCounts(IReadOnlyList<long> counts) => new CountResult(counts[0]);
+
+    /// <inheritdoc />
     protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct)
     {
         var set = context.Set(Query.Set);
@@ -95,16 +113,19 @@ public sealed record PercentStatement(SetExpr Part, SetExpr Whole) : TextStateme
     public override string Text => $"percent {Part.Text} of {Whole.Text}";
 
     /// <summary>The counts of the one batch: the whole, then the part within it.</summary>
-    private SetExpr[] Counts => [Whole, Numerator];
+    protected internal override IReadOnlyList<SetExpr> Counts => [Whole, Numerator];
 
     /// <inheritdoc />
-    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct)
+    protected internal override StatementResult FromCounts(IReadOnlyList<long> counts)
     {
-        // Both counts in one batch: one round trip on Redis, and the part and the whole see the same data.
-        var counts = await context.Store.CountAllAsync(Counts, context.Parameters, ct).ConfigureAwait(false);
         var (whole, part) = (counts[0], counts[1]);
         return new PercentResult(whole == 0 ? null : 100.0 * part / whole, part, whole);
     }
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        // Both counts in one batch: one round trip on Redis, and the part and the whole see the same data.
+        FromCounts(await context.Store.CountAllAsync(Counts, context.Parameters, ct).ConfigureAwait(false));
 
     /// <inheritdoc />
     protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
