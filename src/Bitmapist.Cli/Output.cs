@@ -94,9 +94,15 @@ internal sealed class Output(TextWriter stdout)
         }
 
         /// <summary>Closes the object and ends the line.</summary>
+        /// <remarks>
+        /// Left by a failure part-way (the connection lost while ids stream), the object still has an array open:
+        /// closing it would throw from the JSON writer and hide the real error, so what was written is flushed as
+        /// it is (as the other formats print the ids read before the failure) and the error goes on.
+        /// </remarks>
         public void Dispose()
         {
-            Writer.WriteEndObject();
+            var complete = Writer.CurrentDepth == 1;
+            if (complete) Writer.WriteEndObject();
             Flush(force: true);
             _out.WriteLine();
             Writer.Dispose();

@@ -75,6 +75,28 @@ public sealed class RendererTests
         }
     }
 
+    private static async IAsyncEnumerable<long> IdsThenLost()
+    {
+        foreach (var id in new long[] { 1, 2 })
+        {
+            await Task.Yield();
+            yield return id;
+        }
+        throw new BitmapistStoreException("The read of 'trackist_big_2026-11' failed (GETRANGE): the connection to Redis was lost.");
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task A_failure_while_ids_stream_reaches_the_caller_in_every_format(string format)
+    {
+        // The connection lost after the first page of ids: the user must read that error, not one about the
+        // output (JSON closing an object whose array is still open threw "'}' is invalid without a matching open").
+        var writer = new StringWriter();
+        var renderer = OutputFormats.Renderer(OutputFormats.Parse(format), writer);
+        var error = await Should.ThrowAsync<BitmapistStoreException>(() => renderer.RenderAsync(new IdsResult(Paging.All, IdsThenLost()), CancellationToken.None));
+        error.Message.ShouldContain("connection to Redis was lost");
+    }
+
     [Fact]
     public async Task The_REPL_renders_every_result()
     {

@@ -33,13 +33,14 @@ internal sealed class Planner(Stores.StoreOptions options, Func<CapabilityProfil
     public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
     {
         var now = Now;
-        if (parameters is not null) return Cohorts.CohortPlan.Create(query, Context(now, parameters), profile(), ct);
+        var current = profile();
+        if (parameters is not null) return Cohorts.CohortPlan.Create(query, Context(now, parameters), current, ct);
         // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
         // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
         // which is the hour, so a table asked again within the hour reuses it.
         var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
-        if (_cohortPlans.TryGet(key, out var known)) return known with { Now = now };
-        var plan = Cohorts.CohortPlan.Create(query, Context(now, null), profile(), ct);
+        if (_cohortPlans.TryGet(key, out var known) && known.Program.Profile == current) return known with { Now = now };
+        var plan = Cohorts.CohortPlan.Create(query, Context(now, null), current, ct);
         _cohortPlans.Add(key, plan, plan.EstimatedBytes);
         return plan;
     }

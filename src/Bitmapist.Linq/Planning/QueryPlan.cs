@@ -19,7 +19,9 @@ public sealed record QueryPlan(SetQuery Query, DateTime Now, SetExpr Bound, SetE
         // Binding resolved "now" and the parameters, so the bound text (with the read) decides the rest of the
         // plan: a repeated query skips the optimizer and the emitter.
         var key = cache is null ? null : $"{(int)query.Read}:{query.Id}:{bound.Text}";
-        if (key is not null && cache!.TryGet(key, out var known))
+        // A plan emitted for another profile is not reused: a back end may change its profile (the planner reads it
+        // at every plan), and a program with BITOP DIFF must not reach a server that no longer has it.
+        if (key is not null && cache!.TryGet(key, out var known) && known.Program.Profile == profile)
             return known with { Query = query, Now = context.Now, Bound = bound };
         var universe = context.Universe is null ? null : Binder.Bind(context.Universe, context);
         var rewrites = new RewriteTrace();

@@ -29,4 +29,38 @@ public class BackendSeamTests
         await store.DisposeAsync();
         Should.Throw<ObjectDisposedException>(() => engine.KeyCount);
     }
+
+    /// <summary>A back end that learns what its server can do after it is made (a cluster that upgrades, say).</summary>
+    private sealed class LearningBackend(IBitmapBackend inner) : IBitmapBackend
+    {
+        public CapabilityProfile Profile { get; set; } = inner.Profile;
+        public Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct) => inner.RunAsync(program, ct);
+        public Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct) => inner.WriteBitsAsync(writes, ct);
+        public Task MergeAsync(IReadOnlyList<BitmapMerge> merges, CancellationToken ct) => inner.MergeAsync(merges, ct);
+        public IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct) => inner.ScanAsync(pattern, ct);
+        public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct) => inner.DeleteAsync(keys, ct);
+        public Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct) => inner.AnyKeyExistsAsync(groups, ct);
+        public IEnumerable<string> Describe(BatchProgram program) => inner.Describe(program);
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_cached_plan_is_not_reused_once_the_back_ends_profile_changed()
+    {
+        // The planner reads the back end's profile at every plan, but the plan caches were keyed by the query alone:
+        // a difference planned as BITOP DIFF for redis8 was sent again to a back end that now says redis7.
+        var backend = new LearningBackend(Engine(CapabilityProfile.Redis8));
+        await using var store = new BitmapStore(backend);
+        var query = new SetQuery(SetExpr.Key("a") - SetExpr.Key("b"), ReadKind.Count);
+        store.Plan(query).Program.Steps.OfType<BitOpStep>().Select(s => s.Op).ShouldContain(BitOpKind.Diff);
+        var cohort = new Bitmapist.Linq.Cohorts.CohortQuery(new TemplateNode("signup"), new TemplateNode("active"), Bitmapist.Linq.Model.PeriodUnit.Day) { Rows = 2, Cols = 2 };
+        store.Plan(cohort).Program.Profile.ShouldBe(CapabilityProfile.Redis8);
+
+        backend.Profile = CapabilityProfile.Redis7;
+        var plan = store.Plan(query);
+        plan.Program.Profile.ShouldBe(CapabilityProfile.Redis7);
+        plan.Program.Steps.OfType<BitOpStep>().Select(s => s.Op).ShouldNotContain(BitOpKind.Diff);
+        store.PlanCounts([query.Set]).Program.Profile.ShouldBe(CapabilityProfile.Redis7);
+        store.Plan(cohort).Program.Profile.ShouldBe(CapabilityProfile.Redis7);
+    }
 }
