@@ -29,7 +29,7 @@ public sealed class DescribeStatementTests(SampleFile sample) : IClassFixture<Sa
         table.Out.ReplaceLineEndings("\n").ShouldStartWith($"event: active\nmonth: 2026-11\nusers_this_month: {users}\nunit   keys  first       last\nmonth  2     2026-10     2026-11\n");
 
         var csv = await CliHarness.Run([.. sample.Args("query", "describe active")[..^2], "--format", "csv"]);
-        csv.Out.ReplaceLineEndings("\n").ShouldStartWith("unit,keys,first,last\nmonth,2,2026-10,2026-11\n");
+        csv.Out.ReplaceLineEndings("\n").ShouldStartWith($"event,month,users_this_month,unit,keys,first,last\nactive,2026-11,{users},month,2,2026-10,2026-11\n");
     }
 
     [Fact]

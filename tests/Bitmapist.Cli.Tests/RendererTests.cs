@@ -123,7 +123,7 @@ public sealed class RendererTests
             return writer.ToString().ReplaceLineEndings("\n");
         }
         (await Render(OutputFormat.Table)).ShouldBe("store: test\nevent   users\nactive  3\nsignup  \n");
-        (await Render(OutputFormat.Csv)).ShouldBe("event,users\nactive,3\nsignup,\n");
+        (await Render(OutputFormat.Csv)).ShouldBe("store,event,users\ntest,active,3\ntest,signup,\n");
         (await Render(OutputFormat.Json)).ShouldBe("""{"tally":{"store":"test","rows":[{"event":"active","users":3},{"event":"signup","users":null}]}}""" + "\n");
     }
 

@@ -9,9 +9,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace Bitmapist.Linq.IntegrationTests;
 
 /// <summary>
-/// A program of several reads of different kinds (count, contains, min; no streamed ids) is one batch on every back
-/// end: the counts script does not take it, so on Redis it is one MULTI/EXEC with BITCOUNT, GETBIT and BITPOS (GET and
-/// a decode in the client for the minimum on bitmapist-server). Each read must give what the same query alone gives.
+/// A program of several reads of different kinds (count, contains, min, ids, max) is one batch on every back end: the
+/// counts script does not take it, so on Redis it is one MULTI/EXEC with BITCOUNT, GETBIT, BITPOS and GET (the ids,
+/// and the minimum on bitmapist-server, decoded in the client). Each read must give what the same query alone gives.
 /// </summary>
 public class MixedReadProgramTests
 {
@@ -38,6 +38,8 @@ public class MixedReadProgramTests
             (SetExpr.Empty, ReadKind.Min, 0),
             (SetExpr.Or(A, B), ReadKind.Count, 0),
             (SetExpr.Xor(A, B), ReadKind.Contains, 34),
+            (SetExpr.And(A, B), ReadKind.Ids, 6),
+            (SetExpr.Or(A, B), ReadKind.Max, 0),
         ];
         var context = new BindContext(Now, store.Keys);
         var program = ProgramEmitter.Emit([.. reads.Select(r => (Optimizer.Optimize(Binder.Bind(r.Set, context), null), r.Kind, r.Id))], store.Profile);
@@ -51,8 +53,15 @@ public class MixedReadProgramTests
             var alone = (await store.Backend.RunAsync(store.Plan(new SetQuery(reads[i].Set, reads[i].Kind, reads[i].Id)).Program, default))[0];
             if (reads[i].Set.Kind == SetKind.Empty) alone = ReadResult.OfEmpty(program.Reads[i]);
             results[i].Integer.ShouldBe(alone.Integer, $"read {i}: {reads[i].Kind} of {reads[i].Set}");
+            if (alone.Ids is { } leased) await leased.DisposeAsync();
         }
-        results.Select(r => r.Integer).ShouldBe([3, 1, 0, 3, 34, -1, 7, 1]); // a & b = {5, 13, 1000000}; a - b starts at 3; b - a = {34}
+        results.Select(r => r.Integer).ShouldBe([3, 1, 0, 3, 34, -1, 7, 1, 0, 0]); // a & b = {5, 13, 1000000}; a - b starts at 3; b - a = {34}
+        // Ids from 6 and the largest member stream from the batch's own snapshot (GET on Redis: no lease left behind).
+        var ids = new List<uint>();
+        await foreach (var page in results[8].Ids!.PagesAsync(6, default)) ids.AddRange(page);
+        ids.ShouldBe([13u, 1_000_000u]);
+        (await results[9].Ids!.MaxAsync(default)).ShouldBe(1_000_000u);
+        foreach (var r in results) if (r.Ids is { } source) await source.DisposeAsync();
         (await store.ListTemporariesAsync()).ShouldBeEmpty("the batch deletes its temporaries");
         await store.DeleteEventsAsync();
     }

@@ -50,8 +50,9 @@ internal sealed class CsvRenderer(TextWriter stdout) : ResultRenderer(stdout)
                 Output.Csv(s.Columns, s.Rows);
                 break;
             case TableResult t:
-                // The rows only: CSV has no place for the facts (JSON and the table formats show them).
-                Output.Csv(t.Columns, t.Rows.Select(r => (IReadOnlyList<string>)[.. r.Select(v => Output.Text(v))]));
+                // The facts lead every row as columns of their own (tidy data: two describes in one stream stay apart).
+                var facts = t.Facts.Select(f => Output.Text(f.Value)).ToList();
+                Output.Csv([.. t.Facts.Select(f => f.Key), .. t.Columns], t.Rows.Select(r => (IReadOnlyList<string>)[.. facts, .. r.Select(v => Output.Text(v))]));
                 break;
             default:
                 throw Unrendered(result);

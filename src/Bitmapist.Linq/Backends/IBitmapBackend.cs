@@ -9,7 +9,7 @@ namespace Bitmapist.Linq.Backends;
 /// </summary>
 /// <remarks>
 /// Keys are bitmapist's key names (<see cref="Model.KeyScheme"/>); a missing key is the empty set. Every
-/// member may be called from several threads at once.
+/// member may be called from several threads at once. A back end belongs to one store, which disposes it.
 /// </remarks>
 public interface IBitmapBackend : IAsyncDisposable
 {

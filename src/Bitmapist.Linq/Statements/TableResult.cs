@@ -4,7 +4,7 @@ namespace Bitmapist.Linq.Statements;
 
 /// <summary>
 /// A result that is a small table with a few facts about it: every output renders it without a case of its own
-/// (an aligned table or the REPL's rich table with the facts under it; CSV of the rows; JSON
+/// (an aligned table or the REPL's rich table with the facts above it; CSV with the facts as leading columns; JSON
 /// <c>{"NAME":{"fact":value,...,"rows":[{"column":value,...},...]}}</c>). A new statement whose answer is a table
 /// derives its result from this, and no renderer changes.
 /// </summary>

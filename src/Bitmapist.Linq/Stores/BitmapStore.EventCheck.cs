@@ -217,5 +217,5 @@ public partial class BitmapStore
     }
 
     /// <summary>For each group of keys, whether at least one of them exists; every group in one round trip.</summary>
-    private Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct) => Backend.AnyKeyExistsAsync(groups, ct);
+    private Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct) => Live.AnyKeyExistsAsync(groups, ct);
 }

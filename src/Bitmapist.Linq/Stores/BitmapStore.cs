@@ -224,7 +224,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     private async Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
     {
         if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
-        var results = await Backend.RunAsync(program, ct).ConfigureAwait(false);
+        var results = await Live.RunAsync(program, ct).ConfigureAwait(false);
         if (results.Length != program.Reads.Length)
             throw new InvalidOperationException($"The back end {Backend.GetType().Name} answered {results.Length} reads of a program of {program.Reads.Length}.");
         return results;
@@ -306,17 +306,34 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
 
     // ---------------------------------------------------------------- back end
 
-    internal Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct) => Backend.WriteBitsAsync(writes, ct);
+    // Every call to the back end goes through these, so a disposed store says so instead of the back end's own
+    // failure (a Redis store's closed connection reads as "connection lost", the embedded engine's as its lock).
+    internal Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct) => Live.WriteBitsAsync(writes, ct);
 
-    internal Task MergeAsync(IReadOnlyList<BitmapMerge> merges, CancellationToken ct) => Backend.MergeAsync(merges, ct);
+    internal Task MergeAsync(IReadOnlyList<BitmapMerge> merges, CancellationToken ct) => Live.MergeAsync(merges, ct);
 
-    internal IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct) => Backend.ScanAsync(pattern, ct);
+    internal IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct) => Live.ScanAsync(pattern, ct);
 
-    internal Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct) => Backend.DeleteAsync(keys, ct);
+    internal Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct) => Live.DeleteAsync(keys, ct);
+
+    /// <summary>The back end, unless the store was disposed.</summary>
+    /// <exception cref="ObjectDisposedException">The store was disposed.</exception>
+    internal IBitmapBackend Live
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return Backend;
+        }
+    }
+
+    private volatile bool _disposed;
 
     /// <inheritdoc />
     public virtual async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         await Backend.DisposeAsync().ConfigureAwait(false);
         GC.SuppressFinalize(this);
     }
@@ -324,6 +341,8 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     /// <inheritdoc />
     public virtual void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
         if (Backend is IDisposable disposable) disposable.Dispose();
         else Backend.DisposeAsync().AsTask().GetAwaiter().GetResult();
         GC.SuppressFinalize(this);

@@ -28,6 +28,11 @@ public class BackendSeamTests
             .Program.Steps.Length.ShouldBe(2, "redis7 splits a 20-source OR at 16 sources");
         await store.DisposeAsync();
         Should.Throw<ObjectDisposedException>(() => engine.KeyCount);
+        // A disposed store says so, whatever it is asked, rather than its back end's own failure.
+        await Should.ThrowAsync<ObjectDisposedException>(() => store.Month("a").CountAsync());
+        await Should.ThrowAsync<ObjectDisposedException>(() => store.MarkAsync("a", 1));
+        await Should.ThrowAsync<ObjectDisposedException>(() => store.ListEventsAsync());
+        await store.DisposeAsync(); // twice is fine
     }
 
     /// <summary>A back end that learns what its server can do after it is made (a cluster that upgrades, say).</summary>

@@ -5,7 +5,7 @@ namespace Bitmapist.Linq.Backends.Redis;
 /// <summary>
 /// The commands of a <see cref="BatchProgram"/> of many reads for Redis: each step's BITOP (or SET) and its
 /// EXPIRE, a BITCOUNT wherever the program reads a count (GETBIT for a membership, BITPOS or GET for the smallest
-/// member), and one DEL of every temporary at the end, all in one
+/// member, GET for ids and the largest member), and one DEL of every temporary at the end, all in one
 /// MULTI/EXEC. One round trip for the whole table, every count taken from the same snapshot of the data
 /// (nothing can change between two cells), and no temporary left behind. Used where Lua is not available
 /// (bitmapist-server, a user without scripting); elsewhere <see cref="RedisCountsScript"/> runs the same program
@@ -37,15 +37,15 @@ internal sealed record RedisCountsBatch(ImmutableArray<RedisCommand> Commands, I
                     continue;
                 }
                 readIndexes[item.Read] = commands.Count;
-                valueReads[item.Read] = read.Kind == Query.ReadKind.Min && !program.Profile.HasBitPos;
+                // Ids and max of a batch of several reads come whole with GET, decoded in the client: a lease to page
+                // with GETRANGE is for a query of one read (RedisBatch).
+                valueReads[item.Read] = read.StreamsIds || (read.Kind == Query.ReadKind.Min && !program.Profile.HasBitPos);
                 commands.Add(read.Kind switch
                 {
                     Query.ReadKind.Count or Query.ReadKind.Any => new RedisCommand("BITCOUNT", [Name(source)]),
                     Query.ReadKind.Contains => new RedisCommand("GETBIT", [Name(source), (long)read.Id]),
                     Query.ReadKind.Min when !valueReads[item.Read] => new RedisCommand("BITPOS", [Name(source), 1]),
-                    Query.ReadKind.Min => new RedisCommand("GET", [Name(source)]),
-                    _ => throw new NotSupportedException(
-                        $"Internal error: a Redis batch of several reads answers counts, memberships and minimums; '{read.Kind}' streams ids and runs as a query of its own."),
+                    _ => new RedisCommand("GET", [Name(source)]),
                 });
                 continue;
             }
