@@ -1,0 +1,99 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Bitmapist.Linq.Bitmaps;
+using StackExchange.Redis;
+
+namespace Bitmapist.Linq.Backends.Redis;
+
+/// <summary>Key space: SCAN, deletion, existence.</summary>
+internal sealed partial class RedisBackend
+{
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        if (Profile == CapabilityProfile.BitmapistServer)
+        {
+            // bitmapist-server accepts SCAN only as "SCAN cursor MATCH pattern COUNT n" and answers every key at
+            // once with cursor 0; the loop still follows a cursor, should it ever page.
+            var cursor = "0";
+            do
+            {
+                ct.ThrowIfCancellationRequested();
+                var reply = (RedisResult[])(await Guard(Db, () => Db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000), "SCAN", pattern).ConfigureAwait(false))!;
+                cursor = (string)reply[0]!;
+                foreach (var key in (RedisResult[])reply[1]!) yield return (string)key!;
+            }
+            while (cursor != "0");
+            yield break;
+        }
+        var server = Connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
+            ?? throw RedisErrors.NoPrimary("scan");
+        var db = _database < 0 ? 0 : _database;
+        // By hand rather than await foreach: a failure while paging (the connection lost mid-SCAN) becomes this
+        // library's exception, and C# allows no yield inside a try with a catch.
+        var keys = server.KeysAsync(db, pattern, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false).GetAsyncEnumerator();
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await keys.MoveNextAsync();
+                }
+                catch (Exception e) when (RedisErrors.IsClientFailure(e))
+                {
+                    throw RedisErrors.ListFailed(e, RedisErrors.Host(Connection), pattern);
+                }
+                if (!more) yield break;
+                yield return keys.Current.ToString();
+            }
+        }
+        finally
+        {
+            await keys.DisposeAsync();
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        long n = 0;
+        var done = 0;
+        foreach (var chunk in keys.Chunk(500))
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                n += (long)await Db.ExecuteAsync(DeleteCommand, chunk).ConfigureAwait(false);
+            }
+            catch (Exception e) when (RedisErrors.IsClientFailure(e))
+            {
+                // One command per chunk: the chunks before this one are deleted, this one all or not at all.
+                throw RedisErrors.DeleteFailed(e, RedisErrors.Host(Connection), DeleteCommand, chunk[0], done, keys.Count);
+            }
+            done += chunk.Length;
+        }
+        return n;
+    }
+
+    /// <inheritdoc />
+    public async Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        var db = Db;
+        // bitmapist-server's EXISTS takes one key: one command per key there, one EXISTS k1 k2 ... per group on
+        // Redis. Either way every command is sent before any answer is awaited: one round trip.
+        var perKey = Profile == CapabilityProfile.BitmapistServer;
+        async Task<bool> Any(IReadOnlyList<string> keys) => keys.Count > 0 && (perKey
+            ? (await Task.WhenAll(keys.Select(k => db.KeyExistsAsync(k))).ConfigureAwait(false)).Any(e => e)
+            : await db.KeyExistsAsync([.. keys.Select(k => (RedisKey)k)]).ConfigureAwait(false) > 0);
+        var tasks = groups.Select(Any).ToArray();
+        return await Guard(db, () => Task.WhenAll(tasks), "EXISTS", groups.FirstOrDefault(g => g.Count > 0)?[0] ?? "").ConfigureAwait(false);
+    }
+
+    /// <summary>UNLINK frees memory in the background; bitmapist-server only has DEL.</summary>
+    private string DeleteCommand => Profile == CapabilityProfile.BitmapistServer ? "DEL" : "UNLINK";
+}
