@@ -78,19 +78,19 @@ public sealed class StatementExecutor(BitmapStore store)
     /// <summary>The results of count-only statements from one batch of all their counts; null when it cannot be planned or run.</summary>
     private async Task<StatementResult[]?> TryCountTogetherAsync(List<TextStatement> group, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
     {
-        var sets = group.SelectMany(s => s.Counts!).ToList();
+        var sets = group.Select(s => s.Counts!).ToList();
         long[] counts;
         try
         {
-            counts = await Store.CountAllAsync(sets, parameters, ct).ConfigureAwait(false);
+            counts = await Store.CountAllAsync([.. sets.SelectMany(c => c)], parameters, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is BitmapistQueryException or BitmapistStoreException)
         {
             return null; // one by one instead: the error then belongs to its statement, after the results before it
         }
         var results = new StatementResult[group.Count];
-        for (int k = 0, at = 0; k < group.Count; at += group[k].Counts!.Count, k++)
-            results[k] = group[k].FromCounts(counts.AsSpan(at, group[k].Counts!.Count).ToArray());
+        for (int k = 0, at = 0; k < group.Count; at += sets[k].Count, k++)
+            results[k] = group[k].FromCounts(counts[at..(at + sets[k].Count)]);
         return results;
     }
 

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
 using Bitmapist.Linq.Bitmaps;
 using Bitmapist.Linq.Backends;
-using Bitmapist.Linq.Tracking;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Planning;
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Tracking;
 
 namespace Bitmapist.Linq.Stores;
 
