@@ -48,6 +48,22 @@ public static class BitmapistServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>
+    /// Makes the store over a back end of one's own (docs/EXTENDING.md) instead of Redis or the embedded store: call
+    /// it with <see cref="AddBitmapist"/>, in either order. The section's prefix, tracking, universe and queries apply
+    /// as ever; naming <c>Redis</c>, <c>DataFile</c> or <c>SampleData</c> in it as well is a configuration error.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="backend">Makes the back end, given the services and the store's options (pass them to the
+    /// back end if it names keys of its own: its key scheme is the store's). The store owns and disposes it.</param>
+    public static IServiceCollection AddBitmapistBackend(this IServiceCollection services, Func<IServiceProvider, StoreOptions, Backends.IBitmapBackend> backend)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(backend);
+        services.AddSingleton(new BitmapistBackendFactory(backend));
+        return services;
+    }
+
     /// <summary>A query written as a JSON array of lines binds as nothing: join its lines.</summary>
     private static void BindQueryLines(IConfiguration configuration, BitmapistOptions options)
     {
@@ -81,6 +97,13 @@ public static class BitmapistServiceCollectionExtensions
                 problems.Add(BitmapistConfigurationException.DoesNotParse("universe", setting, e));
             }
         }
+        var custom = services.GetService<BitmapistBackendFactory>();
+        if (custom is not null && (!string.IsNullOrWhiteSpace(o.Redis) || !string.IsNullOrWhiteSpace(o.DataFile) || o.SampleData))
+        {
+            var setting = !string.IsNullOrWhiteSpace(o.Redis) ? "Redis" : !string.IsNullOrWhiteSpace(o.DataFile) ? "DataFile" : "SampleData";
+            problems.Add(new($"{o.SectionPath}:{setting}",
+                $"{o.SectionPath}:{setting} is set, and a back end is registered with AddBitmapistBackend: the store would use only one; remove the other."));
+        }
         if (problems.Count > 0) throw BitmapistConfigurationException.Of(problems);
         var options = new StoreOptions
         {
@@ -89,6 +112,7 @@ public static class BitmapistServiceCollectionExtensions
             Tracking = new TrackingOptions(o.Tracking.Hourly, o.Tracking.Unique),
             Universe = universe,
         };
+        if (custom is not null) return new BitmapStore(custom.Create(services, options), options);
         if (!string.IsNullOrWhiteSpace(o.Redis))
             return Task.Run(() => RedisStore.ConnectAsync(o.Redis, options)).GetAwaiter().GetResult();
         if (!string.IsNullOrWhiteSpace(o.DataFile))
@@ -117,3 +141,6 @@ internal sealed class BitmapistStartup(IServiceProvider services) : IHostedServi
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
+
+/// <summary>The back end registered with <see cref="BitmapistServiceCollectionExtensions.AddBitmapistBackend"/>.</summary>
+internal sealed record BitmapistBackendFactory(Func<IServiceProvider, StoreOptions, Backends.IBitmapBackend> Create);
