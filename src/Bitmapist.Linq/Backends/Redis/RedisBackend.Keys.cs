@@ -21,7 +21,15 @@ internal sealed partial class RedisBackend
             do
             {
                 ct.ThrowIfCancellationRequested();
-                var reply = (RedisResult[])(await Guard(Db, () => Db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000), "SCAN", pattern).ConfigureAwait(false))!;
+                RedisResult[] reply;
+                try
+                {
+                    reply = (RedisResult[])(await Db.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).ConfigureAwait(false))!;
+                }
+                catch (Exception e) when (RedisErrors.IsClientFailure(e))
+                {
+                    throw RedisErrors.ListFailed(e, RedisErrors.Host(Connection), pattern); // the same sentence as Redis' SCAN
+                }
                 cursor = (string)reply[0]!;
                 foreach (var key in (RedisResult[])reply[1]!) yield return (string)key!;
             }
