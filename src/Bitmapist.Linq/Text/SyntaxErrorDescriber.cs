@@ -27,7 +27,18 @@ internal static partial class SyntaxErrorDescriber
         if (found == "the end of the query" && previous is not null)
             at = new SourceLocation(previous.Location.Position + previous.Length, previous.Location.Line, previous.Location.Column + previous.Length);
         var expected = Expected(message.ParserState.ExpectedTerminals, previous, tree.Tokens, at.Position);
-        return SourceError.At(source, at, $"expected {expected}, found {found}{KeywordHint(tree.Tokens, at.Position, found)}");
+        return SourceError.At(source, at, $"expected {expected}, found {found}{QuoteHint(expected, found) ?? KeywordHint(tree.Tokens, at.Position, found)}");
+    }
+
+    /// <summary>
+    /// Where an event name was expected and a keyword of the language stands (<c>describe percent</c>,
+    /// <c>month(count)</c>): how to write an event of that name. Null otherwise.
+    /// </summary>
+    private static string? QuoteHint(string expected, string found)
+    {
+        if (!expected.Contains("an event name", StringComparison.Ordinal)) return null;
+        if (found.Length <= 2 || found[0] != '\'' || QueryGrammar.Find(found[1..^1]) is not { } keyword) return null;
+        return $" ('{keyword.Word}' is a word of the language: write an event of that name in quotes, {TextSyntax.Quote(found[1..^1])})";
     }
 
     /// <summary>What the scanner could not read, in words: an unclosed quote, a name with non-ASCII letters, a stray character.</summary>

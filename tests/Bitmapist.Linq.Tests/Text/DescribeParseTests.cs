@@ -31,4 +31,13 @@ public class DescribeParseTests
         var e = Should.Throw<QuerySyntaxException>(() => TextQuery.Parse("describe"));
         e.Message.ShouldContain("expected an event name");
     }
+
+    [Theory]
+    [InlineData("describe percent", "'percent' is a word of the language: write an event of that name in quotes, 'percent'")]
+    [InlineData("count month(count)", "'count' is a word of the language: write an event of that name in quotes, 'count'")]
+    public void A_keyword_where_an_event_name_goes_says_to_quote_it(string text, string hint)
+    {
+        Should.Throw<QuerySyntaxException>(() => TextQuery.Parse(text)).Message.ShouldContain(hint);
+        TextQuery.Parse(text.Replace("percent", "'percent'").Replace("(count)", "('count')")).ShouldHaveSingleItem();
+    }
 }
