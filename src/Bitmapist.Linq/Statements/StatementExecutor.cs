@@ -29,9 +29,15 @@ public sealed class StatementExecutor(BitmapStore store)
     public async Task<StatementResult> ExecuteAsync(TextStatement statement, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
-        var values = parameters is { Count: > 0 } ? parameters : null;
-        var result = await RunAsync(statement, values, ct).ConfigureAwait(false);
-        var warnings = await CheckEventsAsync(statement, values, ct).ConfigureAwait(false);
+        var result = await RunAsync(statement, parameters, ct).ConfigureAwait(false);
+        return await WithWarningsAsync(statement, result, parameters, ct).ConfigureAwait(false);
+    }
+
+    /// <summary><paramref name="result"/> with the warnings of the events <paramref name="statement"/> read, checked now.</summary>
+    private async Task<StatementResult> WithWarningsAsync(TextStatement statement, StatementResult result,
+        IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
+    {
+        var warnings = await CheckEventsAsync(statement, parameters, ct).ConfigureAwait(false);
         return warnings.Count == 0 ? result : result with { Warnings = warnings };
     }
 
@@ -48,7 +54,7 @@ public sealed class StatementExecutor(BitmapStore store)
         IReadOnlyDictionary<string, SetExpr>? parameters = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(statements);
-        var values = parameters is { Count: > 0 } ? parameters : null;
+        var values = Context(parameters).Parameters;
         for (var i = 0; i < statements.Count;)
         {
             var end = i;
@@ -68,8 +74,7 @@ public sealed class StatementExecutor(BitmapStore store)
                     yield return await ExecuteAsync(group[k], values, ct).ConfigureAwait(false);
                     continue;
                 }
-                var warnings = await CheckEventsAsync(group[k], values, ct).ConfigureAwait(false);
-                yield return warnings.Count == 0 ? batched[k] : batched[k] with { Warnings = warnings };
+                yield return await WithWarningsAsync(group[k], batched[k], values, ct).ConfigureAwait(false);
             }
             i = end;
         }
