@@ -16,7 +16,10 @@ namespace Bitmapist.Linq.Stores;
 /// </summary>
 public partial class BitmapStore : IAsyncDisposable, IDisposable
 {
-    /// <summary>A store over <paramref name="backend"/>, which it owns (disposing the store disposes it).</summary>
+    /// <summary>
+    /// A store over <paramref name="backend"/>, which it owns (disposing the store disposes it). With the sharded
+    /// layout (<see cref="StoreOptions.Layout"/>) the store runs every program per shard over it (scatter-gather).
+    /// </summary>
     /// <exception cref="ArgumentException"><see cref="StoreOptions.Profile"/> is set and is not the back end's own
     /// profile: a back end declares what it can run, so the profile is chosen when it is made.</exception>
     public BitmapStore(IBitmapBackend backend, StoreOptions? options = null)
@@ -27,9 +30,12 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
                 $"StoreOptions.Profile is '{wanted}' but the back end {backend.GetType().Name} runs '{backend.Profile}'. Give the profile " +
                 "to the back end when it is made (the library's stores take StoreOptions.Profile and do so), or leave StoreOptions.Profile unset.",
                 nameof(options));
-        Backend = backend;
         Options = options ?? new StoreOptions();
-        Planner = new Planner(Options, () => backend.Profile);
+        // The sharded layout is scatter-gather over the back end: every store kind gets it the same way.
+        Backend = Options.Layout.ShardBits is { } shardBits && backend is not Backends.Sharded.ShardedBackend
+            ? new Backends.Sharded.ShardedBackend(backend, Options.Keys, shardBits)
+            : backend;
+        Planner = new Planner(Options, () => Backend.Profile);
     }
 
     /// <summary>Where the bitmaps live and how programs run.</summary>

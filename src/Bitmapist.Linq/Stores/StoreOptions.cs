@@ -11,6 +11,12 @@ public sealed record StoreOptions
     /// <summary>The key layout (default <c>trackist_</c>, bitmapist 3's).</summary>
     public KeyScheme Keys { get; init; } = KeyScheme.Default;
 
+    /// <summary>
+    /// How bitmaps are spread over keys: bitmapist's layout (the default, readable by the Python library) or the
+    /// sharded layout (needed on Redis Cluster; <see cref="KeyLayout"/>). Fixed per store once it is written.
+    /// </summary>
+    public KeyLayout Layout { get; init; } = KeyLayout.Bitmapist;
+
     /// <summary>The clock for "now": default marks and relative periods. Inject a fake one in tests.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 

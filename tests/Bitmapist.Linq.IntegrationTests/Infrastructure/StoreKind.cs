@@ -21,7 +21,13 @@ public static class StoreKind
     public const string BitmapistServer = "bitmapist-server";
     public const string Reference = "reference";
 
-    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer, Reference];
+    /// <summary>A single Redis with the sharded layout, shards of 2^8 ids so that small ids cross shards.</summary>
+    public const string RedisSharded = "redis-sharded";
+
+    /// <summary>The shard width of the sharded store kinds: small, so tests' ids span many shards.</summary>
+    public const int TestShardBits = 8;
+
+    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer, Reference, RedisSharded];
 
     /// <summary>The kinds that are a server reached over the network (the lifecycle suite's).</summary>
     public static TheoryData<string> Servers() => [Redis, BitmapistServer];
@@ -52,6 +58,7 @@ public static class StoreKind
             RedisAsBitmapistServer => await RedisStore.ConnectAsync(Configuration, options with { Profile = CapabilityProfile.BitmapistServer }),
             BitmapistServer => await ConnectToBitmapistServer(options),
             Reference => new BitmapStore(new ReferenceBackend(), options),
+            RedisSharded => await RedisStore.ConnectAsync(Configuration, options with { Layout = KeyLayout.Sharded(TestShardBits) }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

@@ -36,32 +36,37 @@ internal sealed partial class RedisBackend
             while (cursor != "0");
             yield break;
         }
-        var server = Connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
-            ?? throw RedisErrors.NoPrimary("scan");
+        // Every primary: one on a single Redis, each node's own keys on a cluster (SCAN covers one server).
+        var primaries = Connection.GetServers().Where(s => !s.IsReplica).ToArray();
+        if (primaries.Length == 0 || primaries.Any(s => !s.IsConnected))
+            throw RedisErrors.NoPrimary("scan");
         var db = _database < 0 ? 0 : _database;
-        // By hand rather than await foreach: a failure while paging (the connection lost mid-SCAN) becomes this
-        // library's exception, and C# allows no yield inside a try with a catch.
-        var keys = server.KeysAsync(db, pattern, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false).GetAsyncEnumerator();
-        try
+        foreach (var server in primaries)
         {
-            while (true)
+            // By hand rather than await foreach: a failure while paging (the connection lost mid-SCAN) becomes this
+            // library's exception, and C# allows no yield inside a try with a catch.
+            var keys = server.KeysAsync(db, pattern, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false).GetAsyncEnumerator();
+            try
             {
-                bool more;
-                try
+                while (true)
                 {
-                    more = await keys.MoveNextAsync();
+                    bool more;
+                    try
+                    {
+                        more = await keys.MoveNextAsync();
+                    }
+                    catch (Exception e) when (RedisErrors.IsClientFailure(e))
+                    {
+                        throw RedisErrors.ListFailed(e, RedisErrors.Format(server.EndPoint), pattern);
+                    }
+                    if (!more) break;
+                    yield return keys.Current.ToString();
                 }
-                catch (Exception e) when (RedisErrors.IsClientFailure(e))
-                {
-                    throw RedisErrors.ListFailed(e, RedisErrors.Host(Connection), pattern);
-                }
-                if (!more) yield break;
-                yield return keys.Current.ToString();
             }
-        }
-        finally
-        {
-            await keys.DisposeAsync();
+            finally
+            {
+                await keys.DisposeAsync();
+            }
         }
     }
 
@@ -75,7 +80,7 @@ internal sealed partial class RedisBackend
             ct.ThrowIfCancellationRequested();
             try
             {
-                n += (long)await Db.ExecuteAsync(DeleteCommand, chunk).ConfigureAwait(false);
+                n += (long)await Db.ExecuteAsync(DeleteCommand, [.. chunk.Select(k => (object)(RedisKey)k)]).ConfigureAwait(false);
             }
             catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {

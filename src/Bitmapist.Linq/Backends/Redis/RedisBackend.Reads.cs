@@ -25,12 +25,12 @@ internal sealed partial class RedisBackend
         if (!batch.NeedsTransaction)
         {
             var read = batch.Commands[batch.ReadIndex];
-            reply = await Guard(db, () => db.ExecuteAsync(read.Name, [.. read.Args]), read.Name, batch.ResultKey!).ConfigureAwait(false);
+            reply = await Guard(db, () => db.ExecuteAsync(read.Name, read.WireArgs()), read.Name, batch.ResultKey!).ConfigureAwait(false);
         }
         else
         {
             var tran = db.CreateTransaction();
-            var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
+            var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, c.WireArgs())).ToArray();
             try
             {
                 // One round trip that deletes its own temporaries. It is not abandoned half-way on
@@ -135,7 +135,7 @@ internal sealed partial class RedisBackend
         if (batch.IsEmpty) return results;
         // Always one MULTI/EXEC, even without temporaries: one round trip, and every read from one snapshot.
         var tran = Db.CreateTransaction();
-        var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, [.. c.Args])).ToArray();
+        var tasks = batch.Commands.Select(c => tran.ExecuteAsync(c.Name, c.WireArgs())).ToArray();
         // As for one query: the call returns once the server ran the whole batch (which deleted its
         // temporaries); cancellation is honoured right after.
         await Commit(tran, tasks, program.Description, i => Describe(batch.Commands[i]), keys: () => KeysOf(batch.Commands)).ConfigureAwait(false);

@@ -33,13 +33,25 @@ internal sealed partial class RedisBackend
     /// first write, so nothing is written either. Should a SETBIT still fail after others ran, the reply says how many
     /// were written, so the message does not claim none were. Replies: the number of writes, or
     /// {'type', key, type}, {'offset', key, offset, error}, {'partial', key, writes done, error}.
+    /// ARGV: each write's bit and value, then the offset of a shard's last bit, or -1. With that offset (the sharded
+    /// layout) every key a bit is set in is first made as long as the shard, by a BITFIELD that changes no bit: a key
+    /// grown by SETBIT keeps up to 2x slack (design/scale-out.md), one created at full size none.
     /// </summary>
     internal const string MarkScript = """
+        local presize = tonumber(ARGV[2 * #KEYS + 1])
         for i = 1, #KEYS do
           local t = redis.call('TYPE', KEYS[i]).ok
           if t ~= 'none' and t ~= 'string' then return {'type', KEYS[i], t} end
           local r = redis.pcall('GETBIT', KEYS[i], ARGV[2 * i - 1])
           if type(r) == 'table' and r.err then return {'offset', KEYS[i], ARGV[2 * i - 1], r.err} end
+        end
+        if presize >= 0 then
+          for i = 1, #KEYS do
+            if ARGV[2 * i] == '1' then
+              local r = redis.pcall('BITFIELD', KEYS[i], 'INCRBY', 'u1', presize, 0)
+              if type(r) == 'table' and r.err then return redis.error_reply(r.err) end
+            end
+          end
         end
         for i = 1, #KEYS do
           local r = redis.pcall('SETBIT', KEYS[i], ARGV[2 * i - 1], ARGV[2 * i])
@@ -55,7 +67,7 @@ internal sealed partial class RedisBackend
     private async Task<bool> TryWriteBitsByScriptAsync(IReadOnlyList<BitWrite> writes)
     {
         var keys = writes.Select(w => (RedisKey)w.Key).ToArray();
-        var args = writes.SelectMany(w => new RedisValue[] { w.Bit, w.Value ? 1 : 0 }).ToArray();
+        RedisValue[] args = [.. writes.SelectMany(w => new RedisValue[] { w.Bit, w.Value ? 1 : 0 }), PresizeOffset];
         RedisResult reply;
         try
         {
@@ -149,7 +161,10 @@ internal sealed partial class RedisBackend
             var tran = db.CreateTransaction();
             for (var i = 0; i < keys.Length; i++)
                 tran.AddCondition(types[i].Result == RedisType.None ? Condition.KeyNotExists(keys[i]) : Condition.StringLengthEqual(keys[i], strlens[i].Result));
+            var presized = _presizeBits == 0 ? [] : writes.Where(w => w.Value).Select(w => w.Key).Distinct(StringComparer.Ordinal)
+                .Select(k => tran.ExecuteAsync("BITFIELD", (RedisKey)k, "INCRBY", "u1", PresizeOffset, 0)).ToArray();
             var tasks = writes.Select(w => tran.StringSetBitAsync(w.Key, w.Bit, w.Value)).ToArray();
+            Observe(presized);
             if (await Commit(tran, tasks, "mark batch", i => $"SETBIT {writes[i].Key}", conditional: true).ConfigureAwait(false)) return;
             if (attempt == MaxWatchAttempts)
                 throw RedisErrors.KeysKeptChanging(MaxWatchAttempts);
@@ -205,16 +220,19 @@ internal sealed partial class RedisBackend
     /// <summary>
     /// Merges one group of a bulk import into its keys: every destination's type checked, then per key
     /// SET tmp; EXPIRE tmp; BITOP OR key key tmp; UNLINK tmp. KEYS: the n destinations, then their n temporaries;
-    /// ARGV: the n bitmaps, then the temporaries' TTL. A script answers with the error of the command that failed
+    /// ARGV: the n bitmaps, the temporaries' TTL, then a shard's last bit offset or -1 (each destination first made
+    /// as long as the shard, as the mark script does). A script answers with the error of the command that failed
     /// (OOM, NOPERM), which MULTI/EXEC reports only as EXECABORT; and on OOM Redis refuses its first write.
     /// </summary>
     internal const string MergeScript = """
         local n = #KEYS / 2
+        local presize = tonumber(ARGV[n + 2])
         for i = 1, n do
           local t = redis.call('TYPE', KEYS[i]).ok
           if t ~= 'none' and t ~= 'string' then return {KEYS[i], t} end
         end
         for i = 1, n do
+          if presize >= 0 then redis.call('BITFIELD', KEYS[i], 'INCRBY', 'u1', presize, 0) end
           redis.call('SET', KEYS[n + i], ARGV[i])
           redis.call('EXPIRE', KEYS[n + i], ARGV[n + 1])
           redis.call('BITOP', 'OR', KEYS[i], KEYS[i], KEYS[n + i])
@@ -228,7 +246,7 @@ internal sealed partial class RedisBackend
         if (!_holdsOnlyBitmaps && Profile.HasScripts && !_scriptsRefused)
         {
             RedisKey[] keys = [.. group.Select(g => (RedisKey)g.Key), .. group.Select(g => (RedisKey)g.Tmp)];
-            RedisValue[] args = [.. group.Select(g => (RedisValue)g.Payload), ttl];
+            RedisValue[] args = [.. group.Select(g => (RedisValue)g.Payload), ttl, PresizeOffset];
             RedisResult? reply = null;
             try
             {
@@ -258,14 +276,15 @@ internal sealed partial class RedisBackend
         {
             if (payload is null)
             {
-                foreach (var id in bitmap.Ids()) Add(tran.ExecuteAsync("SETBIT", key, (long)id, 1), $"SETBIT {key}");
+                foreach (var id in bitmap.Ids()) Add(tran.ExecuteAsync("SETBIT", (RedisKey)key, (long)id, 1), $"SETBIT {key}");
                 continue;
             }
             // Spelled out rather than through the typed API, which may choose other forms (UNLINK for a delete).
-            Add(tran.ExecuteAsync("SET", tmp, payload), $"SET {tmp}");
-            Add(tran.ExecuteAsync("EXPIRE", tmp, ttl), $"EXPIRE {tmp}");
-            Add(tran.ExecuteAsync("BITOP", "OR", key, key, tmp), $"BITOP OR {key}");
-            Add(tran.ExecuteAsync(DeleteCommand, tmp), $"{DeleteCommand} {tmp}");
+            if (_presizeBits > 0) Add(tran.ExecuteAsync("BITFIELD", (RedisKey)key, "INCRBY", "u1", PresizeOffset, 0), $"BITFIELD {key}");
+            Add(tran.ExecuteAsync("SET", (RedisKey)tmp, payload), $"SET {tmp}");
+            Add(tran.ExecuteAsync("EXPIRE", (RedisKey)tmp, ttl), $"EXPIRE {tmp}");
+            Add(tran.ExecuteAsync("BITOP", "OR", (RedisKey)key, (RedisKey)key, (RedisKey)tmp), $"BITOP OR {key}");
+            Add(tran.ExecuteAsync(DeleteCommand, (RedisKey)tmp), $"{DeleteCommand} {tmp}");
         }
         await Commit(tran, [.. tasks], "bulk import group", n => commands[n], keys: () => group.Select(g => g.Key)).ConfigureAwait(false);
 

@@ -15,7 +15,7 @@ namespace Bitmapist.Linq.Backends.Redis;
 /// sentence, built by <see cref="RedisErrors"/>. This file holds the connection, the seam's entry points and the
 /// transaction helper; the writes, the reads and the key space are the partial files beside it.
 /// </summary>
-internal sealed partial class RedisBackend : IBitmapBackend
+internal sealed partial class RedisBackend : IBitmapBackend, Sharded.IShardableBackend
 {
     private readonly bool _ownsConnection;
 
@@ -26,6 +26,12 @@ internal sealed partial class RedisBackend : IBitmapBackend
     /// </summary>
     private readonly bool _holdsOnlyBitmaps;
     private readonly int _database;
+
+    /// <summary>A shard's width in bits for the sharded layout (new keys are created this long), else 0.</summary>
+    private uint _presizeBits;
+
+    /// <summary>The offset of a shard's last bit, which the write scripts touch to create a key at full size; -1 when not sharded.</summary>
+    private long PresizeOffset => _presizeBits == 0 ? -1 : _presizeBits - 1L;
 
     public RedisBackend(IConnectionMultiplexer connection, CapabilityProfile profile, bool holdsOnlyBitmaps, Stores.StoreOptions options,
         int database, bool ownsConnection)
@@ -39,6 +45,13 @@ internal sealed partial class RedisBackend : IBitmapBackend
     }
 
     public IConnectionMultiplexer Connection { get; }
+
+    /// <inheritdoc />
+    public IBitmapBackend ForShard(string keyPrefix, uint shardWidth) =>
+        new RedisBackend(Connection, Profile, _holdsOnlyBitmaps, Options with { Keys = new Model.KeyScheme(keyPrefix) }, _database, ownsConnection: false)
+        {
+            _presizeBits = shardWidth,
+        };
 
     /// <inheritdoc />
     public CapabilityProfile Profile { get; }
@@ -130,7 +143,7 @@ internal sealed partial class RedisBackend : IBitmapBackend
     {
         var db = Db;
         var list = keys.Distinct(StringComparer.Ordinal).Take(1000).ToArray();
-        var checks = list.Select(k => db.ExecuteAsync("EXISTS", k)).ToArray();
+        var checks = list.Select(k => db.ExecuteAsync("EXISTS", (RedisKey)k)).ToArray();
         try
         {
             await Task.WhenAll(checks).ConfigureAwait(false);

@@ -106,6 +106,14 @@ internal static partial class RedisErrors
         return new BitmapistStoreException($"The read of '{key}' failed ({name}): {reason}. It was not answered.", e);
     }
 
+    /// <summary>A cluster opened with bitmapist's layout: what to do instead.</summary>
+    public static BitmapistStoreException ClusterNeedsShardedLayout(string host, string prefix) => new(
+        $"{host} is a Redis Cluster, which needs the sharded key layout: bitmapist's layout keeps each event and period in its own key, " +
+        "so a mark (month, week and day keys) and any compound query span several slots, which one batch cannot. Open the store with " +
+        "--layout sharded (StoreOptions.Layout = KeyLayout.Sharded()). Data already in bitmapist's layout on a single Redis is copied " +
+        $"with: bitmapist migrate --from <that redis> --to {host} --layout sharded --verify" +
+        (prefix == Model.KeyScheme.BitmapistPrefix ? "" : $" --prefix {prefix}") + ".");
+
     /// <summary>No connected primary to <paramref name="action"/>.</summary>
     public static BitmapistStoreException NoPrimary(string action) => new($"No connected Redis primary to {action}.");
 

@@ -25,10 +25,55 @@ public sealed class RedisStore : BitmapStore
     /// declares that the server is bitmapist-server, which holds only bitmaps: mark batches are then sent without a
     /// type check.
     /// </summary>
+    /// <exception cref="BitmapistStoreException">The connection is to a Redis Cluster and the layout is bitmapist's (the cluster
+    /// needs the sharded layout), or the sharded layout was asked of bitmapist-server.</exception>
     public RedisStore(IConnectionMultiplexer connection, CapabilityProfile profile, StoreOptions? options = null, int database = -1, bool ownsConnection = false)
         : base(new RedisBackend(connection, options?.Profile ?? profile, holdsOnlyBitmaps: profile == CapabilityProfile.BitmapistServer,
-            options ?? new StoreOptions(), database, ownsConnection), options)
+            CheckLayout(connection, profile, options ?? new StoreOptions()), database, ownsConnection), options)
     {
+    }
+
+    /// <summary>True when <paramref name="connection"/> is to a Redis Cluster (or Valkey cluster).</summary>
+    public static bool IsCluster(IConnectionMultiplexer connection) =>
+        connection.GetServers().Any(s => s.ServerType == ServerType.Cluster);
+
+    /// <summary>
+    /// Refuses a layout the server cannot hold: bitmapist's on a cluster (a mark writes month, week and day keys in three
+    /// slots, which one batch cannot do, and compound queries are refused with CROSSSLOT), and the sharded layout on
+    /// bitmapist-server (which has no slots to keep together nor BITFIELD to size keys with).
+    /// </summary>
+    private static StoreOptions CheckLayout(IConnectionMultiplexer connection, CapabilityProfile profile, StoreOptions options)
+    {
+        if (!options.Layout.IsSharded && IsCluster(connection))
+            throw RedisErrors.ClusterNeedsShardedLayout(RedisErrors.Host(connection), options.Keys.Prefix);
+        if (options.Layout.IsSharded && profile == CapabilityProfile.BitmapistServer)
+            throw new BitmapistStoreException(
+                $"The sharded layout ({options.Layout}) runs on Redis and Redis Cluster; bitmapist-server at {RedisErrors.Host(connection)} keeps " +
+                "bitmapist's layout (it stores compressed bitmaps, so a large id costs it little). Leave the layout at 'bitmapist'.");
+        return options;
+    }
+
+    /// <summary>
+    /// Checks that the store holds the layout it was opened with (its marker key), so a mismatch fails at connect rather
+    /// than as empty answers. bitmapist's layout merely checks no sharded marker exists; a server that will not answer
+    /// that (an ACL that denies the marker's key) is taken at its word, as before markers existed.
+    /// </summary>
+    private async Task CheckLayoutMarkerAsync()
+    {
+        if (Backend is Backends.Sharded.ShardedBackend sharded)
+        {
+            await sharded.CheckLayoutAsync(CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await Backends.Sharded.LayoutMarker.CheckAsync(Backend, Keys.Prefix, Options.Layout, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BitmapistStoreException e) when (e.Message.Contains("no permission", StringComparison.OrdinalIgnoreCase) ||
+            e.InnerException is RedisServerException { Message: var m } && m.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            // The ACL denies the marker keys: this user cannot have written a sharded store under this prefix either.
+        }
     }
 
     /// <summary>
@@ -48,7 +93,17 @@ public sealed class RedisStore : BitmapStore
             var profile = detected ?? options?.Profile ?? await DetectProfileAsync(mux).ConfigureAwait(false);
             if (profile != CapabilityProfile.BitmapistServer && (options?.Profile ?? profile) != CapabilityProfile.BitmapistServer)
                 await CheckLoggedInUserAsync(mux, configuration).ConfigureAwait(false);
-            return new RedisStore(mux, profile, options, ownsConnection: true);
+            var store = new RedisStore(mux, profile, options, ownsConnection: true);
+            try
+            {
+                await store.CheckLayoutMarkerAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            return store;
         }
         catch
         {
@@ -218,7 +273,7 @@ public sealed class RedisStore : BitmapStore
         ConnectAsync(configuration, options).GetAwaiter().GetResult();
 
     /// <summary>The connection.</summary>
-    public IConnectionMultiplexer Connection => ((RedisBackend)Backend).Connection;
+    public IConnectionMultiplexer Connection => ((RedisBackend)(Backend is Backends.Sharded.ShardedBackend s ? s.Root : Backend)).Connection;
 
     /// <summary>
     /// Detects the profile (sending one read-only BITPOS): a server without BITPOS is bitmapist-server
@@ -234,7 +289,7 @@ public sealed class RedisStore : BitmapStore
         try
         {
             // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
-            await connection.GetDatabase().ExecuteAsync("BITPOS", "bitmapist-linq:probe:missing", 1).ConfigureAwait(false);
+            await connection.GetDatabase().ExecuteAsync("BITPOS", (RedisKey)"bitmapist-linq:probe:missing", 1).ConfigureAwait(false);
         }
         catch (RedisServerException e) when (RedisErrors.ClassifyMessage(e.Message) == RedisFailure.NoPermission)
         {

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Bitmapist.Linq.Backends.Embedded;
+namespace Bitmapist.Linq.Backends;
 
-/// <summary>Redis's glob patterns (<c>*</c>, <c>?</c>, <c>[...]</c>, <c>\x</c>) for the embedded store's SCAN.</summary>
+/// <summary>Redis's glob patterns (<c>*</c>, <c>?</c>, <c>[...]</c>, <c>\x</c>) for the embedded store's SCAN and the sharded layout's scan filter.</summary>
 internal static class Glob
 {
     public static Regex ToRegex(string pattern)

@@ -1,0 +1,337 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Backends.Sharded;
+
+/// <summary>
+/// A back end that can name the keys of its temporaries: the sharded layout asks it for a view of itself whose
+/// temporaries and leases live under one shard's prefix (the shard's hash tag), and whose new keys are created at the
+/// shard's full size. Redis implements it; a back end whose temporaries are not keys (the embedded engine) needs not.
+/// </summary>
+internal interface IShardableBackend
+{
+    /// <summary>This back end, with temporaries named under <paramref name="keyPrefix"/> and new keys sized for <paramref name="shardWidth"/> ids.</summary>
+    IBitmapBackend ForShard(string keyPrefix, uint shardWidth);
+}
+
+/// <summary>
+/// The sharded layout (<see cref="KeyLayout.Sharded"/>) over any back end: scatter-gather. A program is planned and
+/// emitted once, copied per shard (<see cref="ShardProgram"/>), and every shard's copy is sent at once, each one batch
+/// in one slot (one MULTI/EXEC or script call on Redis); the answers are gathered: counts add, a membership comes from
+/// its id's shard, the smallest member from the first shard that has one, members shard after shard in id order. Only
+/// shards the registry lists are visited (<see cref="ShardRegistry"/>). Writes go per shard, each shard's part atomic,
+/// the whole not. Each shard's answer is a snapshot; the gathered answer is not one snapshot across shards (writes
+/// may land in one shard between two shards' batches).
+/// </summary>
+internal sealed class ShardedBackend : IBitmapBackend
+{
+    private readonly IBitmapBackend _root;
+    private readonly ShardMap _map;
+    private readonly ShardRegistry _registry;
+    private readonly ConcurrentDictionary<uint, IBitmapBackend> _views = new();
+    private readonly ConditionalWeakTable<BatchProgram, ConcurrentDictionary<uint, BatchProgram?>> _programs = new();
+    private readonly IBitmapBackend _explainView;
+    private Task? _checked;
+    private Task? _markerWritten;
+
+    /// <param name="root">The back end that holds every shard's keys (one Redis, a cluster, the embedded engine).</param>
+    /// <param name="keys">The store's key scheme: its prefix starts every key.</param>
+    /// <param name="shardBits">The shard width in bits.</param>
+    public ShardedBackend(IBitmapBackend root, KeyScheme keys, int shardBits)
+    {
+        _root = root;
+        _map = new ShardMap(keys.Prefix, shardBits);
+        _registry = new ShardRegistry(root, _map);
+        _explainView = View(_map.Prefix + "{" + ExplainTag + "}");
+    }
+
+    /// <summary>What explain prints in place of a shard's hash tag.</summary>
+    public const string ExplainTag = "S";
+
+    /// <summary>The layout this back end stores.</summary>
+    public KeyLayout Layout => KeyLayout.Sharded(_map.ShardBits);
+
+    /// <summary>The back end underneath, which holds every shard.</summary>
+    public IBitmapBackend Root => _root;
+
+    internal ShardMap Map => _map;
+
+    /// <inheritdoc />
+    public CapabilityProfile Profile => _root.Profile;
+
+    private IBitmapBackend View(uint shard) => _views.GetOrAdd(shard, s => View(_map.ShardPrefix(s)));
+
+    private IBitmapBackend View(string prefix) => _root is IShardableBackend s ? s.ForShard(prefix, _map.Width) : _root;
+
+    /// <summary>
+    /// Checks once that the store holds this layout (its marker names this width, or no sharded marker exists), before
+    /// the first operation; the store's connect calls it so a mismatch fails there. A failed check is tried again next time.
+    /// </summary>
+    public Task CheckLayoutAsync(CancellationToken ct)
+    {
+        var task = Volatile.Read(ref _checked);
+        if (task is { IsCompletedSuccessfully: true }) return task;
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            var fresh = LayoutMarker.CheckAsync(_root, _map.Prefix, Layout, ct);
+            Interlocked.CompareExchange(ref _checked, fresh, task);
+        }
+        return _checked!;
+    }
+
+    private Task WriteMarkerAsync(CancellationToken ct)
+    {
+        var task = Volatile.Read(ref _markerWritten);
+        if (task is { IsCompletedSuccessfully: true }) return task;
+        if (task is null || task.IsFaulted || task.IsCanceled)
+        {
+            var fresh = Write();
+            Interlocked.CompareExchange(ref _markerWritten, fresh, task);
+        }
+        return _markerWritten!;
+
+        async Task Write()
+        {
+            await CheckLayoutAsync(ct).ConfigureAwait(false);
+            await _root.WriteBitsAsync([new BitWrite(_map.MarkerKey, 0, true)], ct).ConfigureAwait(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /// <inheritdoc />
+    public async Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
+    {
+        if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
+        await CheckLayoutAsync(ct).ConfigureAwait(false);
+        var runs = new List<(uint Shard, Task<ReadResult[]> Results)>();
+        try
+        {
+            if (ShardProgram.OnlyShards(program, _map) is { } only)
+            {
+                // Membership tests: their ids' shards only, registry or not (a shard without data answers no).
+                Start(program, only, runs, ct);
+            }
+            else
+            {
+                // The shards known now run while the registry is read; a shard the registry adds runs after. A literal
+                // set's ids ({1, 2}) are members in their shards even where nothing is stored.
+                var known = _registry.Known.Union(ShardProgram.LiteralShards(program, _map));
+                var refresh = _registry.RefreshAsync(ct);
+                Start(program, known, runs, ct);
+                var all = await refresh.ConfigureAwait(false);
+                Start(program, all.Except(known), runs, ct);
+            }
+            await Task.WhenAll(runs.Select(r => r.Results)).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DisposeStreamsAsync(runs).ConfigureAwait(false);
+            throw;
+        }
+        return Gather(program, [.. runs.Select(r => (r.Shard, r.Results.Result)).OrderBy(r => r.Shard)]);
+    }
+
+    private void Start(BatchProgram program, IEnumerable<uint> shards, List<(uint, Task<ReadResult[]>)> runs, CancellationToken ct)
+    {
+        foreach (var shard in shards)
+            if (Localized(program, shard) is { } local)
+                runs.Add((shard, View(shard).RunAsync(local, ct)));
+    }
+
+    private BatchProgram? Localized(BatchProgram program, uint shard) =>
+        _programs.GetValue(program, _ => new()).GetOrAdd(shard, s => ShardProgram.For(program, _map, s, key => _map.PhysicalKey(s, key)));
+
+    private ReadResult[] Gather(BatchProgram program, IReadOnlyList<(uint Shard, ReadResult[] Results)> shards)
+    {
+        var gathered = new ReadResult[program.Reads.Length];
+        for (var i = 0; i < gathered.Length; i++)
+        {
+            var read = program.Reads[i];
+            var ran = shards.Where(s => Localized(program, s.Shard)!.Reads[i].Source is not null).ToArray();
+            gathered[i] = read.Kind switch
+            {
+                _ when read.Source is null => ReadResult.OfEmpty(read),
+                ReadKind.Min => new ReadResult(ran.Select(s => s.Results[i].Integer < 0 ? -1 : _map.BaseOf(s.Shard) + s.Results[i].Integer)
+                    .Where(m => m >= 0).DefaultIfEmpty(-1).First()),
+                ReadKind.Ids or ReadKind.Max => new ReadResult(0, new ShardedIdSource([.. ran.Select(s => (_map.BaseOf(s.Shard), s.Results[i].Ids!))], _map)),
+                // Count and Any add; a membership's one shard answers 1 or 0.
+                _ => new ReadResult(ran.Sum(s => s.Results[i].Integer)),
+            };
+        }
+        return gathered;
+    }
+
+    private static async Task DisposeStreamsAsync(IEnumerable<(uint, Task<ReadResult[]> Results)> runs)
+    {
+        foreach (var (_, task) in runs)
+        {
+            try
+            {
+                foreach (var result in await task.ConfigureAwait(false))
+                    if (result.Ids is { } ids) await ids.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // That shard failed or its lease could not be dropped (it carries a TTL): the first error is the one reported.
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public IEnumerable<string> Describe(BatchProgram program)
+    {
+        var shard = ShardProgram.OnlyShards(program, _map) is [var first, ..] ? first : 0;
+        var local = ShardProgram.For(program, _map, shard, key => _map.Prefix + "{" + ExplainTag + "}" + key[_map.Prefix.Length..]);
+        var fanOut = ShardProgram.OnlyShards(program, _map) is { } only
+            ? $"in the shard of its id{(only.Count == 1 ? "" : "s")} only ({only.Count} shard{(only.Count == 1 ? "" : "s")})"
+            : $"in every shard that holds data ({_registry.Known.Count} known to this process), all shards' batches at once";
+        yield return $"sharded layout (shards of 2^{_map.ShardBits} ids; {{{ExplainTag}}} stands for a shard's hash tag): the program runs {fanOut};";
+        yield return "  counts add, a membership comes from its id's shard, min/max from the first/last shard that has one, ids shard after shard";
+        if (local is null)
+        {
+            yield return "  (nothing to run in any shard)";
+            yield break;
+        }
+        foreach (var line in _explainView.Describe(local)) yield return line;
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    /// <inheritdoc />
+    public async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
+    {
+        if (writes.Count == 0) return;
+        await WriteMarkerAsync(ct).ConfigureAwait(false);
+        var groups = writes.GroupBy(w => _map.ShardOf(w.Bit)).OrderBy(g => g.Key).ToArray();
+        // A clear needs no registry bit: a shard that never had a set bit holds nothing to clear.
+        await _registry.EnsureAsync(groups.Where(g => g.Any(w => w.Value)).Select(g => g.Key), ct).ConfigureAwait(false);
+        var tasks = groups.Select(g => View(g.Key).WriteBitsAsync(
+            [.. g.Select(w => new BitWrite(_map.PhysicalKey(g.Key, w.Key), _map.OffsetOf(w.Bit), w.Value))], ct)).ToArray();
+        await AllOrExplainAsync(tasks, groups.Length, "mark batch").ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits every shard's write; when some failed after others were applied, one error says so.</summary>
+    private static async Task AllOrExplainAsync(Task[] tasks, int shards, string what)
+    {
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch (Exception) when (tasks.Length > 1)
+        {
+            var failed = tasks.Where(t => t.IsFaulted || t.IsCanceled).ToArray();
+            var first = failed.Select(t => t.Exception?.InnerException).FirstOrDefault(e => e is not null);
+            if (first is null) throw;
+            var applied = shards - failed.Length;
+            if (applied == 0) throw first;
+            throw new BitmapistStoreException(
+                $"The {what} was applied in {applied} of its {shards} shards and failed in {failed.Length}: the sharded layout writes each " +
+                $"shard's part atomically, but not the whole. Sending the same {what} again is safe (setting a bit twice changes nothing). " +
+                $"The first failure: {first.Message}", first);
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task MergeAsync(IReadOnlyList<BitmapMerge> merges, CancellationToken ct)
+    {
+        if (merges.Count == 0) return;
+        await WriteMarkerAsync(ct).ConfigureAwait(false);
+        var perShard = new SortedDictionary<uint, List<BitmapMerge>>();
+        var shardsOfKey = new List<uint>[merges.Count];
+        for (var m = 0; m < merges.Count; m++)
+        {
+            shardsOfKey[m] = [];
+            foreach (var (shard, slice) in Split(merges[m].Bitmap))
+            {
+                if (!perShard.TryGetValue(shard, out var list)) perShard[shard] = list = [];
+                list.Add(new BitmapMerge(_map.PhysicalKey(shard, merges[m].Key), slice));
+                shardsOfKey[m].Add(shard);
+            }
+        }
+        await _registry.EnsureAsync(perShard.Keys, ct).ConfigureAwait(false);
+        var done = new ConcurrentDictionary<uint, bool>();
+        try
+        {
+            // Several shards in flight (a cluster merges on every node at once), not thousands: each group is up to 32 MiB.
+            await Parallel.ForEachAsync(perShard, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (entry, token) =>
+            {
+                await View(entry.Key).MergeAsync(entry.Value, token).ConfigureAwait(false);
+                done[entry.Key] = true;
+            }).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BitmapistStoreException or OperationCanceledException)
+        {
+            var keysApplied = shardsOfKey.Count(shards => shards.All(done.ContainsKey));
+            throw new BitmapistImportException(
+                $"The bulk import was applied in {done.Count} of its {perShard.Count} shards ({keysApplied} of {merges.Count} keys whole) when it " +
+                $"stopped: {e.Message} Running the same import again is safe: a merge is an OR.", keysApplied, merges.Count, done.Count, e);
+        }
+    }
+
+    /// <summary>A client-built bitmap cut into shards: each shard's ids as offsets; shards without ids left out.</summary>
+    private IEnumerable<(uint Shard, PagedBitmap Slice)> Split(PagedBitmap bitmap)
+    {
+        PagedBitmap? slice = null;
+        uint current = 0;
+        foreach (var id in bitmap.Ids())
+        {
+            var shard = _map.ShardOf(id);
+            if (slice is not null && shard != current)
+            {
+                yield return (current, slice);
+                slice = null;
+            }
+            current = shard;
+            (slice ??= new PagedBitmap()).Set(_map.OffsetOf(id));
+        }
+        if (slice is not null) yield return (current, slice);
+    }
+
+    // ---------------------------------------------------------------- key space
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> ScanAsync(string pattern, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await CheckLayoutAsync(ct).ConfigureAwait(false);
+        // Every shard's copies of the keys the pattern names: the tag matched by '*', the rest as asked. A '*' may
+        // also match past the tag's '}' into an event name, so every key is parsed and matched again by its logical name.
+        var physical = pattern.StartsWith(_map.EscapedPrefix, StringComparison.Ordinal)
+            ? _map.EscapedPrefix + "{*}" + pattern[_map.EscapedPrefix.Length..]
+            : "*";
+        var logicalPattern = Glob.ToRegex(pattern);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var key in _root.ScanAsync(physical, ct).ConfigureAwait(false))
+            if (_map.TryParsePhysical(key, out _, out var logical) && logicalPattern.IsMatch(logical) && seen.Add(logical))
+                yield return logical;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct)
+    {
+        if (keys.Count == 0) return 0;
+        var distinct = keys.Distinct(StringComparer.Ordinal).ToArray();
+        var existed = await AnyKeyExistsAsync([.. distinct.Select(k => (IReadOnlyList<string>)[k])], ct).ConfigureAwait(false);
+        var shards = _registry.Known; // refreshed by the check just made
+        await Task.WhenAll(shards.Select(s => View(s).DeleteAsync([.. distinct.Select(k => _map.PhysicalKey(s, k))], ct))).ConfigureAwait(false);
+        return existed.Count(e => e);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct)
+    {
+        await CheckLayoutAsync(ct).ConfigureAwait(false);
+        var shards = await _registry.RefreshAsync(ct).ConfigureAwait(false);
+        // One group per (group, shard): the keys of one shard share a slot, so each is one EXISTS on a cluster too.
+        var perShard = groups.SelectMany(g => shards.Select(s => (IReadOnlyList<string>)[.. g.Select(k => _map.PhysicalKey(s, k))])).ToArray();
+        var answers = perShard.Length == 0 ? [] : await _root.AnyKeyExistsAsync(perShard, ct).ConfigureAwait(false);
+        return [.. groups.Select((_, g) => answers.Skip(g * shards.Count).Take(shards.Count).Any(a => a))];
+    }
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => _root.DisposeAsync();
+}
