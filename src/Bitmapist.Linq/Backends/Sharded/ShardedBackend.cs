@@ -122,7 +122,7 @@ internal sealed class ShardedBackend : IBitmapBackend
     {
         if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
         await CheckLayoutAsync(ct).ConfigureAwait(false);
-        var runs = new List<Task<(uint Shard, ReadResult[] Results)[]>>();
+        var runs = new List<Task<ShardRun[]>>();
         try
         {
             if (ShardProgram.OnlyShards(program, _map) is { } only)
@@ -150,21 +150,24 @@ internal sealed class ShardedBackend : IBitmapBackend
         return Gather(program, [.. runs.SelectMany(r => r.Result).OrderBy(r => r.Shard)]);
     }
 
+    /// <summary>One shard's part of a run: its copy of the program and the answers to the copy's reads.</summary>
+    private readonly record struct ShardRun(uint Shard, BatchProgram Local, ReadResult[] Results);
+
     /// <summary>
     /// Runs <paramref name="program"/> in <paramref name="shards"/>: as one joined program where a batch may span shards,
     /// else every shard's copy at once, each its own batch. Shards with nothing to answer are left out.
     /// </summary>
-    private async Task<(uint Shard, ReadResult[] Results)[]> RunInShardsAsync(BatchProgram program, IReadOnlyList<uint> shards, CancellationToken ct)
+    private async Task<ShardRun[]> RunInShardsAsync(BatchProgram program, IReadOnlyList<uint> shards, CancellationToken ct)
     {
-        var locals = shards.Select(s => (Shard: s, Program: Localized(program, s))).Where(l => l.Program is not null).ToArray();
-        if (locals.Length == 0) return [];
         if (_together is not null)
         {
-            var joined = Join(program, [.. locals.Select(l => l.Shard)], [.. locals.Select(l => l.Program!)]);
-            var results = await _together.RunAsync(joined, ct).ConfigureAwait(false);
+            var joined = Join(program, shards);
+            if (joined.Locals.IsEmpty) return [];
+            var results = await _together.RunAsync(joined.Program, ct).ConfigureAwait(false);
             var width = program.Reads.Length;
-            return [.. locals.Select((l, i) => (l.Shard, results[(i * width)..((i + 1) * width)]))];
+            return [.. joined.Locals.Select((l, i) => new ShardRun(l.Shard, l.Program, results[(i * width)..((i + 1) * width)]))];
         }
+        var locals = shards.Select(s => (Shard: s, Program: Localized(program, s))).Where(l => l.Program is not null).ToArray();
         var tasks = locals.Select(l => View(l.Shard).RunAsync(l.Program!, ct)).ToArray();
         try
         {
@@ -172,46 +175,59 @@ internal sealed class ShardedBackend : IBitmapBackend
         }
         catch
         {
-            await DisposeStreamsAsync([.. tasks.Select(t => t.ContinueWith(x => new[] { (0u, x.Result) }, TaskScheduler.Default))]).ConfigureAwait(false);
+            await DisposeStreamsAsync([.. tasks.Select(t => t.ContinueWith(x => new[] { new ShardRun(0, program, x.Result) }, TaskScheduler.Default))])
+                .ConfigureAwait(false);
             throw;
         }
-        return [.. locals.Select((l, i) => (l.Shard, tasks[i].Result))];
+        return [.. locals.Select((l, i) => new ShardRun(l.Shard, l.Program!, tasks[i].Result))];
     }
 
     /// <summary>
     /// The shards' copies one after another as one program: shard i's reads are reads i * R .. i * R + R - 1. The copies
     /// share temporary numbers: each copy writes a temporary before it reads it, so the next copy may reuse it (and
-    /// Redis its memory). The last join of each program is kept, so a repeated query sends the same prepared batch.
+    /// Redis its memory). The last join of each program is kept, so a repeated query (a cached cohort plan) sends the
+    /// same prepared batch; the copies themselves are not kept apart from it, so memory stays one program per shard.
     /// </summary>
-    private BatchProgram Join(BatchProgram program, ImmutableArray<uint> shards, IReadOnlyList<BatchProgram> locals)
+    private Joined Join(BatchProgram program, IReadOnlyList<uint> shards)
     {
-        if (locals.Count == 1) return locals[0];
-        if (_joined.TryGetValue(program, out var kept) && kept.Shards.SequenceEqual(shards)) return kept.Program;
-        var steps = ImmutableArray.CreateBuilder<ProgramStep>();
-        var reads = ImmutableArray.CreateBuilder<ProgramRead>();
-        foreach (var local in locals)
+        if (_joined.TryGetValue(program, out var kept) && kept.Requested.SequenceEqual(shards)) return kept;
+        var locals = shards.Select(s => (Shard: s, Program: ShardProgram.For(program, _map, s, key => _map.PhysicalKey(s, key))))
+            .Where(l => l.Program is not null).Select(l => (l.Shard, l.Program!)).ToImmutableArray();
+        BatchProgram joined;
+        if (locals.Length == 1)
         {
-            var offset = steps.Count;
-            reads.AddRange(local.Reads.Select(r => r with { Position = r.Position + offset }));
-            steps.AddRange(local.Steps);
+            joined = locals[0].Item2;
         }
-        var joined = new BatchProgram(steps.ToImmutable(), reads.ToImmutable(), program.TempCount, program.Profile) { Description = program.Description };
-        _joined.AddOrUpdate(program, new Joined(shards, joined));
-        return joined;
+        else
+        {
+            var steps = ImmutableArray.CreateBuilder<ProgramStep>();
+            var reads = ImmutableArray.CreateBuilder<ProgramRead>();
+            foreach (var (_, local) in locals)
+            {
+                var offset = steps.Count;
+                reads.AddRange(local.Reads.Select(r => r with { Position = r.Position + offset }));
+                steps.AddRange(local.Steps);
+            }
+            joined = new BatchProgram(steps.ToImmutable(), reads.ToImmutable(), program.TempCount, program.Profile) { Description = program.Description };
+        }
+        var result = new Joined([.. shards], locals, joined);
+        _joined.AddOrUpdate(program, result);
+        return result;
     }
 
-    private sealed record Joined(ImmutableArray<uint> Shards, BatchProgram Program);
+    private sealed record Joined(ImmutableArray<uint> Requested, ImmutableArray<(uint Shard, BatchProgram Program)> Locals, BatchProgram Program);
 
+    /// <summary>A shard's copy of a program run on its own (a cluster), kept with the program so its prepared script call is reused.</summary>
     private BatchProgram? Localized(BatchProgram program, uint shard) =>
         _programs.GetValue(program, _ => new()).GetOrAdd(shard, s => ShardProgram.For(program, _map, s, key => _map.PhysicalKey(s, key)));
 
-    private ReadResult[] Gather(BatchProgram program, IReadOnlyList<(uint Shard, ReadResult[] Results)> shards)
+    private ReadResult[] Gather(BatchProgram program, IReadOnlyList<ShardRun> shards)
     {
         var gathered = new ReadResult[program.Reads.Length];
         for (var i = 0; i < gathered.Length; i++)
         {
             var read = program.Reads[i];
-            var ran = shards.Where(s => Localized(program, s.Shard)!.Reads[i].Source is not null).ToArray();
+            var ran = shards.Where(s => s.Local.Reads[i].Source is not null).ToArray();
             gathered[i] = read.Kind switch
             {
                 _ when read.Source is null => ReadResult.OfEmpty(read),
@@ -225,14 +241,14 @@ internal sealed class ShardedBackend : IBitmapBackend
         return gathered;
     }
 
-    private static async Task DisposeStreamsAsync(IEnumerable<Task<(uint Shard, ReadResult[] Results)[]>> runs)
+    private static async Task DisposeStreamsAsync(IEnumerable<Task<ShardRun[]>> runs)
     {
         foreach (var task in runs)
         {
             try
             {
-                foreach (var (_, results) in await task.ConfigureAwait(false))
-                    foreach (var result in results)
+                foreach (var run in await task.ConfigureAwait(false))
+                    foreach (var result in run.Results)
                         if (result.Ids is { } ids) await ids.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception)
