@@ -418,6 +418,12 @@ internal sealed class ShardedBackend : IBitmapBackend
     {
         await CheckLayoutAsync(ct).ConfigureAwait(false);
         var shards = await _registry.RefreshAsync(ct).ConfigureAwait(false);
+        if (_together is not null)
+        {
+            // One node: each group's keys in every shard make one group (one EXISTS k1 k2 ... on Redis).
+            return await _root.AnyKeyExistsAsync([.. groups.Select(g => (IReadOnlyList<string>)[.. shards.SelectMany(s => g.Select(k => _map.PhysicalKey(s, k)))])], ct)
+                .ConfigureAwait(false);
+        }
         // One group per (group, shard): the keys of one shard share a slot, so each is one EXISTS on a cluster too.
         var perShard = groups.SelectMany(g => shards.Select(s => (IReadOnlyList<string>)[.. g.Select(k => _map.PhysicalKey(s, k))])).ToArray();
         var answers = perShard.Length == 0 ? [] : await _root.AnyKeyExistsAsync(perShard, ct).ConfigureAwait(false);
