@@ -95,4 +95,19 @@ public class ShardedLayoutTests
         (await store.At("a", day).ContainsAsync(1)).ShouldBeTrue();
         (await (store.At("a", day) | store.At("b", day)).ToListAsync()).ShouldBe([1L, 1L << 13]);
     }
+
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_shard_another_process_wrote_is_visited_by_the_next_query(string kind)
+    {
+        var prefix = $"t{Guid.NewGuid():N}_";
+        await using var reader = await RedisStore.ConnectAsync(Configuration(kind), Options(prefix, KeyLayout.Sharded(12)));
+        await using var writer = await RedisStore.ConnectAsync(Configuration(kind), Options(prefix, KeyLayout.Sharded(12)));
+        var month = Period.Of(PeriodUnit.Month, Day);
+        await writer.MarkAsync("a", 1, Day);
+        (await reader.At("a", month).CountAsync()).ShouldBe(1); // the reader now knows shard 0 only
+        await writer.MarkAsync("a", 5 << 12, Day); // shard 5, which the reader's cache does not list
+        (await reader.At("a", month).CountAsync()).ShouldBe(2);
+        (await reader.At("a", month).ToListAsync()).ShouldBe([1L, 5L << 12]);
+    }
 }

@@ -16,9 +16,17 @@ internal sealed class ShardRegistry(IBitmapBackend root, ShardMap map)
     /// <summary>The shards known to hold data, ascending.</summary>
     public ImmutableSortedSet<uint> Known => Volatile.Read(ref _known);
 
-    /// <summary>Reads the registry from the store; returns every shard known now (the cache grows to include them).</summary>
+    /// <summary>
+    /// Reads the registry from the store; returns every shard known now (the cache grows to include them). Bits are
+    /// only ever added, so the registry changed exactly when its count differs from the cache's: a BITCOUNT (a few bytes
+    /// back) decides, and only a changed registry is read whole (at k = 8 it can be 2 MiB).
+    /// </summary>
     public async Task<ImmutableSortedSet<uint>> RefreshAsync(CancellationToken ct)
     {
+        var known = Known;
+        var count = new ProgramRead(0, Operand.Stored(map.RegistryKey), ReadKind.Count);
+        var counted = await root.RunAsync(new BatchProgram([], [count], 0, root.Profile) { Description = "shard registry count" }, ct).ConfigureAwait(false);
+        if (counted[0].Integer == known.Count) return known;
         var read = new ProgramRead(0, Operand.Stored(map.RegistryKey), ReadKind.Ids);
         var program = new BatchProgram([], [read], 0, root.Profile) { Description = "shard registry read" };
         var results = await root.RunAsync(program, ct).ConfigureAwait(false);
