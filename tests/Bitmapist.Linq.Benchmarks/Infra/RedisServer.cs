@@ -127,6 +127,12 @@ internal sealed class RedisServer : IAsyncDisposable
     public async Task<Dictionary<string, (long Calls, long Usec)>> CommandStatsFullAsync()
     {
         var text = (string)(await Db.ExecuteAsync("INFO", "commandstats"))!;
+        return ParseCommandStats(text);
+    }
+
+    /// <summary>calls and total microseconds per command from the text of INFO commandstats.</summary>
+    public static Dictionary<string, (long Calls, long Usec)> ParseCommandStats(string text)
+    {
         var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         foreach (var raw in text.Split('\n'))
         {
