@@ -83,28 +83,29 @@ internal sealed partial class ClusterSuite
             }
 
             var passes = new Dictionary<string, Pass>();
-            foreach (var (t, _, _) in stores) passes[t.Name] = await CountAsync(t, 5, () => t.Store.Set(query).CountAsync());
+            foreach (var (t, _, _) in stores) passes[t.Name] = await CountAsync(t, 20, () => t.Store.Set(query).CountAsync());
 
             var r = await Measure.SideBySide(ctx.Warmup(2), ctx.Reps(7), 2,
                 [.. stores.Select(x => new Case(x.Target.Name, () => Measure.PerCall(10, () => x.Target.Store.Set(query).CountAsync())))]);
 
-            var t1 = new Table("store", "shards with data", "batches/query", "data commands/query", "server us/query", "ms per query (median)", "vs unsharded");
+            var t1 = new Table("store", "shards with data", "batches/query", "data commands/query", "server us/query", "client CPU us/query", "ms per query (median)", "vs unsharded");
             foreach (var (t, n, kind) in stores)
             {
                 var (lo, hi) = r.RatioRange(t.Name, "u");
                 t1.Row(t.Label, kind == "u" ? "-" : n, Fmt.N(passes[t.Name].Batches), Fmt.N(passes[t.Name].Commands), Fmt.Us(passes[t.Name].ServerUs / 1e6),
-                    Fmt.Ms(r.Median(t.Name)), $"{Fmt.Ratio(r.Ratio(t.Name, "u"))} ({Fmt.Ratio(lo)}..{Fmt.Ratio(hi)})");
+                    Fmt.Us(passes[t.Name].ClientCpuUs / 1e6), Fmt.Ms(r.Median(t.Name)), $"{Fmt.Ratio(r.Ratio(t.Name, "u"))} ({Fmt.Ratio(lo)}..{Fmt.Ratio(hi)})");
             }
             t1.Print($"(f, g) fan-out: AND of 2 day keys + count, k = {FanOutBits} ({width / 8}-byte shard keys), 10 queries per sample, " +
                 $"{ctx.Reps(7)} repetitions x 2 interleaved slices");
 
-            var slopes = new Table("where", "us per visited shard (least squares over " + string.Join(", ", sizes) + " shards)", "server us per shard (commandstats)", "intercept ms");
+            var slopes = new Table("where", "us per visited shard (least squares over " + string.Join(", ", sizes) + " shards)", "server us per shard (commandstats)", "client CPU us per shard", "intercept ms");
             foreach (var kind in new[] { "s", "c" })
             {
-                var pts = stores.Where(x => x.Kind == kind).Select(x => (X: (double)x.Shards, Y: r.Median(x.Target.Name), S: passes[x.Target.Name].ServerUs)).ToArray();
+                var pts = stores.Where(x => x.Kind == kind).Select(x => (X: (double)x.Shards, Y: r.Median(x.Target.Name), S: passes[x.Target.Name].ServerUs, C: passes[x.Target.Name].ClientCpuUs)).ToArray();
                 var (slope, icept) = Fit(pts.Select(p => (p.X, p.Y)).ToArray());
                 var (serverSlope, _) = Fit(pts.Select(p => (p.X, p.S / 1e6)).ToArray());
-                slopes.Row(kind == "s" ? "1 Redis" : $"cluster of {cluster.Primaries.Length}", Fmt.Us(slope), Fmt.Us(serverSlope), Fmt.Ms(icept));
+                var (clientSlope, _) = Fit(pts.Select(p => (p.X, p.C / 1e6)).ToArray());
+                slopes.Row(kind == "s" ? "1 Redis" : $"cluster of {cluster.Primaries.Length}", Fmt.Us(slope), Fmt.Us(serverSlope), Fmt.Us(clientSlope), Fmt.Ms(icept));
             }
             slopes.Print("(f) fan-out cost per visited shard (latency slope; the server's share from commandstats)");
 

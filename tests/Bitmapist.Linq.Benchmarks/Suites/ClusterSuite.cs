@@ -124,7 +124,7 @@ internal sealed partial class ClusterSuite : ISuite
             $"(c) per-shard program: {c.PlanCounts(qc).Program.Steps.Length} steps, {c.PlanCounts(qc).Program.Reads.Length} reads");
 
         // ---- counting passes (never timed): batches, commands and server time per query, per node
-        const int counted = 5;
+        var counted = ctx.Quick ? 5 : 10;
         var passes = new Dictionary<(string Query, string Target), Pass>();
         foreach (var t in targets)
         {
