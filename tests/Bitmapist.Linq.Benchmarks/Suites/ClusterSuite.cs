@@ -53,6 +53,7 @@ internal sealed partial class ClusterSuite : ISuite
             await RunMainAsync(ctx, cluster, shape, prefix);
             Measure.Quiesce();
             await RunFanOutAsync(ctx, cluster, prefix);
+            await RunTransportAsync(ctx, cluster, prefix);
         }
         finally
         {
