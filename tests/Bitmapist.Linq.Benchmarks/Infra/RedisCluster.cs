@@ -80,6 +80,8 @@ internal sealed class RedisCluster : IAsyncDisposable
         if (!File.Exists(Path.Combine(dir, "pids"))) return;
         using var p = Process.Start(new ProcessStartInfo("bash") { ArgumentList = { script, "stop", dir }, UseShellExecute = false });
         p?.WaitForExit();
+        // The nodes' logs and port list: this run's alone, nothing to keep once its nodes are gone.
+        if (p is { ExitCode: 0 }) Directory.Delete(dir, recursive: true);
     }
 
     /// <summary>calls and microseconds per command, per primary (in <see cref="Primaries"/> order).</summary>
