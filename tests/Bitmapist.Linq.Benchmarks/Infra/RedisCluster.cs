@@ -88,6 +88,10 @@ internal sealed class RedisCluster : IAsyncDisposable
     public async Task<Dictionary<string, (long Calls, long Usec)>[]> CommandStatsAsync() =>
         await Task.WhenAll(Primaries.Select(async s => RedisServer.ParseCommandStats((string)(await s.ExecuteAsync("INFO", "commandstats"))!)));
 
+    /// <summary>CPU seconds (user + system, INFO cpu) the primaries' processes have used, summed over every primary.</summary>
+    public async Task<double> ServerCpuAsync() =>
+        (await Task.WhenAll(Primaries.Select(async s => RedisServer.ParseCpuSeconds((string)(await s.ExecuteAsync("INFO", "cpu"))!)))).Sum();
+
     public async Task<string> VersionAsync() => Primaries[0].Version.ToString();
 
     /// <summary>Deletes every key matching <paramref name="pattern"/> on every primary (key by key: keys of many slots).</summary>

@@ -155,6 +155,19 @@ internal sealed partial class ClusterSuite : ISuite
         var rd = await Measure.SideBySide(ctx.Warmup(1), ctx.Reps(5),
             [.. targets.Select(t => new Case(t.Name, () => InFlightAsync(inFlight, 8, () => t.Store.CountAllAsync(qc))))]);
         Measure.Quiesce();
+        // Where the CPU goes with 8 in flight: the client's process and the servers' (INFO cpu, real CPU, not wall time).
+        var cpuTable = new Table("store", "client CPU ms/query", "server CPU ms/query (all nodes)", "CPU ms/query in all", $"CPU-bound queries/s on {Environment.ProcessorCount} cores", "measured queries/s");
+        foreach (var t in targets)
+        {
+            Func<Task<double>> serverCpu = t.Name == "c" ? cluster.ServerCpuAsync : ctx.Redis.ServerCpuAsync;
+            var server0 = await serverCpu();
+            var client0 = Process.GetCurrentProcess().TotalProcessorTime;
+            await InFlightAsync(inFlight, 8, () => t.Store.CountAllAsync(qc));
+            var clientMs = (Process.GetCurrentProcess().TotalProcessorTime - client0).TotalMilliseconds / inFlight;
+            var serverMs = (await serverCpu() - server0) * 1000 / inFlight;
+            cpuTable.Row(t.Label, Fmt.Ms(clientMs / 1000), Fmt.Ms(serverMs / 1000), Fmt.Ms((clientMs + serverMs) / 1000),
+                (Environment.ProcessorCount * 1000 / (clientMs + serverMs)).ToString("0.0"), (1 / rd.Median(t.Name)).ToString("0.0"));
+        }
 
         var table = new Table("query", "unsharded ms", $"{shape.Shards} shards, 1 Redis", $"{shape.Shards} shards, cluster", "target (cluster vs unsharded)", "verdict");
         var verdicts = new Table("target", "measured", "verdict");
@@ -180,6 +193,7 @@ internal sealed partial class ClusterSuite : ISuite
         var contains = passes[("e", "c")];
         var containsOk = Math.Abs(contains.Batches - 1) < 1e-9 && contains.NodesTouched == 1;
         verdicts.Row("(e) contains visits one shard (cluster: batches per query, nodes touched)", $"{Fmt.N(contains.Batches)} batch, {contains.NodesTouched} node", Fmt.Verdict(containsOk));
+        cpuTable.Print($"(d) where the CPU goes: one more pass of {inFlight} (c) batches with 8 in flight, CPU of the client process and of the servers (INFO cpu used_cpu_user + used_cpu_sys)");
         table.Print($"latency: ms per query (median of {reps} repetitions after {warm} warm-up, interleaved); ratio vs unsharded (median of paired ratios, min..max)");
 
         var pt = new Table("query", "store", "batches/query (EXEC+EVALSHA)", "data commands/query", "server ms/query (all nodes)", "per node ms", "nodes touched", "client CPU ms/query");
