@@ -21,13 +21,16 @@ public static class StoreKind
     public const string BitmapistServer = "bitmapist-server";
     public const string Reference = "reference";
 
-    /// <summary>A single Redis with the sharded layout, shards of 2^8 ids so that small ids cross shards.</summary>
+    /// <summary>A single Redis with the sharded layout, shards of 2^12 ids so that the tests' ids (mostly below 2^17, some up to 2^20 and 2^32) span dozens to hundreds of shards.</summary>
     public const string RedisSharded = "redis-sharded";
 
-    /// <summary>The shard width of the sharded store kinds: small, so tests' ids span many shards.</summary>
-    public const int TestShardBits = 8;
+    /// <summary>A local 3-primary Redis Cluster (BITMAPIST_REDIS_CLUSTER, started by .ci/redis-cluster), with the sharded layout.</summary>
+    public const string RedisCluster = "redis-cluster";
 
-    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer, Reference, RedisSharded];
+    /// <summary>The shard width of the sharded store kinds: small, so tests' ids span many shards.</summary>
+    public const int TestShardBits = 12;
+
+    public static TheoryData<string> All() => [Embedded, Redis, RedisAsBitmapistServer, BitmapistServer, Reference, RedisSharded, RedisCluster];
 
     /// <summary>The kinds that are a server reached over the network (the lifecycle suite's).</summary>
     public static TheoryData<string> Servers() => [Redis, BitmapistServer];
@@ -59,6 +62,8 @@ public static class StoreKind
             BitmapistServer => await ConnectToBitmapistServer(options),
             Reference => new BitmapStore(new ReferenceBackend(), options),
             RedisSharded => await RedisStore.ConnectAsync(Configuration, options with { Layout = KeyLayout.Sharded(TestShardBits) }),
+            RedisCluster => await RedisStore.ConnectAsync(RedisClusterServer.Seeds + ",syncTimeout=30000,asyncTimeout=30000",
+                options with { Layout = KeyLayout.Sharded(TestShardBits) }),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
     }

@@ -47,6 +47,9 @@ internal sealed partial class RedisBackend : IBitmapBackend, Sharded.IShardableB
     public IConnectionMultiplexer Connection { get; }
 
     /// <inheritdoc />
+    public bool BatchesSpanShards => !Stores.RedisStore.IsCluster(Connection);
+
+    /// <inheritdoc />
     public IBitmapBackend ForShard(string keyPrefix, uint shardWidth) =>
         new RedisBackend(Connection, Profile, _holdsOnlyBitmaps, Options with { Keys = new Model.KeyScheme(keyPrefix) }, _database, ownsConnection: false)
         {

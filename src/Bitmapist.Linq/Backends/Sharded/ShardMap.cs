@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -7,13 +6,14 @@ namespace Bitmapist.Linq.Backends.Sharded;
 /// <summary>
 /// The sharded layout's arithmetic and key names. Id <c>i</c> lives in shard <c>i &gt;&gt; k</c> at offset
 /// <c>i &amp; (2^k - 1)</c>. The logical key <c>{prefix}{rest}</c> of shard <c>s</c> is stored as
-/// <c>{prefix}{{tag}}{rest}</c>, e.g. <c>trackist_{3.1207}active_2026-11</c>: every key of a shard (every event,
-/// every period, its temporaries and leases) shares the tag, so a shard's batch runs in one Redis Cluster slot, and
-/// the event is not in the tag, so <c>a &amp; b</c> stays in one slot. The tag is <c>{shard}.{salt}</c>, the salt the
-/// smallest number that puts the tag in the slot that is the bit-reversal of the shard number (14 bits): shards
-/// 0, 1, 2, 3 land in slots 0, 8192, 4096, 12288, far apart, so consecutive shards spread evenly over any number of
-/// nodes (plain shard numbers left some nodes with 4x the shards of others: design/scale-out.md). Part of the
-/// stored format: changing it needs a new layout version.
+/// <c>{prefix}{{tag}}{s}:{rest}</c>, e.g. <c>trackist_{1603}3:active_2026-11</c> for shard 3: every key of a shard
+/// (every event, every period, its temporaries and leases) shares the hash tag, so a shard's batch runs in one Redis
+/// Cluster slot, and the event is not in the tag, so <c>a &amp; b</c> stays in one slot. The tag is the smallest
+/// decimal number whose slot is the bit-reversal of the shard number (its low 14 bits): shards 0, 1, 2, 3 land in
+/// slots 0, 8192, 4096, 12288, far apart, so consecutive shards spread evenly over any number of nodes (plain shard
+/// numbers left some nodes with 4x the shards of others: design/scale-out.md). Shards 16384 apart share a slot and a
+/// tag; the shard number after the tag tells their keys apart. Part of the stored format: changing it needs a new
+/// layout version.
 /// </summary>
 internal sealed class ShardMap
 {
@@ -21,7 +21,23 @@ internal sealed class ShardMap
     public const int Version = 1;
 
     private const int SlotBits = 14;
-    private readonly ConcurrentDictionary<uint, string> _tags = new();
+
+    /// <summary>For each slot, the smallest decimal number that hashes to it: about 170k CRC16s, once per process (a few ms).</summary>
+    private static readonly Lazy<string[]> SlotTags = new(() =>
+    {
+        var tags = new string[1 << SlotBits];
+        var left = tags.Length;
+        Span<byte> buffer = stackalloc byte[16];
+        for (uint n = 0; left > 0; n++)
+        {
+            n.TryFormat(buffer, out var length, provider: CultureInfo.InvariantCulture);
+            var slot = Crc16.Slot(buffer[..length]);
+            if (tags[slot] is not null) continue;
+            tags[slot] = n.ToString(CultureInfo.InvariantCulture);
+            left--;
+        }
+        return tags;
+    });
 
     public ShardMap(string prefix, int shardBits)
     {
@@ -59,8 +75,8 @@ internal sealed class ShardMap
     /// <summary>The shard registry: a bitmap with bit s set once shard s may hold data, so queries visit only those.</summary>
     public string RegistryKey => $"{Prefix}bitop_shards:v{Version}:k{ShardBits}";
 
-    /// <summary>The prefix of shard <paramref name="shard"/>'s keys: <c>{prefix}{{tag}}</c>.</summary>
-    public string ShardPrefix(uint shard) => Prefix + "{" + Tag(shard) + "}";
+    /// <summary>The prefix of shard <paramref name="shard"/>'s keys: <c>{prefix}{{tag}}{shard}:</c>.</summary>
+    public string ShardPrefix(uint shard) => string.Create(CultureInfo.InvariantCulture, $"{Prefix}{{{Tag(shard)}}}{shard}:");
 
     /// <summary>The stored name of logical key <paramref name="key"/> (which starts with the prefix) in <paramref name="shard"/>.</summary>
     public string PhysicalKey(uint shard, string key)
@@ -79,27 +95,15 @@ internal sealed class ShardMap
         var open = Prefix.Length;
         var close = physical.IndexOf('}', open + 1);
         if (close < 0) return false;
-        var tag = physical.AsSpan(open + 1, close - open - 1);
-        var dot = tag.IndexOf('.');
-        if (dot <= 0 || !uint.TryParse(tag[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out shard)) return false;
-        if ((ulong)shard << ShardBits > uint.MaxValue || !tag.SequenceEqual(Tag(shard))) return false;
-        logical = string.Concat(Prefix, physical.AsSpan(close + 1));
+        var colon = physical.IndexOf(':', close + 1);
+        if (colon < 0 || !uint.TryParse(physical.AsSpan(close + 1, colon - close - 1), NumberStyles.None, CultureInfo.InvariantCulture, out shard)) return false;
+        if ((ulong)shard << ShardBits > uint.MaxValue || !physical.AsSpan(open + 1, close - open - 1).SequenceEqual(Tag(shard))) return false;
+        logical = string.Concat(Prefix, physical.AsSpan(colon + 1));
         return true;
     }
 
-    /// <summary>The hash tag of <paramref name="shard"/>, computed once per shard (about 16k CRC16s on average).</summary>
-    public string Tag(uint shard) => _tags.GetOrAdd(shard, static s =>
-    {
-        var target = TargetSlot(s);
-        var head = s.ToString(CultureInfo.InvariantCulture) + ".";
-        Span<byte> buffer = stackalloc byte[32];
-        var headLength = Encoding.ASCII.GetBytes(head, buffer);
-        for (uint salt = 0; ; salt++)
-        {
-            salt.TryFormat(buffer[headLength..], out var n, provider: CultureInfo.InvariantCulture);
-            if (Crc16.Slot(buffer[..(headLength + n)]) == target) return head + salt.ToString(CultureInfo.InvariantCulture);
-        }
-    });
+    /// <summary>The hash tag of <paramref name="shard"/>: the smallest number whose slot is <see cref="TargetSlot"/>.</summary>
+    public static string Tag(uint shard) => SlotTags.Value[TargetSlot(shard)];
 
     /// <summary>The slot shard <paramref name="shard"/> aims for: its low 14 bits reversed.</summary>
     public static int TargetSlot(uint shard)

@@ -16,6 +16,12 @@ internal interface IShardableBackend
 {
     /// <summary>This back end, with temporaries named under <paramref name="keyPrefix"/> and new keys sized for <paramref name="shardWidth"/> ids.</summary>
     IBitmapBackend ForShard(string keyPrefix, uint shardWidth);
+
+    /// <summary>
+    /// True when one batch may touch keys of several shards: a single Redis (one batch for the whole query), not a
+    /// cluster, where a batch must stay in one slot.
+    /// </summary>
+    bool BatchesSpanShards { get; }
 }
 
 /// <summary>
@@ -26,6 +32,9 @@ internal interface IShardableBackend
 /// shards the registry lists are visited (<see cref="ShardRegistry"/>). Writes go per shard, each shard's part atomic,
 /// the whole not. Each shard's answer is a snapshot; the gathered answer is not one snapshot across shards (writes
 /// may land in one shard between two shards' batches).
+/// Where one batch may span shards (a single Redis, the embedded engine) the shards' copies are joined into one
+/// program instead, run as one batch: one round trip and one snapshot whatever the number of shards, and a mark
+/// batch stays atomic as a whole.
 /// </summary>
 internal sealed class ShardedBackend : IBitmapBackend
 {
@@ -35,6 +44,10 @@ internal sealed class ShardedBackend : IBitmapBackend
     private readonly ConcurrentDictionary<uint, IBitmapBackend> _views = new();
     private readonly ConditionalWeakTable<BatchProgram, ConcurrentDictionary<uint, BatchProgram?>> _programs = new();
     private readonly IBitmapBackend _explainView;
+
+    /// <summary>Where one batch may span shards: the back end that runs joined programs and whole write batches; else null.</summary>
+    private readonly IBitmapBackend? _together;
+    private readonly ConditionalWeakTable<BatchProgram, Joined> _joined = new();
     private Task? _checked;
     private Task? _markerWritten;
 
@@ -46,11 +59,12 @@ internal sealed class ShardedBackend : IBitmapBackend
         _root = root;
         _map = new ShardMap(keys.Prefix, shardBits);
         _registry = new ShardRegistry(root, _map);
-        _explainView = View(_map.Prefix + "{" + ExplainTag + "}");
+        _explainView = View(_map.Prefix + ExplainShardPrefix);
+        _together = root is not IShardableBackend shardable ? root : shardable.BatchesSpanShards ? View(_map.Prefix) : null;
     }
 
-    /// <summary>What explain prints in place of a shard's hash tag.</summary>
-    public const string ExplainTag = "S";
+    /// <summary>What explain prints in place of a shard's hash tag and number.</summary>
+    public const string ExplainShardPrefix = "{tag}N:";
 
     /// <summary>The layout this back end stores.</summary>
     public KeyLayout Layout => KeyLayout.Sharded(_map.ShardBits);
@@ -108,13 +122,13 @@ internal sealed class ShardedBackend : IBitmapBackend
     {
         if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
         await CheckLayoutAsync(ct).ConfigureAwait(false);
-        var runs = new List<(uint Shard, Task<ReadResult[]> Results)>();
+        var runs = new List<Task<(uint Shard, ReadResult[] Results)[]>>();
         try
         {
             if (ShardProgram.OnlyShards(program, _map) is { } only)
             {
                 // Membership tests: their ids' shards only, registry or not (a shard without data answers no).
-                Start(program, only, runs, ct);
+                runs.Add(RunInShardsAsync(program, only, ct));
             }
             else
             {
@@ -122,26 +136,71 @@ internal sealed class ShardedBackend : IBitmapBackend
                 // set's ids ({1, 2}) are members in their shards even where nothing is stored.
                 var known = _registry.Known.Union(ShardProgram.LiteralShards(program, _map));
                 var refresh = _registry.RefreshAsync(ct);
-                Start(program, known, runs, ct);
+                runs.Add(RunInShardsAsync(program, [.. known], ct));
                 var all = await refresh.ConfigureAwait(false);
-                Start(program, all.Except(known), runs, ct);
+                if (all.Except(known).ToArray() is { Length: > 0 } added) runs.Add(RunInShardsAsync(program, added, ct));
             }
-            await Task.WhenAll(runs.Select(r => r.Results)).ConfigureAwait(false);
+            await Task.WhenAll(runs).ConfigureAwait(false);
         }
         catch
         {
             await DisposeStreamsAsync(runs).ConfigureAwait(false);
             throw;
         }
-        return Gather(program, [.. runs.Select(r => (r.Shard, r.Results.Result)).OrderBy(r => r.Shard)]);
+        return Gather(program, [.. runs.SelectMany(r => r.Result).OrderBy(r => r.Shard)]);
     }
 
-    private void Start(BatchProgram program, IEnumerable<uint> shards, List<(uint, Task<ReadResult[]>)> runs, CancellationToken ct)
+    /// <summary>
+    /// Runs <paramref name="program"/> in <paramref name="shards"/>: as one joined program where a batch may span shards,
+    /// else every shard's copy at once, each its own batch. Shards with nothing to answer are left out.
+    /// </summary>
+    private async Task<(uint Shard, ReadResult[] Results)[]> RunInShardsAsync(BatchProgram program, IReadOnlyList<uint> shards, CancellationToken ct)
     {
-        foreach (var shard in shards)
-            if (Localized(program, shard) is { } local)
-                runs.Add((shard, View(shard).RunAsync(local, ct)));
+        var locals = shards.Select(s => (Shard: s, Program: Localized(program, s))).Where(l => l.Program is not null).ToArray();
+        if (locals.Length == 0) return [];
+        if (_together is not null)
+        {
+            var joined = Join(program, [.. locals.Select(l => l.Shard)], [.. locals.Select(l => l.Program!)]);
+            var results = await _together.RunAsync(joined, ct).ConfigureAwait(false);
+            var width = program.Reads.Length;
+            return [.. locals.Select((l, i) => (l.Shard, results[(i * width)..((i + 1) * width)]))];
+        }
+        var tasks = locals.Select(l => View(l.Shard).RunAsync(l.Program!, ct)).ToArray();
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch
+        {
+            await DisposeStreamsAsync([.. tasks.Select(t => t.ContinueWith(x => new[] { (0u, x.Result) }, TaskScheduler.Default))]).ConfigureAwait(false);
+            throw;
+        }
+        return [.. locals.Select((l, i) => (l.Shard, tasks[i].Result))];
     }
+
+    /// <summary>
+    /// The shards' copies one after another as one program: shard i's reads are reads i * R .. i * R + R - 1. The copies
+    /// share temporary numbers: each copy writes a temporary before it reads it, so the next copy may reuse it (and
+    /// Redis its memory). The last join of each program is kept, so a repeated query sends the same prepared batch.
+    /// </summary>
+    private BatchProgram Join(BatchProgram program, ImmutableArray<uint> shards, IReadOnlyList<BatchProgram> locals)
+    {
+        if (locals.Count == 1) return locals[0];
+        if (_joined.TryGetValue(program, out var kept) && kept.Shards.SequenceEqual(shards)) return kept.Program;
+        var steps = ImmutableArray.CreateBuilder<ProgramStep>();
+        var reads = ImmutableArray.CreateBuilder<ProgramRead>();
+        foreach (var local in locals)
+        {
+            var offset = steps.Count;
+            reads.AddRange(local.Reads.Select(r => r with { Position = r.Position + offset }));
+            steps.AddRange(local.Steps);
+        }
+        var joined = new BatchProgram(steps.ToImmutable(), reads.ToImmutable(), program.TempCount, program.Profile) { Description = program.Description };
+        _joined.AddOrUpdate(program, new Joined(shards, joined));
+        return joined;
+    }
+
+    private sealed record Joined(ImmutableArray<uint> Shards, BatchProgram Program);
 
     private BatchProgram? Localized(BatchProgram program, uint shard) =>
         _programs.GetValue(program, _ => new()).GetOrAdd(shard, s => ShardProgram.For(program, _map, s, key => _map.PhysicalKey(s, key)));
@@ -166,14 +225,15 @@ internal sealed class ShardedBackend : IBitmapBackend
         return gathered;
     }
 
-    private static async Task DisposeStreamsAsync(IEnumerable<(uint, Task<ReadResult[]> Results)> runs)
+    private static async Task DisposeStreamsAsync(IEnumerable<Task<(uint Shard, ReadResult[] Results)[]>> runs)
     {
-        foreach (var (_, task) in runs)
+        foreach (var task in runs)
         {
             try
             {
-                foreach (var result in await task.ConfigureAwait(false))
-                    if (result.Ids is { } ids) await ids.DisposeAsync().ConfigureAwait(false);
+                foreach (var (_, results) in await task.ConfigureAwait(false))
+                    foreach (var result in results)
+                        if (result.Ids is { } ids) await ids.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception)
             {
@@ -186,11 +246,11 @@ internal sealed class ShardedBackend : IBitmapBackend
     public IEnumerable<string> Describe(BatchProgram program)
     {
         var shard = ShardProgram.OnlyShards(program, _map) is [var first, ..] ? first : 0;
-        var local = ShardProgram.For(program, _map, shard, key => _map.Prefix + "{" + ExplainTag + "}" + key[_map.Prefix.Length..]);
+        var local = ShardProgram.For(program, _map, shard, key => _map.Prefix + ExplainShardPrefix + key[_map.Prefix.Length..]);
         var fanOut = ShardProgram.OnlyShards(program, _map) is { } only
             ? $"in the shard of its id{(only.Count == 1 ? "" : "s")} only ({only.Count} shard{(only.Count == 1 ? "" : "s")})"
             : $"in every shard that holds data ({_registry.Known.Count} known to this process), all shards' batches at once";
-        yield return $"sharded layout (shards of 2^{_map.ShardBits} ids; {{{ExplainTag}}} stands for a shard's hash tag): the program runs {fanOut};";
+        yield return $"sharded layout (shards of 2^{_map.ShardBits} ids; {ExplainShardPrefix} stands for shard N's hash tag and number): the program runs {fanOut};";
         yield return "  counts add, a membership comes from its id's shard, min/max from the first/last shard that has one, ids shard after shard";
         if (local is null)
         {
@@ -210,8 +270,13 @@ internal sealed class ShardedBackend : IBitmapBackend
         var groups = writes.GroupBy(w => _map.ShardOf(w.Bit)).OrderBy(g => g.Key).ToArray();
         // A clear needs no registry bit: a shard that never had a set bit holds nothing to clear.
         await _registry.EnsureAsync(groups.Where(g => g.Any(w => w.Value)).Select(g => g.Key), ct).ConfigureAwait(false);
-        var tasks = groups.Select(g => View(g.Key).WriteBitsAsync(
-            [.. g.Select(w => new BitWrite(_map.PhysicalKey(g.Key, w.Key), _map.OffsetOf(w.Bit), w.Value))], ct)).ToArray();
+        BitWrite[] Physical(IEnumerable<BitWrite> ws) => [.. ws.Select(w => new BitWrite(_map.PhysicalKey(_map.ShardOf(w.Bit), w.Key), _map.OffsetOf(w.Bit), w.Value))];
+        if (_together is not null)
+        {
+            await _together.WriteBitsAsync(Physical(writes), ct).ConfigureAwait(false); // one atomic batch, as unsharded
+            return;
+        }
+        var tasks = groups.Select(g => View(g.Key).WriteBitsAsync(Physical(g), ct)).ToArray();
         await AllOrExplainAsync(tasks, groups.Length, "mark batch").ConfigureAwait(false);
     }
 
@@ -254,6 +319,12 @@ internal sealed class ShardedBackend : IBitmapBackend
             }
         }
         await _registry.EnsureAsync(perShard.Keys, ct).ConfigureAwait(false);
+        if (_together is not null)
+        {
+            // One merge of every shard's slices, in the back end's own atomic groups; its error says what was applied.
+            await _together.MergeAsync([.. perShard.Values.SelectMany(l => l)], ct).ConfigureAwait(false);
+            return;
+        }
         var done = new ConcurrentDictionary<uint, bool>();
         try
         {
@@ -301,7 +372,7 @@ internal sealed class ShardedBackend : IBitmapBackend
         // Every shard's copies of the keys the pattern names: the tag matched by '*', the rest as asked. A '*' may
         // also match past the tag's '}' into an event name, so every key is parsed and matched again by its logical name.
         var physical = pattern.StartsWith(_map.EscapedPrefix, StringComparison.Ordinal)
-            ? _map.EscapedPrefix + "{*}" + pattern[_map.EscapedPrefix.Length..]
+            ? _map.EscapedPrefix + "{*}*:" + pattern[_map.EscapedPrefix.Length..]
             : "*";
         var logicalPattern = Glob.ToRegex(pattern);
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -317,6 +388,11 @@ internal sealed class ShardedBackend : IBitmapBackend
         var distinct = keys.Distinct(StringComparer.Ordinal).ToArray();
         var existed = await AnyKeyExistsAsync([.. distinct.Select(k => (IReadOnlyList<string>)[k])], ct).ConfigureAwait(false);
         var shards = _registry.Known; // refreshed by the check just made
+        if (_together is not null)
+        {
+            await _together.DeleteAsync([.. shards.SelectMany(s => distinct.Select(k => _map.PhysicalKey(s, k)))], ct).ConfigureAwait(false);
+            return existed.Count(e => e);
+        }
         await Task.WhenAll(shards.Select(s => View(s).DeleteAsync([.. distinct.Select(k => _map.PhysicalKey(s, k))], ct))).ConfigureAwait(false);
         return existed.Count(e => e);
     }
