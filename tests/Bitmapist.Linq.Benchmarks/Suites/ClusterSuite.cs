@@ -204,7 +204,8 @@ internal sealed partial class ClusterSuite : ISuite
                 pt.Row(q, t.Label, Fmt.N(p.Batches), Fmt.N(p.Commands), Fmt.Ms(p.ServerUs / 1e6), string.Join(" / ", p.NodeUs.Select(x => Fmt.Ms(x / 1e6))), p.NodesTouched, Fmt.Ms(p.ClientCpuUs / 1e6));
             }
         pt.Print($"counting pass (INFO commandstats deltas per node over {counted} queries, {counted * 4} for contains; never timed): " +
-            "a sharded query is one batch per shard plus the registry read (GETRANGE); server time excludes EXEC/EVALSHA themselves");
+            "a sharded query on the cluster is one batch per shard, on one Redis one batch joining every shard's copy, plus the registry read (GETRANGE) either way; " +
+            "server time excludes EXEC/EVALSHA themselves");
 
         Console.WriteLine($"(e) contains on the cluster, commands per query per node: {passes[("e", "c")].PerNode}");
         Console.WriteLine($"(a) count on the cluster, commands per query per node: {passes[("a", "c")].PerNode}");
