@@ -80,7 +80,7 @@ internal sealed partial class RedisBackend
             ct.ThrowIfCancellationRequested();
             try
             {
-                n += (long)await Db.ExecuteAsync(DeleteCommand, [.. chunk.Select(k => (object)(RedisKey)k)]).ConfigureAwait(false);
+                n += await RetryingRedirectsAsync(async () => (long)await Db.ExecuteAsync(DeleteCommand, [.. chunk.Select(k => (object)(RedisKey)k)]).ConfigureAwait(false), ct).ConfigureAwait(false);
             }
             catch (Exception e) when (RedisErrors.IsClientFailure(e))
             {
@@ -103,8 +103,8 @@ internal sealed partial class RedisBackend
         async Task<bool> Any(IReadOnlyList<string> keys) => keys.Count > 0 && (perKey
             ? (await Task.WhenAll(keys.Select(k => db.KeyExistsAsync(k))).ConfigureAwait(false)).Any(e => e)
             : await db.KeyExistsAsync([.. keys.Select(k => (RedisKey)k)]).ConfigureAwait(false) > 0);
-        var tasks = groups.Select(Any).ToArray();
-        return await Guard(db, () => Task.WhenAll(tasks), "EXISTS", groups.FirstOrDefault(g => g.Count > 0)?[0] ?? "").ConfigureAwait(false);
+        return await RetryingRedirectsAsync(() =>
+            Guard(db, () => Task.WhenAll(groups.Select(Any)), "EXISTS", groups.FirstOrDefault(g => g.Count > 0)?[0] ?? ""), ct).ConfigureAwait(false);
     }
 
     /// <summary>UNLINK frees memory in the background; bitmapist-server only has DEL.</summary>

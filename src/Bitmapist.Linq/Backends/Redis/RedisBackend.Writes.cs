@@ -10,7 +10,10 @@ namespace Bitmapist.Linq.Backends.Redis;
 internal sealed partial class RedisBackend
 {
     /// <inheritdoc />
-    public async Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
+    public Task WriteBitsAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct) =>
+        RetryingRedirectsAsync(() => WriteBitsOnceAsync(writes, ct), ct);
+
+    private async Task WriteBitsOnceAsync(IReadOnlyList<BitWrite> writes, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         if (_holdsOnlyBitmaps)
@@ -206,7 +209,7 @@ internal sealed partial class RedisBackend
             }
             try
             {
-                if (group.Count > 0) await MergeGroupAsync(group, ttl).ConfigureAwait(false);
+                if (group.Count > 0) await RetryingRedirectsAsync(() => MergeGroupAsync(group, ttl), ct).ConfigureAwait(false);
             }
             catch (BitmapistStoreException e)
             {

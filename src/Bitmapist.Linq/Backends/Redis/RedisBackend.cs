@@ -68,12 +68,51 @@ internal sealed partial class RedisBackend : IBitmapBackend, Sharded.IShardableB
     private static int TtlSeconds(TimeSpan ttl) => (int)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
 
     /// <inheritdoc />
-    public async Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
+    public Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
     {
-        if (program.IsEmpty) return [.. program.Reads.Select(ReadResult.OfEmpty)];
-        if (program.Reads.Length == 1) return [await RunQueryAsync(program, ct).ConfigureAwait(false)];
-        return await RunManyAsync(program, ct).ConfigureAwait(false);
+        if (program.IsEmpty) return Task.FromResult<ReadResult[]>([.. program.Reads.Select(ReadResult.OfEmpty)]);
+        return RetryingRedirectsAsync(async () => program.Reads.Length == 1
+            ? [await RunQueryAsync(program, ct).ConfigureAwait(false)]
+            : await RunManyAsync(program, ct).ConfigureAwait(false), ct);
     }
+
+    /// <summary>
+    /// Runs <paramref name="attempt"/>, and on a cluster runs it again while the cluster turns it away because its slot
+    /// is moving (<see cref="RedisErrors.IsClusterRedirect"/>), with a growing pause, until the client's timeout has
+    /// passed: then the last error stands. Safe because nothing of a turned-away batch ran, and every batch may run
+    /// twice anyway (marks and merges are ORs; a query rewrites its temporaries before it reads them). While a slot
+    /// migrates Redis refuses every multi-key batch of it; when the move ends the client learns the new owner after
+    /// one or two refusals (design/scale-out.md).
+    /// </summary>
+    private async Task<T> RetryingRedirectsAsync<T>(Func<Task<T>> attempt, CancellationToken ct)
+    {
+        if (BatchesSpanShards) return await attempt().ConfigureAwait(false);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var budget = TimeSpan.FromMilliseconds(Math.Max(Connection.TimeoutMilliseconds, 1000));
+        for (var pause = 2; ; pause = Math.Min(pause * 2, 250))
+        {
+            try
+            {
+                return await attempt().ConfigureAwait(false);
+            }
+            catch (Exception e) when (RedisErrors.IsClusterRedirect(e) && System.Diagnostics.Stopwatch.GetElapsedTime(started) < budget)
+            {
+                Redirects.Add(1);
+                await Task.Delay(pause + Random.Shared.Next(pause), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Task RetryingRedirectsAsync(Func<Task> attempt, CancellationToken ct) =>
+        RetryingRedirectsAsync(async () =>
+        {
+            await attempt().ConfigureAwait(false);
+            return true;
+        }, ct);
+
+    /// <summary>How many batches a cluster turned away and were sent again (for tests and diagnostics).</summary>
+    internal static readonly System.Diagnostics.Metrics.Counter<long> Redirects =
+        new System.Diagnostics.Metrics.Meter("Bitmapist.Linq").CreateCounter<long>("bitmapist.redis.cluster_redirects");
 
     /// <inheritdoc />
     public IEnumerable<string> Describe(BatchProgram program) =>

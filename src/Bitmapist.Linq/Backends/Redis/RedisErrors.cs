@@ -45,6 +45,23 @@ internal static partial class RedisErrors
     /// </summary>
     public static bool IsClientFailure(Exception e) => e is RedisException or RedisTimeoutException or ObjectDisposedException;
 
+    /// <summary>
+    /// Whether <paramref name="e"/> (or a cause inside it) is Redis Cluster turning a batch away because its slot is
+    /// moving or just moved: MOVED and ASK (which a transaction only shows as EXECABORT), TRYAGAIN (a multi-key command
+    /// while the slot migrates), CLUSTERDOWN. None of them ran the batch, so it may be sent again.
+    /// </summary>
+    public static bool IsClusterRedirect(Exception? e)
+    {
+        for (var depth = 0; e is not null && depth < 8; depth++, e = e.InnerException)
+        {
+            if (e is AggregateException a && a.InnerExceptions.Any(IsClusterRedirect)) return true;
+            if (e is RedisServerException s && RedirectCodes.Any(c => s.Message.StartsWith(c, StringComparison.Ordinal))) return true;
+        }
+        return false;
+    }
+
+    private static readonly string[] RedirectCodes = ["MOVED ", "ASK ", "TRYAGAIN", "CLUSTERDOWN", "EXECABORT"];
+
     /// <summary>The kind of <paramref name="e"/>.</summary>
     public static RedisFailure Classify(Exception e) => e switch
     {
