@@ -92,7 +92,7 @@ internal sealed class RedisCluster : IAsyncDisposable
     public async Task<double> ServerCpuAsync() =>
         (await Task.WhenAll(Primaries.Select(async s => RedisServer.ParseCpuSeconds((string)(await s.ExecuteAsync("INFO", "cpu"))!)))).Sum();
 
-    public async Task<string> VersionAsync() => Primaries[0].Version.ToString();
+    public string Version => Primaries[0].Version.ToString();
 
     /// <summary>Deletes every key matching <paramref name="pattern"/> on every primary (key by key: keys of many slots).</summary>
     public async Task DeleteAsync(string pattern)
