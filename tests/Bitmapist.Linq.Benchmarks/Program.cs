@@ -19,6 +19,7 @@ ISuite[] suites =
     new BatchDiagnosisSuite(),
     new CohortSuite(),
     new ParseSuite(),
+    new ClusterSuite(),
 ];
 
 if (args.Length > 0 && args[0] == "bdn")

@@ -127,6 +127,28 @@ internal sealed class RedisServer : IAsyncDisposable
     public async Task<Dictionary<string, (long Calls, long Usec)>> CommandStatsFullAsync()
     {
         var text = (string)(await Db.ExecuteAsync("INFO", "commandstats"))!;
+        return ParseCommandStats(text);
+    }
+
+    /// <summary>CPU seconds (user + system) the server process has used, from INFO cpu.</summary>
+    public async Task<double> ServerCpuAsync() => ParseCpuSeconds((string)(await Db.ExecuteAsync("INFO", "cpu"))!);
+
+    /// <summary>used_cpu_user + used_cpu_sys from the text of INFO cpu.</summary>
+    public static double ParseCpuSeconds(string text)
+    {
+        double total = 0;
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.StartsWith("used_cpu_user:", StringComparison.Ordinal) || line.StartsWith("used_cpu_sys:", StringComparison.Ordinal))
+                total += double.Parse(line[(line.IndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return total;
+    }
+
+    /// <summary>calls and total microseconds per command from the text of INFO commandstats.</summary>
+    public static Dictionary<string, (long Calls, long Usec)> ParseCommandStats(string text)
+    {
         var result = new Dictionary<string, (long, long)>(StringComparer.Ordinal);
         foreach (var raw in text.Split('\n'))
         {
