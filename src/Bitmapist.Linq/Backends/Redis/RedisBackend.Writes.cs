@@ -37,20 +37,22 @@ internal sealed partial class RedisBackend
     /// were written, so the message does not claim none were. Replies: the number of writes, or
     /// {'type', key, type}, {'offset', key, offset, error}, {'partial', key, writes done, error}.
     /// ARGV: each write's bit and value, then the offset of a shard's last bit, or -1. With that offset (the sharded
-    /// layout) every key a bit is set in is first made as long as the shard, by a BITFIELD that changes no bit: a key
+    /// layout) every missing key a bit is set in is first made as long as the shard, by a BITFIELD that changes no bit: a key
     /// grown by SETBIT keeps up to 2x slack (design/scale-out.md), one created at full size none.
     /// </summary>
     internal const string MarkScript = """
         local presize = tonumber(ARGV[2 * #KEYS + 1])
+        local missing = {}
         for i = 1, #KEYS do
           local t = redis.call('TYPE', KEYS[i]).ok
           if t ~= 'none' and t ~= 'string' then return {'type', KEYS[i], t} end
+          missing[i] = t == 'none'
           local r = redis.pcall('GETBIT', KEYS[i], ARGV[2 * i - 1])
           if type(r) == 'table' and r.err then return {'offset', KEYS[i], ARGV[2 * i - 1], r.err} end
         end
         if presize >= 0 then
           for i = 1, #KEYS do
-            if ARGV[2 * i] == '1' then
+            if missing[i] and ARGV[2 * i] == '1' then
               local r = redis.pcall('BITFIELD', KEYS[i], 'INCRBY', 'u1', presize, 0)
               if type(r) == 'table' and r.err then return redis.error_reply(r.err) end
             end
