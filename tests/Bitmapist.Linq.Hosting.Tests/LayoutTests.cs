@@ -70,8 +70,11 @@ public sealed class LayoutTests
         }
         finally
         {
-            await using var store = await RedisStore.ConnectAsync(RedisClusterServer.Seeds, new StoreOptions { Keys = new KeyScheme(prefix), Layout = KeyLayout.Sharded(8) });
-            await store.DeleteEventsAsync();
+            // Every key under the prefix on every primary: the events, and the layout marker and shard registry.
+            await using var store = await RedisStore.ConnectAsync(cluster, new StoreOptions { Keys = new KeyScheme(prefix), Layout = KeyLayout.Sharded(8) });
+            foreach (var server in store.Connection.GetServers().Where(s => !s.IsReplica))
+                foreach (var key in server.Keys(pattern: prefix + "*"))
+                    await store.Connection.GetDatabase().KeyDeleteAsync(key);
         }
     }
 }

@@ -162,11 +162,34 @@ public sealed class LayoutMigration
         var backend = _source.Live;
         var program = new BatchProgram([], [read], 0, backend.Profile) { Description = "migration read" };
         var results = await backend.RunAsync(program, ct).ConfigureAwait(false);
-        var bitmap = new PagedBitmap();
         await using var ids = results[0].Ids!;
+        return await CollectAsync(ids, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The members of <paramref name="ids"/> as a bitmap, built a page of 2^16 ids at a time: the ids arrive ascending,
+    /// so each page's words are filled and appended whole, with no page lookup per id (that lookup was half the read's
+    /// time on a key of 200,000 ids).
+    /// </summary>
+    internal static async Task<PagedBitmap> CollectAsync(IdSource ids, CancellationToken ct)
+    {
+        var bitmap = new PagedBitmap();
+        ulong[]? words = null;
+        var number = -1;
         await foreach (var page in ids.PagesAsync(0, ct).ConfigureAwait(false))
             foreach (var id in page)
-                bitmap.Set(id);
+            {
+                var n = (int)(id >> PagedBitmap.PageShift);
+                if (n != number)
+                {
+                    if (n < number) throw new InvalidOperationException($"Internal error: the back end streamed id {id} after a larger one.");
+                    if (words is not null) bitmap.AppendPage(number, words);
+                    words = new ulong[PagedBitmap.WordsPerPage];
+                    number = n;
+                }
+                words![(id >> 6) & (PagedBitmap.WordsPerPage - 1)] |= PagedBitmap.Mask(id);
+            }
+        if (words is not null) bitmap.AppendPage(number, words);
         return bitmap;
     }
 
