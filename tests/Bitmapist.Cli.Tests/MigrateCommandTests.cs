@@ -47,6 +47,13 @@ public sealed class MigrateCommandTests
             await CompareCountsAsync(redis, source, KeyLayout.Bitmapist, redis, sharded, KeyLayout.Sharded(8), sourceKeys);
             await CompareStatementsAsync(["--redis", redis, "--prefix", source], ["--redis", redis, "--prefix", sharded, "--layout", "sharded:8"]);
 
+            // The sharded store read without its layout is refused, with the option that opens it.
+            (await CliHarness.Run("events", "--redis", redis, "--prefix", sharded))
+                .ShouldFailWith(Cli.Failed, $"The store with key prefix '{sharded}' holds the sharded:8 layout")
+                .Err.ShouldContain("Open it with --layout sharded:8");
+            (await CliHarness.Run("events", "--redis", redis, "--prefix", sharded, "--layout", "sharded:8", "--format", "json")).Json()
+                .GetProperty("events").EnumerateArray().Select(e => e.GetString()).ShouldBe(["active", "premium", "signup", "song:played"]);
+
             // Re-running changes nothing: the destination's keys hold the same bytes.
             var before = await ValuesAsync(mux, sharded);
             before.Keys.ShouldAllBe(k => k.StartsWith(sharded + "{", StringComparison.Ordinal) || k.StartsWith(sharded + "bitop_", StringComparison.Ordinal));
