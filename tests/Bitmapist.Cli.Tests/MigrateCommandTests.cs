@@ -131,6 +131,14 @@ public sealed class MigrateCommandTests
             await CompareCountsAsync(redis, source, KeyLayout.Bitmapist, cluster, source, KeyLayout.Sharded(8), sourceKeys);
             await CompareStatementsAsync(["--redis", redis, "--prefix", source], ["--redis", cluster, "--prefix", source, "--layout", "sharded:8"]);
 
+            // The REPL on the cluster, the statements piped one a line: the same results as `query` on the single Redis.
+            var expected = await CliHarness.Run("query", Statements, "--redis", redis, "--prefix", source, "--now", CliHarness.Now, "--format", "json");
+            var (stdout, stderr) = (new StringWriter(), new StringWriter());
+            var code = await Cli.RunAsync(["--redis", cluster, "--prefix", source, "--layout", "sharded:8", "--now", CliHarness.Now, "--format", "json"],
+                stdout, stderr, new Repl.ReplInput(false, new StringReader(Statements.Replace("; ", "\n"))));
+            code.ShouldBe(0, stderr.ToString());
+            stdout.ToString().ShouldBe(expected.Out);
+
             // Back onto the single Redis in bitmapist's layout: the same keys and bytes.
             var home = await CliHarness.Run("migrate", "--from", cluster, "--to", redis, "--prefix", source, "--to-prefix", back,
                 "--layout", "bitmapist", "--from-layout", "sharded:8", "--verify", "--format", "json");
