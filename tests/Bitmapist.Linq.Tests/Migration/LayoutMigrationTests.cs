@@ -151,6 +151,52 @@ public sealed class LayoutMigrationTests
         Should.Throw<ArgumentException>(() => new LayoutMigration(source, sharded, new LayoutMigrationOptions { ReadsInFlight = 0 }));
     }
 
+    [Fact]
+    public async Task A_copy_that_fails_part_way_says_how_far_it_got_and_a_second_run_completes_it()
+    {
+        await using var source = await SourceAsync();
+        var engine = new FailingMerges(new Bitmapist.Linq.Backends.Embedded.EmbeddedBackend(Bitmapist.Linq.Backends.CapabilityProfile.Embedded, []), failOn: 3);
+        await using var destination = new BitmapStore(engine, Options(KeyLayout.Bitmapist, "copy_"));
+        var migration = new LayoutMigration(source, destination, new LayoutMigrationOptions { KeysPerBatch = 2, ReadsInFlight = 1 });
+        var keys = (await ContentsAsync(source)).Count;
+
+        var e = await Should.ThrowAsync<BitmapistStoreException>(() => migration.CopyAsync());
+        e.Message.ShouldBe($"The migration stopped with 4 of {keys} keys copied: the server went away. " +
+            "Running it again is safe: every key is merged with an OR, so the keys already copied stay as they are.");
+        (await ContentsAsync(destination)).Count.ShouldBe(4);
+
+        engine.FailOn = 0;
+        (await migration.CopyAsync()).Keys.ShouldBe(keys);
+        (await migration.VerifyAsync()).Matches.ShouldBeTrue();
+    }
+
+    /// <summary>A real back end whose n-th merge fails before it writes anything, as a lost server would.</summary>
+    private sealed class FailingMerges(Bitmapist.Linq.Backends.IBitmapBackend inner, int failOn) : Bitmapist.Linq.Backends.IBitmapBackend
+    {
+        private int _merges;
+
+        public int FailOn { get; set; } = failOn;
+
+        public Bitmapist.Linq.Backends.CapabilityProfile Profile => inner.Profile;
+
+        public Task<Bitmapist.Linq.Backends.ReadResult[]> RunAsync(Bitmapist.Linq.Backends.BatchProgram program, CancellationToken ct) => inner.RunAsync(program, ct);
+
+        public Task WriteBitsAsync(IReadOnlyList<Bitmapist.Linq.Backends.BitWrite> writes, CancellationToken ct) => inner.WriteBitsAsync(writes, ct);
+
+        public Task MergeAsync(IReadOnlyList<Bitmapist.Linq.Backends.BitmapMerge> merges, CancellationToken ct) =>
+            Interlocked.Increment(ref _merges) == FailOn ? throw new BitmapistStoreException("the server went away.") : inner.MergeAsync(merges, ct);
+
+        public IAsyncEnumerable<string> ScanAsync(string pattern, CancellationToken ct) => inner.ScanAsync(pattern, ct);
+
+        public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken ct) => inner.DeleteAsync(keys, ct);
+
+        public Task<bool[]> AnyKeyExistsAsync(IReadOnlyList<IReadOnlyList<string>> groups, CancellationToken ct) => inner.AnyKeyExistsAsync(groups, ct);
+
+        public IEnumerable<string> Describe(Bitmapist.Linq.Backends.BatchProgram program) => inner.Describe(program);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+    }
+
     /// <summary>Records reports as they are made (<see cref="Progress{T}"/> would post them later, on another thread).</summary>
     private sealed class Recorder(List<MigrationProgress> reports) : IProgress<MigrationProgress>
     {
