@@ -153,6 +153,43 @@ public sealed class MigrateCommandTests
         }
     }
 
+    [SkippableFact]
+    public async Task Migrates_from_bitmapist_server_to_sharded_and_back()
+    {
+        var server = Environment.GetEnvironmentVariable("BITMAPIST_SERVER");
+        if (string.IsNullOrEmpty(server) && Environment.GetEnvironmentVariable("BITMAPIST_REQUIRE_BITMAPIST_SERVER") == "1")
+            throw new InvalidOperationException("BITMAPIST_REQUIRE_BITMAPIST_SERVER=1 but BITMAPIST_SERVER is not set.");
+        Skip.If(string.IsNullOrEmpty(server), "BITMAPIST_SERVER is not set");
+        var redis = SingleRedis();
+        var run = Guid.NewGuid().ToString("N")[..12];
+        string source = $"migtest_{run}_a_", back = $"migtest_{run}_b_";
+        using var mux = await ConnectionMultiplexer.ConnectAsync(redis);
+        try
+        {
+            // bitmapist-server keeps bitmapist's layout (the sharded one is refused there): it is a source, or the way back.
+            await SeedAsync(server!, source);
+            var copied = await CliHarness.Run("migrate", "--from", server!, "--to", redis, "--prefix", source, "--layout", "sharded:8", "--verify", "--format", "json");
+            copied.Json().GetProperty("verified").GetBoolean().ShouldBeTrue();
+            await CompareStatementsAsync(["--redis", server!, "--prefix", source], ["--redis", redis, "--prefix", source, "--layout", "sharded:8"]);
+
+            var home = await CliHarness.Run("migrate", "--from", redis, "--to", server!, "--prefix", source, "--to-prefix", back,
+                "--layout", "bitmapist", "--from-layout", "sharded:8", "--verify", "--format", "json");
+            home.Json().GetProperty("verified").GetBoolean().ShouldBeTrue();
+            await CompareStatementsAsync(["--redis", server!, "--prefix", source], ["--redis", server!, "--prefix", back]);
+            (await CliHarness.Run("events", "--redis", server!, "--prefix", back, "--layout", "sharded"))
+                .ShouldFailWith(Cli.Failed, "bitmapist-server at");
+        }
+        finally
+        {
+            await DeleteAsync(mux, source);
+            foreach (var prefix in new[] { source, back })
+            {
+                await using var store = await RedisStore.ConnectAsync(server!, new StoreOptions().WithPrefix(prefix));
+                await store.DeleteEventsAsync();
+            }
+        }
+    }
+
     private static string SingleRedis()
     {
         var redis = Environment.GetEnvironmentVariable("BITMAPIST_REDIS");
