@@ -53,7 +53,8 @@ public sealed class LayoutMigration
 
     /// <summary>
     /// Copies every event key of the source into the destination (see the class remarks); progress is reported after
-    /// each batch. Cancelling stops between batches: what was merged stays (a later run completes it).
+    /// each batch. Cancelling stops the copy where it is: what was merged stays (each merge is an OR, on the sharded
+    /// layout atomic per shard), and a later run completes it.
     /// </summary>
     /// <exception cref="BitmapistStoreException">A store failed; the message says how far the copy got. Running it again is safe.</exception>
     public async Task<MigrationSummary> CopyAsync(IProgress<MigrationProgress>? progress = null, CancellationToken ct = default)
