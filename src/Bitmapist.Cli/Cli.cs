@@ -85,6 +85,7 @@ public static class Cli
         root.Subcommands.Add(SampleCommand.Create(context, global));
         root.Subcommands.Add(CohortCommand.Create(context, global));
         root.Subcommands.Add(QueryCommand.Create(context, global));
+        root.Subcommands.Add(MigrateCommand.Create(context, global));
         root.Subcommands.Add(Repl.ReplCommand.Create(context, global, input));
         return root;
     }

@@ -10,7 +10,8 @@ namespace Bitmapist.Cli;
 /// <param name="Prefix">Key prefix.</param>
 /// <param name="Now">The pinned "now", or null for the system clock.</param>
 /// <param name="Format">Output format.</param>
-internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format)
+/// <param name="Layout">The key layout given with --layout, or null (bitmapist's, except where a command says otherwise).</param>
+internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format, KeyLayout? Layout = null)
 {
     /// <summary>The clock stores run on: fixed at <see cref="Now"/> when given.</summary>
     public TimeProvider Clock => Now is { } now ? new FixedTimeProvider(now) : TimeProvider.System;
@@ -24,7 +25,8 @@ internal sealed class GlobalOptions
 {
     public Option<string?> Redis { get; } = new("--redis")
     {
-        Description = "Use the Redis server at this StackExchange.Redis connection string (e.g. localhost:6379).",
+        Description = "Use the Redis server at this StackExchange.Redis connection string (e.g. localhost:6379); " +
+            "for a Redis Cluster, some of its nodes comma-separated (h1:6379,h2:6379), with --layout sharded.",
         HelpName = "connection",
         Recursive = true,
     };
@@ -41,6 +43,17 @@ internal sealed class GlobalOptions
         Description = "Key prefix of the bitmapist keys.",
         HelpName = "prefix",
         DefaultValueFactory = _ => KeyScheme.BitmapistPrefix,
+        Recursive = true,
+    };
+
+    public Option<string?> Layout { get; } = new("--layout")
+    {
+        Description = "Key layout of the store: bitmapist (bitmapist's own keys, which the Python library reads; the default) or " +
+            $"sharded[:K] (keys split into shards of 2^K ids, K {KeyLayout.MinShardBits} to {KeyLayout.MaxShardBits}, default {KeyLayout.DefaultShardBits}: " +
+            "needed on a Redis Cluster; on one Redis a huge id then costs a small key). A store keeps the layout it was first written with. " +
+            "The built-in sample takes it too, to show what a sharded store runs (explain); an embedded file (--data) keeps bitmapist's " +
+            "layout: it stores large ids compactly already, so shards would only add work.",
+        HelpName = "layout",
         Recursive = true,
     };
 
@@ -73,6 +86,7 @@ internal sealed class GlobalOptions
         root.Options.Add(Redis);
         root.Options.Add(Data);
         root.Options.Add(Prefix);
+        root.Options.Add(Layout);
         root.Options.Add(Now);
         root.Options.Add(Format);
         root.Options.Add(Verbose);
@@ -91,6 +105,18 @@ internal sealed class GlobalOptions
             ? new DateTimeOffset(DateTime.SpecifyKind(Parsing.Instant(text, "--now"), DateTimeKind.Utc))
             : null;
         var format = OutputFormats.Parse(parse.GetValue(Format) ?? "table");
-        return new CliSettings(redis, data, parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix, now, format);
+        var layout = ReadLayout(parse.GetValue(Layout), "--layout");
+        if (data is not null && layout is { IsSharded: true })
+            throw new CliException(
+                $"--layout {layout} with --data: an embedded store file keeps bitmapist's layout (it stores large ids compactly already, so " +
+                "shards would only add work). Leave --layout out for --data; the sharded layout is for Redis (--redis), where a cluster needs it.");
+        return new CliSettings(redis, data, parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix, now, format, layout);
+    }
+
+    /// <summary>A layout option's value, or null when not given; the library's own message when it names no layout.</summary>
+    public static KeyLayout? ReadLayout(string? text, string option)
+    {
+        if (text is null) return null;
+        return KeyLayout.TryParse(text, out var layout, out var error) ? layout : throw new CliException($"{option}: {error}");
     }
 }

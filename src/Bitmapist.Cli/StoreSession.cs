@@ -44,6 +44,7 @@ internal sealed class StoreSession : IAsyncDisposable
     public static StoreOptions OptionsFor(CliSettings settings, TrackingOptions? tracking = null) => new()
     {
         Keys = new KeyScheme(settings.Prefix),
+        Layout = settings.Layout ?? KeyLayout.Bitmapist,
         Clock = settings.Clock,
         Tracking = tracking ?? TrackingOptions.Bitmapist3,
     };

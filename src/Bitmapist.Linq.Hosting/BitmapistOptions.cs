@@ -29,6 +29,13 @@ public sealed class BitmapistOptions
     /// <summary>The key prefix (default <c>trackist_</c>, bitmapist 3's).</summary>
     public string Prefix { get; set; } = KeyScheme.BitmapistPrefix;
 
+    /// <summary>
+    /// The key layout: <c>bitmapist</c> (the default: bitmapist's own keys, which the Python library reads), <c>sharded</c>
+    /// or <c>sharded:K</c> (shards of 2^K ids, K 8 to 24, default 20; needed when <see cref="Redis"/> names a Redis Cluster's
+    /// nodes). See <see cref="KeyLayout"/>. An embedded file (<see cref="DataFile"/>) keeps bitmapist's layout.
+    /// </summary>
+    public string? Layout { get; set; }
+
     /// <summary>The set of every user as a text set expression, e.g. <c>unique(user)</c>; needed only by queries with <c>users</c> or a bare complement.</summary>
     public string? Universe { get; set; }
 

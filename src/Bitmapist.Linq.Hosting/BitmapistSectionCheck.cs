@@ -10,7 +10,7 @@ namespace Bitmapist.Linq.Hosting;
 /// </summary>
 internal static class BitmapistSectionCheck
 {
-    private static readonly string[] Settings = ["Redis", "DataFile", "SampleData", "SampleUsers", "SampleDays", "Prefix", "Universe", "Tracking", "Queries"];
+    private static readonly string[] Settings = ["Redis", "DataFile", "SampleData", "SampleUsers", "SampleDays", "Prefix", "Layout", "Universe", "Tracking", "Queries"];
     private static readonly string[] TrackingSettings = ["Hourly", "Unique"];
     private static readonly string[] Booleans = ["SampleData", "Tracking:Hourly", "Tracking:Unique"];
     private static readonly string[] Integers = ["SampleUsers", "SampleDays"];
@@ -41,6 +41,19 @@ internal static class BitmapistSectionCheck
             problems.Add(new(p + ":Prefix", $"{p}:Prefix is empty: give the key prefix, e.g. trackist_ (the default) or bitmapist_."));
         if (options.SampleData && (options.SampleUsers < 1 || options.SampleDays < 1))
             problems.Add(new(p + ":SampleUsers", $"{p}:SampleUsers and {p}:SampleDays must be positive."));
+        if (Layout(options, problems) is { IsSharded: true } layout && !string.IsNullOrWhiteSpace(options.DataFile))
+            problems.Add(new(p + ":Layout",
+                $"{p}:Layout is {layout} and {p}:DataFile is set: an embedded store file keeps bitmapist's layout (it stores large ids " +
+                "compactly already, so shards would only add work). Remove Layout, or use it with Redis, where a cluster needs it."));
+    }
+
+    /// <summary>The configured layout (bitmapist's when unset); a problem with the library's own message when it names none.</summary>
+    public static Model.KeyLayout Layout(BitmapistOptions options, List<BitmapistConfigurationException>? problems = null)
+    {
+        if (string.IsNullOrWhiteSpace(options.Layout)) return Model.KeyLayout.Bitmapist;
+        if (Model.KeyLayout.TryParse(options.Layout, out var layout, out var error)) return layout;
+        problems?.Add(new($"{options.SectionPath}:Layout", $"{options.SectionPath}:Layout: {error}"));
+        return Model.KeyLayout.Bitmapist;
     }
 
     private static void Unknown(IConfiguration section, string path, string[] known, List<BitmapistConfigurationException> problems)

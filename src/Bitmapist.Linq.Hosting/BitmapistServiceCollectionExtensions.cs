@@ -108,6 +108,7 @@ public static class BitmapistServiceCollectionExtensions
         var options = new StoreOptions
         {
             Keys = new KeyScheme(o.Prefix),
+            Layout = BitmapistSectionCheck.Layout(o),
             Clock = services.GetService<TimeProvider>() ?? TimeProvider.System,
             Tracking = new TrackingOptions(o.Tracking.Hourly, o.Tracking.Unique),
             Universe = universe,

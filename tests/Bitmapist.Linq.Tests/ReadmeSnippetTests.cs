@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using Bitmapist.Linq.Migration;
+using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Stores;
 using Microsoft.Extensions.Time.Testing;
 
@@ -106,6 +108,52 @@ public class ReadmeSnippetTests
         firstPage.ShouldBe([8]);  // October minus November = {7, 8}; 7 is a VIP
         october.ShouldBe(3);      // 7, 8 (Oct 31 23:00 is still October), 9
         SnippetShouldMatchReadme("LINQ");
+    }
+
+    [Fact]
+    public void The_cluster_snippet_is_the_one_tested() => SnippetShouldMatchReadme("Run on a Redis Cluster");
+
+    [SkippableFact]
+    public async Task The_cluster_snippet_runs()
+    {
+        // Needs a single Redis and a Redis Cluster (CI has both and requires them); the snippet above is compiled always.
+        var redis = Environment.GetEnvironmentVariable("BITMAPIST_REDIS");
+        var seeds = Environment.GetEnvironmentVariable("BITMAPIST_REDIS_CLUSTER");
+        if ((string.IsNullOrEmpty(redis) || string.IsNullOrEmpty(seeds)) && Environment.GetEnvironmentVariable("BITMAPIST_REQUIRE_REDIS_CLUSTER") == "1")
+            throw new InvalidOperationException("BITMAPIST_REQUIRE_REDIS_CLUSTER=1 but BITMAPIST_REDIS or BITMAPIST_REDIS_CLUSTER is not set.");
+        Skip.If(string.IsNullOrEmpty(redis) || string.IsNullOrEmpty(seeds), "BITMAPIST_REDIS and BITMAPIST_REDIS_CLUSTER are not both set");
+        string singleRedis = redis!, clusterNodes = seeds!;
+        var now = new DateTimeOffset(2026, 11, 28, 14, 0, 0, TimeSpan.Zero);
+        var options = new StoreOptions { Clock = new FakeTimeProvider(now) }.WithPrefix($"readme_{Guid.NewGuid():N}_");
+        await using (var seed = await RedisStore.ConnectAsync(singleRedis, options))
+            await seed.CreateBatch().Mark("active", 1).Mark("active", 2_000_000).Mark("active", 3, now.UtcDateTime.AddMonths(-1)).ExecuteAsync();
+
+        // README: Run on a Redis Cluster
+        // A Redis Cluster needs the sharded layout: shards of 2^20 ids, every key of a shard under one hash tag (one slot).
+        await using var cluster = await RedisStore.ConnectAsync(clusterNodes, options with { Layout = KeyLayout.Sharded() });
+        // Copy bitmapist's keys (a single Redis, as the Python library writes them) into it: an OR per key, so re-runnable.
+        await using var single = await RedisStore.ConnectAsync(singleRedis, options);
+        var migration = new LayoutMigration(source: single, destination: cluster);
+        MigrationSummary copied = await migration.CopyAsync(new Progress<MigrationProgress>(p => Console.WriteLine(p)));
+        VerificationReport check = await migration.VerifyAsync();        // every key's count on both sides
+        long active = await cluster.Month("active").CountAsync();        // queries, marks, cohorts: as on one Redis
+        // README: end
+
+        try
+        {
+            copied.Keys.ShouldBe(6); // month, week and day of each of two marking times
+            copied.Ids.ShouldBe(3 * 2 + 3);
+            check.Matches.ShouldBeTrue();
+            active.ShouldBe(2);
+            (await cluster.Month("active").Previous().IdsAsync().ToListAsync()).ShouldBe([3]);
+        }
+        finally
+        {
+            foreach (var store in new RedisStore[] { single, cluster })
+                foreach (var server in store.Connection.GetServers().Where(s => !s.IsReplica))
+                    foreach (var key in server.Keys(pattern: options.Keys.Prefix + "*"))
+                        await store.Connection.GetDatabase().KeyDeleteAsync(key);
+        }
     }
 
     private static void SnippetShouldMatchReadme(string heading, [CallerFilePath] string thisFile = "")
