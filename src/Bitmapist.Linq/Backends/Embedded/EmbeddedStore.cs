@@ -28,7 +28,7 @@ public sealed class EmbeddedStore : BitmapStore
         _readOnly = readOnly;
     }
 
-    private EmbeddedBackend Engine => (EmbeddedBackend)(Backend is Sharded.ShardedBackend sharded ? sharded.Root : Backend);
+    private EmbeddedBackend Engine => (EmbeddedBackend)(Backend is Backends.Sharded.ShardedBackend sharded ? sharded.Root : Backend);
 
     /// <summary>
     /// Opens the store persisted at <paramref name="path"/> for writing, or starts it empty when the file does
