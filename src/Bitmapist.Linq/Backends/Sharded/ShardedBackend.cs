@@ -360,9 +360,32 @@ internal sealed class ShardedBackend : IBitmapBackend
         }
     }
 
-    /// <summary>A client-built bitmap cut into shards: each shard's ids as offsets; shards without ids left out.</summary>
+    /// <summary>
+    /// A client-built bitmap cut into shards: each shard's ids as offsets; shards without ids left out. A shard of at
+    /// least 2^16 ids is whole pages of the bitmap, which move as they are (a bulk import or a migration of millions
+    /// of ids copies pages, not ids); narrower shards take their ids one by one.
+    /// </summary>
     private IEnumerable<(uint Shard, PagedBitmap Slice)> Split(PagedBitmap bitmap)
     {
+        var pagesPerShardBits = _map.ShardBits - PagedBitmap.PageShift;
+        if (pagesPerShardBits >= 0)
+        {
+            PagedBitmap? pages = null;
+            uint shardOfPages = 0;
+            foreach (var (number, words) in bitmap.Pages())
+            {
+                var shard = (uint)number >> pagesPerShardBits;
+                if (pages is not null && shard != shardOfPages)
+                {
+                    if (!pages.IsEmpty()) yield return (shardOfPages, pages);
+                    pages = null;
+                }
+                shardOfPages = shard;
+                (pages ??= new PagedBitmap()).AppendPage(number & ((1 << pagesPerShardBits) - 1), (ulong[])words.Clone());
+            }
+            if (pages is not null && !pages.IsEmpty()) yield return (shardOfPages, pages);
+            yield break;
+        }
         PagedBitmap? slice = null;
         uint current = 0;
         foreach (var id in bitmap.Ids())

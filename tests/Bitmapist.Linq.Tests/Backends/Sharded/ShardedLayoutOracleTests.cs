@@ -84,6 +84,37 @@ public class ShardedLayoutOracleTests
         (await sharded.ListEventsAsync()).ShouldBe(await plain.ListEventsAsync());
     }
 
+    [Theory]
+    [InlineData(8, false)] // shards narrower than a page: split id by id
+    [InlineData(16, false)] // one page per shard: pages move whole
+    [InlineData(17, true)] // two pages per shard, one batch per shard
+    public async Task A_bulk_import_splits_into_shards_as_marks_do(int bits, bool perShard)
+    {
+        var r = new Random(bits);
+        var clock = new FixedClock(Now);
+        await using var plain = new EmbeddedStore(new StoreOptions { Clock = clock });
+        var inner = new EmbeddedStore(new StoreOptions { Clock = clock });
+        IBitmapBackend backend = perShard ? new PerShardBatches(inner.Backend) : inner.Backend;
+        await using var sharded = new BitmapStore(backend, new StoreOptions { Clock = clock, Layout = KeyLayout.Sharded(bits) });
+        var plainImport = plain.CreateBulkImport();
+        var shardedImport = sharded.CreateBulkImport();
+        for (var i = 0; i < 5000; i++)
+        {
+            long id = r.Next(8) == 0 ? RandomFormula.Wide(r) : RandomFormula.Interesting(r, 1 << 19);
+            var (e, at) = (Events[r.Next(Events.Length)], Now.AddDays(-r.Next(0, 10)));
+            await plainImport.AddAsync(e, id, at);
+            await shardedImport.AddAsync(e, id, at);
+        }
+        await plainImport.FlushAsync();
+        await shardedImport.FlushAsync();
+        foreach (var e in Events)
+            for (var d = 0; d < 10; d++)
+            {
+                var day = Period.Of(PeriodUnit.Day, Now.AddDays(-d));
+                (await sharded.At(e, day).ToListAsync()).ShouldBe(await plain.At(e, day).ToListAsync(), $"{e} {day}");
+            }
+    }
+
     private sealed class FixedClock(DateTime now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => new(now);
