@@ -70,7 +70,7 @@ public sealed class MigrateCommandTests
             // --verify catches a key damaged in the destination (an extra member survives the copy's OR).
             var db = mux.GetDatabase();
             var day = $"active_{Period.Day(2026, 11, 27).KeySuffix}";
-            var shardKey = (await KeysAsync(mux, sharded)).First(k => k.EndsWith("}" + day, StringComparison.Ordinal));
+            var shardKey = (await KeysAsync(mux, sharded)).First(k => k.Contains('}', StringComparison.Ordinal) && k.EndsWith(":" + day, StringComparison.Ordinal));
             var clear = await db.StringBitPositionAsync(shardKey, false);
             await db.StringSetBitAsync(shardKey, clear, true);
             var damaged = await CliHarness.Run("migrate", "--from", redis, "--to", redis, "--prefix", source, "--to-prefix", sharded,
