@@ -265,7 +265,8 @@ internal sealed class ShardedBackend : IBitmapBackend
         var local = ShardProgram.For(program, _map, shard, key => _map.Prefix + ExplainShardPrefix + key[_map.Prefix.Length..]);
         var fanOut = ShardProgram.OnlyShards(program, _map) is { } only
             ? $"in the shard of its id{(only.Count == 1 ? "" : "s")} only ({only.Count} shard{(only.Count == 1 ? "" : "s")})"
-            : $"in every shard that holds data ({_registry.Known.Count} known to this process), all shards' batches at once";
+            : $"in every shard the shard registry lists ({_registry.Known.Count} known to this process so far; the registry is read with each query), " +
+              (_together is null ? "each shard's batch on its own, all at once" : "joined into one batch");
         yield return $"sharded layout (shards of 2^{_map.ShardBits} ids; {ExplainShardPrefix} stands for shard N's hash tag and number): the program runs {fanOut};";
         yield return "  counts add, a membership comes from its id's shard, min/max from the first/last shard that has one, ids shard after shard";
         if (local is null)
