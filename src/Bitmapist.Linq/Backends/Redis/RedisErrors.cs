@@ -26,6 +26,9 @@ internal enum RedisFailure
     /// <summary>No answer within the client's timeout.</summary>
     Timeout,
 
+    /// <summary>CLUSTERDOWN, or a slot still moving when the retries ran out (TRYAGAIN, MOVED, ASK).</summary>
+    ClusterUnavailable,
+
     /// <summary>Any other error Redis answered.</summary>
     Other,
 }
@@ -80,6 +83,7 @@ internal static partial class RedisErrors
         message.StartsWith("WRONGTYPE", StringComparison.Ordinal) ? RedisFailure.WrongType :
         message.StartsWith("NOAUTH", StringComparison.Ordinal) || message.StartsWith("WRONGPASS", StringComparison.Ordinal) ? RedisFailure.Authentication :
         message.StartsWith("READONLY", StringComparison.Ordinal) ? RedisFailure.ReadOnly :
+        RedirectCodes.Any(c => c != "EXECABORT" && message.StartsWith(c, StringComparison.Ordinal)) ? RedisFailure.ClusterUnavailable :
         RedisFailure.Other;
 
     /// <summary>
@@ -121,13 +125,25 @@ internal static partial class RedisErrors
                 $"Redis at {host} is a read-only replica{on}: {reply}. Connect to the primary",
             RedisFailure.ConnectionLost => $"the connection to Redis at {host} was lost",
             RedisFailure.Timeout => $"Redis at {host} gave no answer in time",
+            RedisFailure.ClusterUnavailable => reply is not null && reply.StartsWith("CLUSTERDOWN", StringComparison.Ordinal)
+                ? $"Redis at {host} is down{on}: {reply} (a primary failed and has no replica to take over, or slots are " +
+                  "not assigned; CLUSTER INFO on any node says which). Retried until the client's timeout"
+                : $"Redis at {host} kept sending the batch elsewhere{on}: {reply} (a slot was still moving when the " +
+                  "retries ran out at the client's timeout). Try again once resharding has finished",
             _ => reply is null ? cause.Message : $"Redis refused a command{on}: {reply}",
         };
     }
 
-    /// <summary>The host (and port) a connection talks to, for messages; never a password.</summary>
-    public static string Host(IConnectionMultiplexer connection) =>
-        connection.GetEndPoints() is [var first, ..] ? Format(first) : "(no endpoint)";
+    /// <summary>
+    /// The host (and port) a connection talks to, for messages; never a password. A cluster is named by its nodes: which
+    /// one failed is not known where the message is made.
+    /// </summary>
+    public static string Host(IConnectionMultiplexer connection) => connection.GetEndPoints() switch
+    {
+        [] => "(no endpoint)",
+        [var only] => Format(only),
+        var several => string.Join(", ", several.Select(Format)) + (connection.GetServers().Any(s => s.ServerType == ServerType.Cluster) ? " (a Redis Cluster)" : ""),
+    };
 
     /// <summary>An endpoint as host:port.</summary>
     public static string Format(System.Net.EndPoint endPoint) => endPoint switch

@@ -286,6 +286,8 @@ public sealed class RedisStore : BitmapStore
     {
         var server = connection.GetServers().FirstOrDefault(s => s.IsConnected && !s.IsReplica)
             ?? throw RedisErrors.NoPrimary("detect the server's capabilities from");
+        // bitmapist-server is never a cluster; and a probe key in a slot whose node is down would fail as if BITPOS were unknown.
+        if (IsCluster(connection)) return CapabilityProfile.ForRedisVersion(server.Version);
         try
         {
             // A read-only probe: Redis answers -1 for a missing key; bitmapist-server has no BITPOS.
