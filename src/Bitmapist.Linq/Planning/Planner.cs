@@ -25,9 +25,17 @@ internal sealed class Planner(Stores.StoreOptions options, Func<CapabilityProfil
     public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters) =>
         QueryPlan.Create(query, Context(Now, parameters), profile(), _plans);
 
+    /// <summary>The last batch of counts planned: asked again (a percent, a dashboard's counts), its program is reused.</summary>
+    private BatchPlan? _lastCounts;
+
     /// <summary>Plans the counts of <paramref name="sets"/> as one program, now.</summary>
-    public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters) =>
-        BatchPlan.Create([.. sets.Select(s => new SetQuery(s, ReadKind.Count))], Context(Now, parameters), profile(), _plans);
+    public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters)
+    {
+        var plan = BatchPlan.Create([.. sets.Select(s => new SetQuery(s, ReadKind.Count))], Context(Now, parameters), profile(), _plans,
+            Volatile.Read(ref _lastCounts));
+        Volatile.Write(ref _lastCounts, plan);
+        return plan;
+    }
 
     /// <summary>Plans the cohort table <paramref name="query"/> now (cancellation is checked as each row and set is planned).</summary>
     public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)

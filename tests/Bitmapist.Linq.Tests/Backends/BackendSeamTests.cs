@@ -68,4 +68,21 @@ public class BackendSeamTests
         store.PlanCounts([query.Set]).Program.Profile.ShouldBe(CapabilityProfile.Redis7);
         store.Plan(cohort).Program.Profile.ShouldBe(CapabilityProfile.Redis7);
     }
+
+    [Fact]
+    public async Task The_same_counts_asked_again_reuse_their_program()
+    {
+        // A back end prepares a program once (the counts script's arguments, the sharded layout's joined batch), keyed by
+        // the program object: planning the same counts again must hand back the same program, and other counts another.
+        var backend = new LearningBackend(Engine(CapabilityProfile.Redis8));
+        await using var store = new BitmapStore(backend);
+        SetExpr[] sets = [SetExpr.Key("a") & SetExpr.Key("b"), SetExpr.Key("a")];
+        var first = store.PlanCounts(sets).Program;
+        store.PlanCounts(sets).Program.ShouldBeSameAs(first);
+        var other = store.PlanCounts([SetExpr.Key("a") | SetExpr.Key("c"), SetExpr.Key("a")]).Program;
+        other.ShouldNotBeSameAs(first);
+        other.Reads.Length.ShouldBe(2);
+        backend.Profile = CapabilityProfile.Redis7;
+        store.PlanCounts([SetExpr.Key("a") | SetExpr.Key("c"), SetExpr.Key("a")]).Program.Profile.ShouldBe(CapabilityProfile.Redis7);
+    }
 }
