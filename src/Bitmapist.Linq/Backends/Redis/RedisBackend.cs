@@ -42,12 +42,16 @@ internal sealed partial class RedisBackend : IBitmapBackend, Sharded.IShardableB
         Options = options;
         _database = database;
         _ownsConnection = ownsConnection;
+        _isCluster = Stores.RedisStore.IsCluster(connection);
     }
 
     public IConnectionMultiplexer Connection { get; }
 
     /// <inheritdoc />
-    public bool BatchesSpanShards => !Stores.RedisStore.IsCluster(Connection);
+    public bool BatchesSpanShards => !_isCluster;
+
+    /// <summary>Whether the connection is to a Redis Cluster: read once (a connection never turns into or out of one).</summary>
+    private readonly bool _isCluster;
 
     /// <inheritdoc />
     public IBitmapBackend ForShard(string keyPrefix, uint shardWidth) =>
