@@ -124,7 +124,8 @@ public sealed partial class KeyScheme : IEquatable<KeyScheme>
             throw new ArgumentException($"The event name '{eventName}' is reserved: keys starting with 'bitop_' are bit-operation results. Choose another name.", nameof(eventName));
     }
 
-    private static string EscapeGlob(string s) => GlobSpecial().Replace(s, @"\$0");
+    /// <summary><paramref name="s"/> with Redis' glob characters escaped, so a pattern matches it literally.</summary>
+    internal static string EscapeGlob(string s) => GlobSpecial().Replace(s, @"\$0");
 
     [GeneratedRegex(@"^(?<w>W)?(?<n>[0-9]{1,9})(-(?<n>[0-9]{1,9})){1,3}$", RegexOptions.CultureInvariant)]
     private static partial Regex SuffixPattern();

@@ -47,7 +47,7 @@ internal sealed class ShardMap
                 "and a brace in the prefix would become the tag. Choose a prefix without '{' or '}'.", nameof(prefix));
         Prefix = prefix;
         ShardBits = shardBits;
-        EscapedPrefix = EscapeGlob(prefix);
+        EscapedPrefix = Model.KeyScheme.EscapeGlob(prefix);
     }
 
     public string Prefix { get; }
@@ -112,17 +112,6 @@ internal sealed class ShardMap
         var reversed = 0u;
         for (var i = 0; i < SlotBits; i++) reversed |= ((low >> i) & 1) << (SlotBits - 1 - i);
         return (int)reversed;
-    }
-
-    private static string EscapeGlob(string s)
-    {
-        var sb = new StringBuilder(s.Length);
-        foreach (var c in s)
-        {
-            if (c is '\\' or '*' or '?' or '[' or ']') sb.Append('\\');
-            sb.Append(c);
-        }
-        return sb.ToString();
     }
 }
 

@@ -85,34 +85,26 @@ internal sealed class ShardedBackend : IBitmapBackend
     /// Checks once that the store holds this layout (its marker names this width, or no sharded marker exists), before
     /// the first operation; the store's connect calls it so a mismatch fails there. A failed check is tried again next time.
     /// </summary>
-    public Task CheckLayoutAsync(CancellationToken ct)
-    {
-        var task = Volatile.Read(ref _checked);
-        if (task is { IsCompletedSuccessfully: true }) return task;
-        if (task is null || task.IsFaulted || task.IsCanceled)
-        {
-            var fresh = LayoutMarker.CheckAsync(_root, _map.Prefix, Layout, ct);
-            Interlocked.CompareExchange(ref _checked, fresh, task);
-        }
-        return _checked!;
-    }
+    public Task CheckLayoutAsync(CancellationToken ct) =>
+        OnceAsync(ref _checked, () => LayoutMarker.CheckAsync(_root, _map.Prefix, Layout, ct));
 
-    private Task WriteMarkerAsync(CancellationToken ct)
+    /// <summary>Writes the layout marker once, before the first write (after the check: never over another layout's marker).</summary>
+    private Task WriteMarkerAsync(CancellationToken ct) => OnceAsync(ref _markerWritten, async () =>
     {
-        var task = Volatile.Read(ref _markerWritten);
-        if (task is { IsCompletedSuccessfully: true }) return task;
-        if (task is null || task.IsFaulted || task.IsCanceled)
-        {
-            var fresh = Write();
-            Interlocked.CompareExchange(ref _markerWritten, fresh, task);
-        }
-        return _markerWritten!;
+        await CheckLayoutAsync(ct).ConfigureAwait(false);
+        await _root.WriteBitsAsync([new BitWrite(_map.MarkerKey, 0, true)], ct).ConfigureAwait(false);
+    });
 
-        async Task Write()
-        {
-            await CheckLayoutAsync(ct).ConfigureAwait(false);
-            await _root.WriteBitsAsync([new BitWrite(_map.MarkerKey, 0, true)], ct).ConfigureAwait(false);
-        }
+    /// <summary>
+    /// The task in <paramref name="slot"/>, started by <paramref name="start"/> the first time and again after it failed or
+    /// was cancelled (a lost connection must not make the store unusable); once it succeeded it costs nothing.
+    /// </summary>
+    private static Task OnceAsync(ref Task? slot, Func<Task> start)
+    {
+        var task = Volatile.Read(ref slot);
+        if (task is { IsCompletedSuccessfully: true }) return task;
+        if (task is null || task.IsFaulted || task.IsCanceled) Interlocked.CompareExchange(ref slot, start(), task);
+        return Volatile.Read(ref slot)!;
     }
 
     // ---------------------------------------------------------------- reads
