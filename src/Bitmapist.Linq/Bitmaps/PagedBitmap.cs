@@ -4,38 +4,33 @@ using System.Numerics;
 namespace Bitmapist.Linq.Bitmaps;
 
 /// <summary>
-/// A set of 32-bit ids stored as dense pages of 2^16 bits, only for the pages that hold an id. This is the
-/// embedded store's bitmap and the bulk importer's client-side builder. Dense pages keep AND/OR/popcount a
-/// plain ulong loop with no native dependency, and skipping empty pages keeps a lone id near 2^32 from
-/// costing 512 MiB. Measured against Roaring.Net (docs/performance.md, suite 3), Roaring is smaller on the
-/// sparse sample data and as fast or faster at AND+count: a Roaring-backed page is the known next step.
+/// A set of 32-bit ids in pages of 2^16 ids, only for the pages that hold an id, each page a
+/// <see cref="Container"/> in the form its density suits: a sorted array up to 4096 ids, 1024 dense words
+/// above (Roaring's layout). This is the embedded store's bitmap, the bulk importer's client-side builder and
+/// the buffer Redis strings are decoded into. Sparse data costs 2 bytes an id instead of whole 8 KiB pages;
+/// skipping empty pages keeps a lone id near 2^32 from costing 512 MiB.
 /// </summary>
 /// <remarks>
-/// Words use Redis's bit order: id n is bit (63 - n % 64) of word n / 64, so a word is the big-endian
+/// Dense words use Redis's bit order: id n is bit (63 - n % 64) of word n / 64, so a word is the big-endian
 /// reading of 8 bytes of a Redis string and conversion to and from Redis is a byte swap per word.
-/// Not thread-safe; the embedded store guards its bitmaps with a lock.
+/// Not thread-safe; the embedded store guards its bitmaps with a lock. Own code rather than Roaring.Net
+/// (CRoaring): the embedded evaluator runs whole programs page by page over these containers without
+/// allocating, which a library that only combines whole bitmaps cannot do (docs/performance.md, issue 14).
 /// </remarks>
 internal sealed class PagedBitmap
 {
     internal const int PageShift = 16;
-    internal const int WordsPerPage = (1 << PageShift) / 64;
+    internal const int WordsPerPage = Container.Words;
 
-    // Sorted page numbers and their pages, parallel arrays (a page number is id >> 16).
+    // Sorted page numbers and their containers, parallel arrays (a page number is id >> 16).
     private int[] _pageNumbers;
-    private ulong[][] _pages;
+    private Container[] _pages;
     private int _pageCount;
 
     public PagedBitmap()
     {
         _pageNumbers = [];
         _pages = [];
-    }
-
-    private PagedBitmap(int[] numbers, ulong[][] pages, int count)
-    {
-        _pageNumbers = numbers;
-        _pages = pages;
-        _pageCount = count;
     }
 
     /// <summary>A bitmap holding <paramref name="ids"/> (any order, duplicates allowed).</summary>
@@ -46,65 +41,81 @@ internal sealed class PagedBitmap
         return b;
     }
 
+    /// <summary>Pages that hold at least one id.</summary>
     public int PageCount => _pageCount;
 
-    /// <summary>Bytes held by pages and their index, for memory reports.</summary>
-    public long MemoryBytes => (long)_pageCount * (WordsPerPage * 8 + 4 + 8) + 64;
+    /// <summary>Bytes held by the containers and their index, for memory reports.</summary>
+    public long MemoryBytes
+    {
+        get
+        {
+            long n = 64 + _pageNumbers.Length * 4L + _pages.Length * 8L;
+            for (var i = 0; i < _pageCount; i++) n += _pages[i].MemoryBytes;
+            return n;
+        }
+    }
 
     public static ulong Mask(uint id) => 1UL << (63 - (int)(id & 63));
 
     public bool Contains(uint id)
     {
         var p = Find((int)(id >> PageShift));
-        return p >= 0 && (_pages[p][(id >> 6) & (WordsPerPage - 1)] & Mask(id)) != 0;
+        return p >= 0 && _pages[p].Contains((ushort)id);
     }
 
     /// <summary>Sets the bit of <paramref name="id"/>; returns whether it was clear before.</summary>
     public bool Set(uint id)
     {
-        var page = PageFor((int)(id >> PageShift), create: true)!;
-        ref var word = ref page[(id >> 6) & (WordsPerPage - 1)];
-        var before = word;
-        word |= Mask(id);
-        return before != word;
+        var number = (int)(id >> PageShift);
+        // Ids mostly arrive ascending (imports, generators): check the last page before searching.
+        if (_pageCount > 0 && _pageNumbers[_pageCount - 1] == number) return _pages[_pageCount - 1].Add((ushort)id);
+        var i = Find(number);
+        if (i < 0)
+        {
+            i = ~i;
+            Insert(i, number, new Container());
+        }
+        return _pages[i].Add((ushort)id);
     }
 
     /// <summary>Clears the bit of <paramref name="id"/>; returns whether it was set before.</summary>
     public bool Clear(uint id)
     {
-        var page = PageFor((int)(id >> PageShift), create: false);
-        if (page is null) return false;
-        ref var word = ref page[(id >> 6) & (WordsPerPage - 1)];
-        var before = word;
-        word &= ~Mask(id);
-        return before != word;
+        var i = Find((int)(id >> PageShift));
+        if (i < 0 || !_pages[i].Remove((ushort)id)) return false;
+        if (_pages[i].Count == 0) RemoveAt(i);
+        return true;
     }
 
     public long Count()
     {
         long n = 0;
-        for (var i = 0; i < _pageCount; i++) n += PopCount(_pages[i]);
+        for (var i = 0; i < _pageCount; i++) n += _pages[i].Count;
         return n;
     }
 
-    public bool IsEmpty()
-    {
-        for (var i = 0; i < _pageCount; i++)
-            if (_pages[i].AsSpan().IndexOfAnyExcept(0UL) >= 0) return false;
-        return true;
-    }
+    public bool IsEmpty() => _pageCount == 0;
 
-    /// <summary>Ids in ascending order, starting at <paramref name="from"/> (inclusive), decoded a word at a time.</summary>
+    /// <summary>Ids in ascending order, starting at <paramref name="from"/> (inclusive).</summary>
     public IEnumerable<uint> Ids(uint from = 0)
     {
         for (var i = LowerBound((int)(from >> PageShift)); i < _pageCount; i++)
         {
             var page = _pages[i];
             var pageBase = (uint)_pageNumbers[i] << PageShift;
+            if (!page.IsDense)
+            {
+                for (var k = 0; k < page.Count; k++)
+                {
+                    var id = pageBase + page.Values[k];
+                    if (id >= from) yield return id;
+                }
+                continue;
+            }
             var firstWord = _pageNumbers[i] == (int)(from >> PageShift) ? (int)((from >> 6) & (WordsPerPage - 1)) : 0;
             for (var w = firstWord; w < WordsPerPage; w++)
             {
-                var word = page[w];
+                var word = page.Dense![w];
                 while (word != 0)
                 {
                     var bit = BitOperations.LeadingZeroCount(word);
@@ -116,25 +127,15 @@ internal sealed class PagedBitmap
         }
     }
 
-    public uint? Min() => Ids().Select(i => (uint?)i).FirstOrDefault();
+    public uint? Min() => _pageCount == 0 ? null : ((uint)_pageNumbers[0] << PageShift) + (uint)_pages[0].Min();
 
-    public uint? Max()
-    {
-        for (var i = _pageCount - 1; i >= 0; i--)
-        {
-            var page = _pages[i];
-            for (var w = WordsPerPage - 1; w >= 0; w--)
-                if (page[w] != 0)
-                    return ((uint)_pageNumbers[i] << PageShift) + (uint)(w * 64 + 63 - BitOperations.TrailingZeroCount(page[w]));
-        }
-        return null;
-    }
+    public uint? Max() => _pageCount == 0 ? null : ((uint)_pageNumbers[_pageCount - 1] << PageShift) + (uint)_pages[_pageCount - 1].Max();
 
     public PagedBitmap Clone()
     {
-        var pages = new ulong[_pageCount][];
-        for (var i = 0; i < _pageCount; i++) pages[i] = (ulong[])_pages[i].Clone();
-        return new PagedBitmap(_pageNumbers[.._pageCount], pages, _pageCount);
+        var copy = new PagedBitmap { _pageNumbers = _pageNumbers[.._pageCount], _pages = new Container[_pageCount], _pageCount = _pageCount };
+        for (var i = 0; i < _pageCount; i++) copy._pages[i] = _pages[i].Clone();
+        return copy;
     }
 
     /// <summary>this |= other, in place.</summary>
@@ -142,130 +143,91 @@ internal sealed class PagedBitmap
     {
         for (var j = 0; j < other._pageCount; j++)
         {
-            var mine = PageFor(other._pageNumbers[j], create: true)!;
-            Or(mine, other._pages[j]);
+            var number = other._pageNumbers[j];
+            var i = Find(number);
+            if (i >= 0) _pages[i].UnionWith(other._pages[j]);
+            else Insert(~i, number, other._pages[j].Clone());
         }
     }
 
     /// <summary>The intersection of all <paramref name="inputs"/> (empty when there are none).</summary>
-    public static PagedBitmap And(IReadOnlyList<PagedBitmap> inputs)
-    {
-        if (inputs.Count == 0) return new PagedBitmap();
-        // Walk the pages of the input with the fewest pages; a page survives only if every input has it.
-        var smallest = inputs.MinBy(b => b._pageCount)!;
-        var result = new PagedBitmap();
-        for (var i = 0; i < smallest._pageCount; i++)
-        {
-            var number = smallest._pageNumbers[i];
-            var page = (ulong[])smallest._pages[i].Clone();
-            var alive = true;
-            foreach (var other in inputs)
-            {
-                if (ReferenceEquals(other, smallest)) continue;
-                var p = other.Find(number);
-                if (p < 0) { alive = false; break; }
-                AndInto(page, other._pages[p]);
-            }
-            if (alive) result.Append(number, page);
-        }
-        return result;
-    }
+    public static PagedBitmap And(IReadOnlyList<PagedBitmap> inputs) => PageByPage(inputs, ContainerOps.And, intersect: true);
 
     /// <summary>The union of all <paramref name="inputs"/>.</summary>
-    public static PagedBitmap Or(IReadOnlyList<PagedBitmap> inputs)
-    {
-        if (inputs.Count == 0) return new PagedBitmap();
-        // Start from a copy of the input with the most pages so the fewest pages get inserted.
-        var largest = inputs.MaxBy(b => b._pageCount)!;
-        var result = largest.Clone();
-        foreach (var b in inputs)
-            if (!ReferenceEquals(b, largest)) result.UnionWith(b);
-        return result;
-    }
+    public static PagedBitmap Or(IReadOnlyList<PagedBitmap> inputs) => PageByPage(inputs, ContainerOps.Or, intersect: false);
 
     /// <summary>Ids in an odd number of <paramref name="inputs"/> (Redis BITOP XOR).</summary>
-    public static PagedBitmap Xor(IReadOnlyList<PagedBitmap> inputs)
-    {
-        var result = new PagedBitmap();
-        foreach (var b in inputs)
-            for (var j = 0; j < b._pageCount; j++)
-            {
-                var mine = result.PageFor(b._pageNumbers[j], create: true)!;
-                XorInto(mine, b._pages[j]);
-            }
-        return result;
-    }
+    public static PagedBitmap Xor(IReadOnlyList<PagedBitmap> inputs) => PageByPage(inputs, ContainerOps.Xor, intersect: false);
 
     /// <summary><paramref name="head"/> minus every id in any of <paramref name="subtract"/>.</summary>
-    public static PagedBitmap Difference(PagedBitmap head, IReadOnlyList<PagedBitmap> subtract)
-    {
-        var result = head.Clone();
-        foreach (var b in subtract)
-            for (var i = 0; i < result._pageCount; i++)
-            {
-                var p = b.Find(result._pageNumbers[i]);
-                if (p >= 0) AndNotInto(result._pages[i], b._pages[p]);
-            }
-        return result;
-    }
+    public static PagedBitmap Difference(PagedBitmap head, IReadOnlyList<PagedBitmap> subtract) =>
+        PageByPage([head, .. subtract], static (pages, into) => ContainerOps.Diff(pages[0], pages[1..], into), intersect: false, headOnly: true);
 
-    /// <summary>|a AND b AND ...| without materialising the intersection: one fused pass per page.</summary>
-    /// <remarks>
-    /// Copy-then-AND-then-count made three trips over each page; fusing them brought the embedded store's
-    /// AND+count from 1.6x to about 1x of a plain ulong[] loop (docs/performance.md, suite 7).
-    /// </remarks>
+    /// <summary>|a AND b AND ...| without materialising the intersection: one pass per page.</summary>
     public static long AndCount(IReadOnlyList<PagedBitmap> inputs)
     {
         if (inputs.Count == 0) return 0;
         var smallest = inputs.MinBy(b => b._pageCount)!;
-        var pages = new ulong[inputs.Count][];
+        var pages = new Container[inputs.Count];
         long n = 0;
         for (var i = 0; i < smallest._pageCount; i++)
         {
-            var number = smallest._pageNumbers[i];
-            var alive = true;
-            for (var k = 0; k < inputs.Count && alive; k++)
+            if (!Gather(inputs, smallest._pageNumbers[i], pages)) continue;
+            n += ContainerOps.AndCount(pages);
+        }
+        return n;
+    }
+
+    private delegate void PageOp(ReadOnlySpan<Container> pages, Container into);
+
+    /// <summary>
+    /// An operator applied page by page: over the pages of the input with the fewest (AND), the head's pages
+    /// (DIFF), or every input's (OR, XOR); each result page kept in the form its count suits.
+    /// </summary>
+    private static PagedBitmap PageByPage(IReadOnlyList<PagedBitmap> inputs, PageOp op, bool intersect, bool headOnly = false)
+    {
+        var result = new PagedBitmap();
+        if (inputs.Count == 0) return result;
+        var scratch = Container.Scratch();
+        var pages = new Container[inputs.Count];
+        IEnumerable<int> numbers = intersect ? inputs.MinBy(b => b._pageCount)!.PageNumbers()
+            : headOnly ? inputs[0].PageNumbers()
+            : inputs.SelectMany(b => b.PageNumbers()).Distinct().Order();
+        foreach (var number in numbers)
+        {
+            for (var k = 0; k < inputs.Count; k++)
             {
                 var p = inputs[k].Find(number);
-                if (p < 0) alive = false;
-                else pages[k] = inputs[k]._pages[p];
+                pages[k] = p >= 0 ? inputs[k]._pages[p] : Container.Empty;
             }
-            if (!alive) continue;
-            n += pages.Length switch
-            {
-                1 => PopCount(pages[0]),
-                2 => AndCount2(pages[0], pages[1]),
-                3 => AndCount3(pages[0], pages[1], pages[2]),
-                _ => AndCountN(pages),
-            };
+            op(pages, scratch);
+            if (scratch.Count > 0) result.Append(number, Stored(scratch));
         }
-        return n;
+        return result;
     }
 
-    private static long AndCount2(ulong[] a, ulong[] b)
+    /// <summary>The pages numbered <paramref name="number"/> of every input into <paramref name="into"/>; false when one has none.</summary>
+    private static bool Gather(IReadOnlyList<PagedBitmap> inputs, int number, Container[] into)
     {
-        long n = 0;
-        for (var w = 0; w < WordsPerPage; w++) n += BitOperations.PopCount(a[w] & b[w]);
-        return n;
-    }
-
-    private static long AndCount3(ulong[] a, ulong[] b, ulong[] c)
-    {
-        long n = 0;
-        for (var w = 0; w < WordsPerPage; w++) n += BitOperations.PopCount(a[w] & b[w] & c[w]);
-        return n;
-    }
-
-    private static long AndCountN(ulong[][] pages)
-    {
-        long n = 0;
-        for (var w = 0; w < WordsPerPage; w++)
+        for (var k = 0; k < inputs.Count; k++)
         {
-            var word = pages[0][w];
-            for (var k = 1; k < pages.Length && word != 0; k++) word &= pages[k][w];
-            n += BitOperations.PopCount(word);
+            var p = inputs[k].Find(number);
+            if (p < 0) return false;
+            into[k] = inputs[k]._pages[p];
         }
-        return n;
+        return true;
+    }
+
+    private IEnumerable<int> PageNumbers()
+    {
+        for (var i = 0; i < _pageCount; i++) yield return _pageNumbers[i];
+    }
+
+    /// <summary>A stored copy of a scratch result, in the form its count suits and sized to it.</summary>
+    internal static Container Stored(Container scratch)
+    {
+        if (!scratch.IsDense) return Container.OfSorted(scratch.Values[..scratch.Count], scratch.Count);
+        return Container.OfWords(scratch.Dense);
     }
 
     /// <summary>The bitmap as a Redis string: byte n/8 holds id n under mask 0x80 >> (n % 8); trailing zero bytes trimmed.</summary>
@@ -275,11 +237,13 @@ internal sealed class PagedBitmap
         if (max is null) return [];
         var length = (int)Math.Min((long)max.Value / 8 + 1, int.MaxValue);
         var bytes = new byte[length];
+        var words = new ulong[WordsPerPage];
         for (var i = 0; i < _pageCount; i++)
         {
             var offset = (long)_pageNumbers[i] << (PageShift - 3);
             if (offset >= length) break;
-            WritePage(_pages[i], bytes.AsSpan((int)offset, (int)Math.Min(WordsPerPage * 8, length - offset)));
+            _pages[i].CopyWordsTo(words);
+            WritePage(words, bytes.AsSpan((int)offset, (int)Math.Min(WordsPerPage * 8, length - offset)));
         }
         return bytes;
     }
@@ -290,6 +254,7 @@ internal sealed class PagedBitmap
         if (byteOffset % 8 != 0) throw new ArgumentException("Slices must start on a word boundary.", nameof(byteOffset));
         var pageBytes = WordsPerPage * 8;
         Span<byte> tail = stackalloc byte[8];
+        ulong[]? words = null;
         var pos = 0;
         while (pos < bytes.Length)
         {
@@ -300,16 +265,18 @@ internal sealed class PagedBitmap
             var slice = bytes.Slice(pos, take);
             if (slice.IndexOfAnyExcept((byte)0) >= 0)
             {
-                var page = PageFor(number, create: true)!;
+                words ??= new ulong[WordsPerPage];
+                Array.Clear(words);
                 var w = inPage / 8;
                 var full = take / 8 * 8;
-                for (var b = 0; b < full; b += 8, w++) page[w] |= BinaryPrimitives.ReadUInt64BigEndian(slice[b..]);
+                for (var b = 0; b < full; b += 8, w++) words[w] = BinaryPrimitives.ReadUInt64BigEndian(slice[b..]);
                 if (full < take)
                 {
                     tail.Clear();
                     slice[full..].CopyTo(tail);
-                    page[w] |= BinaryPrimitives.ReadUInt64BigEndian(tail);
+                    words[w] = BinaryPrimitives.ReadUInt64BigEndian(tail);
                 }
+                OrPage(number, words);
             }
             pos += take;
         }
@@ -322,23 +289,50 @@ internal sealed class PagedBitmap
         return b;
     }
 
-    /// <summary>The pages, for persistence: (page number, 1024 words).</summary>
+    /// <summary>The pages, for persistence: (page number, 1024 words), each a fresh array.</summary>
     public IEnumerable<(int Number, ulong[] Words)> Pages()
     {
-        for (var i = 0; i < _pageCount; i++) yield return (_pageNumbers[i], _pages[i]);
+        for (var i = 0; i < _pageCount; i++)
+        {
+            var words = new ulong[WordsPerPage];
+            _pages[i].CopyWordsTo(words);
+            yield return (_pageNumbers[i], words);
+        }
     }
 
-    /// <summary>Adds a page read from persistence; page numbers must arrive in ascending order.</summary>
+    /// <summary>Adds a page read from persistence; page numbers must arrive in ascending order. An all-zero page adds nothing.</summary>
     public void AppendPage(int number, ulong[] words)
     {
         if (words.Length != WordsPerPage) throw new ArgumentException($"A page has {WordsPerPage} words.", nameof(words));
         if (number < 0 || number > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(number));
         if (_pageCount > 0 && _pageNumbers[_pageCount - 1] >= number)
             throw new ArgumentException("Pages must be appended in ascending order.", nameof(number));
-        Append(number, words);
+        var page = Container.OfWords(words);
+        if (page.Count > 0) Append(number, page);
     }
 
-    private static void WritePage(ulong[] page, Span<byte> dest)
+    /// <summary>The number and container of the i-th page (ascending), for the evaluator.</summary>
+    internal int PageNumberAt(int i) => _pageNumbers[i];
+
+    /// <inheritdoc cref="PageNumberAt"/>
+    internal Container PageAt(int i) => _pages[i];
+
+    /// <summary>Appends a non-empty container after every page held (the evaluator's results arrive in page order).</summary>
+    internal void Append(int number, Container page) => Insert(_pageCount, number, page);
+
+    private void OrPage(int number, ReadOnlySpan<ulong> words)
+    {
+        var i = Find(number);
+        if (i >= 0)
+        {
+            _pages[i].OrWords(words);
+            return;
+        }
+        var page = Container.OfWords(words);
+        if (page.Count > 0) Insert(~i, number, page);
+    }
+
+    private static void WritePage(ReadOnlySpan<ulong> page, Span<byte> dest)
     {
         var full = dest.Length / 8;
         for (var w = 0; w < full; w++) BinaryPrimitives.WriteUInt64BigEndian(dest[(w * 8)..], page[w]);
@@ -350,41 +344,6 @@ internal sealed class PagedBitmap
         }
     }
 
-    private static long PopCount(ReadOnlySpan<ulong> words)
-    {
-        long n = 0;
-        foreach (var w in words) n += BitOperations.PopCount(w);
-        return n;
-    }
-
-    private static void Or(Span<ulong> into, ReadOnlySpan<ulong> from)
-    {
-        var a = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
-        var b = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
-        for (var i = 0; i < a.Length; i++) a[i] |= b[i];
-    }
-
-    private static void AndInto(Span<ulong> into, ReadOnlySpan<ulong> from)
-    {
-        var a = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
-        var b = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
-        for (var i = 0; i < a.Length; i++) a[i] &= b[i];
-    }
-
-    private static void XorInto(Span<ulong> into, ReadOnlySpan<ulong> from)
-    {
-        var a = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
-        var b = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
-        for (var i = 0; i < a.Length; i++) a[i] ^= b[i];
-    }
-
-    private static void AndNotInto(Span<ulong> into, ReadOnlySpan<ulong> from)
-    {
-        var a = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
-        var b = System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
-        for (var i = 0; i < a.Length; i++) a[i] &= ~b[i];
-    }
-
     private int Find(int number) => Array.BinarySearch(_pageNumbers, 0, _pageCount, number);
 
     private int LowerBound(int number)
@@ -393,19 +352,7 @@ internal sealed class PagedBitmap
         return i >= 0 ? i : ~i;
     }
 
-    private ulong[]? PageFor(int number, bool create)
-    {
-        var i = Find(number);
-        if (i >= 0) return _pages[i];
-        if (!create) return null;
-        var page = new ulong[WordsPerPage];
-        Insert(~i, number, page);
-        return page;
-    }
-
-    private void Append(int number, ulong[] page) => Insert(_pageCount, number, page);
-
-    private void Insert(int at, int number, ulong[] page)
+    private void Insert(int at, int number, Container page)
     {
         if (_pageCount == _pageNumbers.Length)
         {
@@ -418,5 +365,13 @@ internal sealed class PagedBitmap
         _pageNumbers[at] = number;
         _pages[at] = page;
         _pageCount++;
+    }
+
+    private void RemoveAt(int at)
+    {
+        Array.Copy(_pageNumbers, at + 1, _pageNumbers, at, _pageCount - at - 1);
+        Array.Copy(_pages, at + 1, _pages, at, _pageCount - at - 1);
+        _pageCount--;
+        _pages[_pageCount] = null!;
     }
 }

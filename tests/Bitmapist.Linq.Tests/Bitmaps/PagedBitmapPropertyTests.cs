@@ -82,8 +82,34 @@ public class PagedBitmapPropertyTests
                 }
             }
             ShouldHold(b, oracle, $"after {steps.Length} steps");
-            b.PageCount.ShouldBe(recent.Select(i => i >> 16).Distinct().Count()); // only Set creates pages
+            b.PageCount.ShouldBe(oracle.Select(i => i >> 16).Distinct().Count()); // a page lives while it holds an id
         }, iter: 400);
+    }
+
+    [Fact]
+    public void A_page_crossing_the_array_limit_both_ways_keeps_its_ids()
+    {
+        // Set up to 4097 ids in one page (array -> dense), then clear back below 4096 (dense -> array), in random order.
+        Gen.Select(Gen.Int, Gen.Int[4097, 4200], Gen.Int[1, 200]).Sample((seed, up, down) =>
+        {
+            var random = new Random(seed);
+            var b = new PagedBitmap();
+            var oracle = new HashSet<uint>();
+            var pageBase = (uint)random.Next(4) << 16;
+            while (oracle.Count < up)
+            {
+                var id = pageBase + (uint)random.Next(1 << 16);
+                b.Set(id).ShouldBe(oracle.Add(id));
+            }
+            b.Count().ShouldBe(up);
+            var members = oracle.ToArray();
+            for (var i = 0; i < down; i++)
+            {
+                var id = members[random.Next(members.Length)];
+                b.Clear(id).ShouldBe(oracle.Remove(id));
+            }
+            ShouldHold(b, oracle, $"seed {seed}, {up} set, {down} clears");
+        }, iter: 60);
     }
 
     [Fact]

@@ -344,10 +344,14 @@ public class PagedBitmapTests
         Should.Throw<ArgumentException>(() => b.AppendPage(0, new ulong[1023]));
         Should.Throw<ArgumentOutOfRangeException>(() => b.AppendPage(-1, new ulong[1024]));
         Should.Throw<ArgumentOutOfRangeException>(() => b.AppendPage(65_536, new ulong[1024]));
-        b.AppendPage(5, new ulong[1024]);
-        Should.Throw<ArgumentException>(() => b.AppendPage(5, new ulong[1024]));
-        Should.Throw<ArgumentException>(() => b.AppendPage(4, new ulong[1024]));
-        b.AppendPage(65_535, new ulong[1024]);
+        var oneId = new ulong[1024];
+        oneId[3] = 1;
+        b.AppendPage(2, new ulong[1024]); // an all-zero page holds nothing: not kept
+        b.AppendPage(5, oneId);
+        Should.Throw<ArgumentException>(() => b.AppendPage(5, oneId));
+        Should.Throw<ArgumentException>(() => b.AppendPage(4, oneId));
+        b.AppendPage(65_535, oneId);
         b.PageCount.ShouldBe(2);
+        b.Ids().ShouldBe([(5u << 16) + 255, (65_535u << 16) + 255]);
     }
 }

@@ -7,7 +7,8 @@ namespace Bitmapist.Linq.Backends.Embedded;
 /// <summary>
 /// The in-process engine: bitmapist's keys in a dictionary of <see cref="PagedBitmap"/>s behind one
 /// reader-writer lock, so a batch's reads all see the same data and a mark batch lands whole. It runs the same
-/// programs as Redis, with every operator native and no temporaries outside the call.
+/// programs as Redis, with every operator native, page by page (<see cref="PageEvaluator"/>): no intermediate
+/// bitmaps and no temporaries outside the call.
 /// </summary>
 internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<string, PagedBitmap> keys) : IBitmapBackend, IDisposable
 {
@@ -74,7 +75,7 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
     public Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return Task.FromResult(Read(() => Evaluate(program, ct)));
+        return Task.FromResult(Read(() => PageEvaluator.Run(program, keys, ct)));
     }
 
     /// <inheritdoc />
@@ -85,68 +86,8 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
     [
         program.Reads.Length == 1
             ? "runs in process on the embedded store's bitmaps (no server, no temporaries)"
-            : "runs in process on the embedded store's bitmaps, in one pass under one read lock",
+            : "runs in process on the embedded store's bitmaps, page by page in one pass under one read lock",
     ];
-
-    /// <summary>
-    /// Runs a program in one pass under the read lock, so every read sees the same data; temporaries are plain
-    /// values that vanish with the call. A count of an AND that nothing else reads is one fused pass
-    /// (<see cref="PagedBitmap.AndCount"/>): no intermediate bitmap, which is a plain AND query and most cells of
-    /// a cohort table.
-    /// </summary>
-    private ReadResult[] Evaluate(BatchProgram program, CancellationToken ct)
-    {
-        var temps = new PagedBitmap?[program.TempCount];
-        var results = new ReadResult[program.Reads.Length];
-        var fused = FusableSteps(program);
-        var skipped = fused.Values.ToHashSet();
-        foreach (var (read, i) in program.InOrder())
-        {
-            if (read >= 0)
-            {
-                results[read] = Answer(program.Reads[read], fused.TryGetValue(read, out var step) ? (BitOpStep)program.Steps[step] : null);
-                continue;
-            }
-            if ((i & 63) == 0) ct.ThrowIfCancellationRequested();
-            if (skipped.Contains(i)) continue;
-            temps[program.Steps[i].Target] = Run(program.Steps[i], Get);
-        }
-        return results;
-
-        PagedBitmap Get(Operand o) =>
-            o.IsTemp ? temps[o.Temp] ?? throw new InvalidOperationException($"tmp{o.Temp} read before written")
-            : keys.TryGetValue(o.StoredKey!, out var b) ? b : Empty;
-
-        ReadResult Answer(ProgramRead read, BitOpStep? fusedAnd)
-        {
-            if (read.Source is not { } source) return ReadResult.OfEmpty(read);
-            if (fusedAnd is not null) return new ReadResult(PagedBitmap.AndCount([.. fusedAnd.Sources.Select(Get)]));
-            var bitmap = Get(source);
-            return read.Kind switch
-            {
-                ReadKind.Count or ReadKind.Any => new ReadResult(bitmap.Count()),
-                ReadKind.Contains => new ReadResult(bitmap.Contains(read.Id) ? 1 : 0),
-                ReadKind.Min => new ReadResult(bitmap.Min() is { } min ? min : -1),
-                // A stored key can change after the read lock is released: stream a snapshot. A temporary that
-                // streams is never reused by a later step (the emitter keeps it).
-                _ => new ReadResult(0, new BitmapIdSource(source.IsTemp ? bitmap : bitmap.Clone())),
-            };
-        }
-    }
-
-    /// <summary>One step on in-process bitmaps (every operator is native here).</summary>
-    private static PagedBitmap Run(ProgramStep step, Func<Operand, PagedBitmap> get) => step switch
-    {
-        LiteralStep l => PagedBitmap.Of(l.Ids),
-        BitOpStep { Op: BitOpKind.And } b => PagedBitmap.And([.. b.Sources.Select(get)]),
-        BitOpStep { Op: BitOpKind.Or } b => PagedBitmap.Or([.. b.Sources.Select(get)]),
-        BitOpStep { Op: BitOpKind.Xor } b => PagedBitmap.Xor([.. b.Sources.Select(get)]),
-        BitOpStep { Op: BitOpKind.Diff } b => PagedBitmap.Difference(get(b.Sources[0]), [.. b.Sources.Skip(1).Select(get)]),
-        BitOpStep { Op: BitOpKind.AndOr } b => PagedBitmap.And([get(b.Sources[0]), PagedBitmap.Or([.. b.Sources.Skip(1).Select(get)])]),
-        _ => throw new InvalidOperationException(step.ToString()),
-    };
-
-    private static readonly PagedBitmap Empty = new();
 
     /// <summary>
     /// Count reads whose set is an AND step's result that only that read uses (the step runs just before the read,

@@ -1,0 +1,175 @@
+using Bitmapist.Linq.Bitmaps;
+using Bitmapist.Linq.Query;
+
+namespace Bitmapist.Linq.Backends.Embedded;
+
+/// <summary>
+/// Runs a <see cref="BatchProgram"/> on the embedded store's bitmaps a page at a time: for each page number
+/// (2^16 ids) that some source holds, every step of the program runs on that page's containers into scratch
+/// containers, and every read takes its share. No intermediate bitmap is ever built: a temporary is one
+/// scratch page, reused for every page and every query, so a count allocates nothing in proportion to the data
+/// and its working set stays in the CPU's cache. Only a read that streams ids (ids, max) keeps result pages.
+/// </summary>
+/// <remarks>
+/// Why per page and not per step: the step-at-a-time engine built a full bitmap per step (12.7 MB allocated by
+/// a depth-4 query, docs/performance.md issue 14) and read each intermediate back from memory; page by page,
+/// intermediates never leave the cache. A page no source holds is empty in every temporary (every operator
+/// maps empty inputs to an empty output; NOT never reaches a program), so it is skipped outright. Reads that
+/// can be settled early (any, min, contains) stop the walk once all of them are.
+/// </remarks>
+internal sealed class PageEvaluator
+{
+    // One evaluator per thread: evaluation never awaits, so a thread runs one at a time, and the scratch
+    // containers (16 KiB each) are reused by every query on that thread instead of being allocated per query.
+    [ThreadStatic] private static PageEvaluator? t_cached;
+
+    private Container[] _slots = [];
+    private Container _spare = Container.Scratch();
+    private Container[] _inputs = new Container[8];
+
+    /// <summary>Runs <paramref name="program"/> over <paramref name="keys"/> (the caller holds the read lock).</summary>
+    public static ReadResult[] Run(BatchProgram program, IReadOnlyDictionary<string, PagedBitmap> keys, CancellationToken ct)
+    {
+        var evaluator = t_cached ?? new PageEvaluator();
+        t_cached = null;
+        try
+        {
+            return evaluator.Evaluate(program, keys, ct);
+        }
+        finally
+        {
+            t_cached = evaluator;
+        }
+    }
+
+    private ReadResult[] Evaluate(BatchProgram program, IReadOnlyDictionary<string, PagedBitmap> keys, CancellationToken ct)
+    {
+        var compiled = CompiledProgram.Compile(program, keys);
+        var results = new ReadResult[program.Reads.Length];
+        var walk = compiled.Walk;
+        if (walk.Length == 0)
+        {
+            compiled.AnswerWithoutWalk(results);
+            return results;
+        }
+        EnsureSlots(program.TempCount, compiled.MaxFanIn);
+
+        var reads = program.Reads;
+        var counts = new long[reads.Length];
+        var settled = new bool[reads.Length];
+        var streams = new PagedBitmap?[reads.Length];
+        var unsettled = 0;
+        var endless = 0; // reads that need every page: counts, ids, max
+        foreach (var r in compiled.LoopReads)
+        {
+            if (reads[r].Kind is ReadKind.Count or ReadKind.Ids or ReadKind.Max) endless++;
+            else unsettled++;
+            if (reads[r].StreamsIds) streams[r] = new PagedBitmap();
+            if (reads[r].Kind == ReadKind.Min) counts[r] = -1;
+        }
+
+        var sources = compiled.Sources;
+        var current = new Container[sources.Length];
+        var cursors = new int[sources.Length];
+        var pagesSeen = 0;
+        foreach (var number in compiled.PageNumbers(cursors))
+        {
+            if ((++pagesSeen & 63) == 0) ct.ThrowIfCancellationRequested();
+            for (var s = 0; s < sources.Length; s++)
+            {
+                var c = cursors[s];
+                current[s] = c < sources[s].PageCount && sources[s].PageNumberAt(c) == number ? sources[s].PageAt(c) : Container.Empty;
+            }
+            foreach (var item in walk)
+            {
+                if (item.Step is { } step)
+                {
+                    var inputs = Gather(step.Operands, current);
+                    RunStep(step, inputs);
+                    (_slots[step.Target], _spare) = (_spare, _slots[step.Target]);
+                    continue;
+                }
+                var read = item.Read;
+                if (settled[read]) continue;
+                var kind = reads[read].Kind;
+                if (item.FusedAnd is { } fused)
+                {
+                    counts[read] += ContainerOps.AndCount(Gather(fused.Operands, current));
+                    if (kind == ReadKind.Any && counts[read] > 0) Settle(read);
+                    continue;
+                }
+                var page = _slots[reads[read].Source!.Value.Temp];
+                switch (kind)
+                {
+                    case ReadKind.Count:
+                        counts[read] += page.Count;
+                        break;
+                    case ReadKind.Any:
+                        counts[read] += page.Count;
+                        if (page.Count > 0) Settle(read);
+                        break;
+                    case ReadKind.Contains:
+                        var target = (int)(reads[read].Id >> PagedBitmap.PageShift);
+                        if (number < target) break;
+                        if (number == target && page.Count > 0 && page.Contains((ushort)reads[read].Id)) counts[read] = 1;
+                        Settle(read);
+                        break;
+                    case ReadKind.Min:
+                        if (page.Count == 0) break;
+                        counts[read] = ((long)number << PagedBitmap.PageShift) + page.Min();
+                        Settle(read);
+                        break;
+                    default: // ids, max: keep the page
+                        if (page.Count > 0) streams[read]!.Append(number, PagedBitmap.Stored(page));
+                        break;
+                }
+            }
+            if (endless == 0 && unsettled == 0) break;
+        }
+
+        compiled.AnswerWithoutWalk(results);
+        foreach (var r in compiled.LoopReads)
+            results[r] = streams[r] is { } ids ? new ReadResult(0, new BitmapIdSource(ids)) : new ReadResult(counts[r]);
+        return results;
+
+        void Settle(int read)
+        {
+            settled[read] = true;
+            unsettled--;
+        }
+    }
+
+    private ReadOnlySpan<Container> Gather(int[] operands, Container[] current)
+    {
+        for (var k = 0; k < operands.Length; k++)
+        {
+            var o = operands[k];
+            _inputs[k] = o >= 0 ? current[o] : o == CompiledProgram.Absent ? Container.Empty : _slots[~o];
+        }
+        return _inputs.AsSpan(0, operands.Length);
+    }
+
+    private void RunStep(CompiledStep step, ReadOnlySpan<Container> inputs)
+    {
+        switch (step.Op)
+        {
+            case BitOpKind.And: ContainerOps.And(inputs, _spare); break;
+            case BitOpKind.Or: ContainerOps.Or(inputs, _spare); break;
+            case BitOpKind.Xor: ContainerOps.Xor(inputs, _spare); break;
+            case BitOpKind.Diff: ContainerOps.Diff(inputs[0], inputs[1..], _spare); break;
+            case BitOpKind.AndOr: ContainerOps.AndOr(inputs[0], inputs[1..], _spare); break;
+        }
+    }
+
+    private void EnsureSlots(int temps, int fanIn)
+    {
+        if (_slots.Length < temps)
+        {
+            var grown = new Container[temps];
+            _slots.CopyTo(grown, 0);
+            for (var i = _slots.Length; i < temps; i++) grown[i] = Container.Scratch();
+            _slots = grown;
+        }
+        if (_inputs.Length < fanIn) _inputs = new Container[fanIn];
+    }
+}

@@ -1,0 +1,426 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Bitmapist.Linq.Bitmaps;
+
+/// <summary>
+/// The set algebra on one page at a time: every operator of a program (AND, OR, XOR, DIFF, ANDOR) over
+/// containers of either form, written into a scratch container (<see cref="Container.Scratch"/>) whose buffers
+/// are reused page after page, so evaluating a whole program allocates nothing. Sparse operands cost what they
+/// hold: an AND with an array walks the smallest array and tests the others; dense words are touched only
+/// when every operand is dense, or when an OR or XOR of many ids is cheaper as words than as merges.
+/// </summary>
+/// <remarks>
+/// Results stay in the form the work produced (an AND of dense pages stays dense even when few ids survive):
+/// converting costs a pass, and the next operator reads either form. <see cref="PagedBitmap"/> converts when it
+/// keeps a page.
+/// </remarks>
+internal static class ContainerOps
+{
+    /// <summary>Inputs of an operator, at most this many (larger fan-ins are chunked by the planner long before).</summary>
+    public const int MaxFanIn = 1024;
+
+    // An OR or XOR of arrays merges while the merges move fewer values than this; past it, the 8 KiB of words win.
+    private const int MergeBudget = 8192;
+
+    /// <summary>into = the intersection of <paramref name="inputs"/>.</summary>
+    public static void And(ReadOnlySpan<Container> inputs, Container into)
+    {
+        if (inputs.Length == 0) { SetEmpty(into); return; }
+        if (inputs.Length == 1) { Copy(inputs[0], into); return; }
+        var smallest = -1;
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var c = inputs[i];
+            if (c.Count == 0) { SetEmpty(into); return; }
+            if (!c.IsDense && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
+        }
+        if (smallest >= 0)
+        {
+            // Walk the fewest ids and keep those every other input holds, filtering in place.
+            var head = inputs[smallest];
+            var values = into.Values.AsSpan();
+            head.Values.AsSpan(0, head.Count).CopyTo(values);
+            var n = head.Count;
+            for (var i = 0; i < inputs.Length && n > 0; i++)
+                if (i != smallest) n = Keep(values[..n], inputs[i], keepMembers: true);
+            SetArray(into, n);
+            return;
+        }
+        var d = into.Dense!;
+        AndWords(inputs[0].Dense!, inputs[1].Dense!, d);
+        for (var i = 2; i < inputs.Length; i++) AndInto(d, inputs[i].Dense!);
+        SetDense(into, PopCount(d));
+    }
+
+    /// <summary>|intersection of <paramref name="inputs"/>|, without writing it anywhere.</summary>
+    public static int AndCount(ReadOnlySpan<Container> inputs)
+    {
+        if (inputs.Length == 0) return 0;
+        var smallest = -1;
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var c = inputs[i];
+            if (c.Count == 0) return 0;
+            if (!c.IsDense && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
+        }
+        if (inputs.Length == 1) return inputs[0].Count;
+        if (smallest >= 0)
+        {
+            var head = inputs[smallest];
+            if (inputs.Length == 2)
+            {
+                var other = inputs[1 - smallest];
+                return other.IsDense ? CountMembers(head.Values.AsSpan(0, head.Count), other.Dense!) : IntersectCount(head.Values.AsSpan(0, head.Count), other.Values.AsSpan(0, other.Count));
+            }
+            Span<ushort> values = stackalloc ushort[head.Count];
+            head.Values.AsSpan(0, head.Count).CopyTo(values);
+            var n = head.Count;
+            for (var i = 0; i < inputs.Length && n > 0; i++)
+                if (i != smallest) n = Keep(values[..n], inputs[i], keepMembers: true);
+            return n;
+        }
+        return inputs.Length switch
+        {
+            2 => AndCount2(inputs[0].Dense!, inputs[1].Dense!),
+            3 => AndCount3(inputs[0].Dense!, inputs[1].Dense!, inputs[2].Dense!),
+            _ => AndCountN(inputs),
+        };
+    }
+
+    /// <summary>into = the union of <paramref name="inputs"/>.</summary>
+    public static void Or(ReadOnlySpan<Container> inputs, Container into) => Combine(inputs, into, xor: false);
+
+    /// <summary>into = the ids in an odd number of <paramref name="inputs"/> (Redis BITOP XOR).</summary>
+    public static void Xor(ReadOnlySpan<Container> inputs, Container into) => Combine(inputs, into, xor: true);
+
+    /// <summary>into = <paramref name="head"/> minus every id of <paramref name="rest"/>.</summary>
+    public static void Diff(Container head, ReadOnlySpan<Container> rest, Container into)
+    {
+        if (head.Count == 0) { SetEmpty(into); return; }
+        if (!head.IsDense)
+        {
+            var values = into.Values.AsSpan();
+            head.Values.AsSpan(0, head.Count).CopyTo(values);
+            var n = head.Count;
+            foreach (var r in rest)
+                if (n > 0 && r.Count > 0) n = Keep(values[..n], r, keepMembers: false);
+            SetArray(into, n);
+            return;
+        }
+        var d = into.Dense!;
+        head.Dense.AsSpan().CopyTo(d);
+        foreach (var r in rest)
+        {
+            if (r.Count == 0) continue;
+            if (r.IsDense) AndNotInto(d, r.Dense!);
+            else foreach (var v in r.Values.AsSpan(0, r.Count)) d[v >> 6] &= ~Container.Mask(v);
+        }
+        SetDense(into, PopCount(d));
+    }
+
+    /// <summary>into = <paramref name="head"/> AND the union of <paramref name="rest"/> (Redis 8.2 BITOP ANDOR).</summary>
+    public static void AndOr(Container head, ReadOnlySpan<Container> rest, Container into)
+    {
+        if (head.Count == 0) { SetEmpty(into); return; }
+        if (!head.IsDense)
+        {
+            // Keep each of head's ids that some input of the union holds: cost O(head) per input.
+            var values = into.Values.AsSpan();
+            var n = 0;
+            foreach (var v in head.Values.AsSpan(0, head.Count))
+                foreach (var r in rest)
+                    if (r.Count > 0 && r.Contains(v)) { values[n++] = v; break; }
+            SetArray(into, n);
+            return;
+        }
+        Combine(rest, into, xor: false);
+        if (into.Count == 0) return;
+        if (!into.IsDense)
+        {
+            var n = Keep(into.Values.AsSpan(0, into.Count), head, keepMembers: true);
+            SetArray(into, n);
+            return;
+        }
+        AndInto(into.Dense!, head.Dense!);
+        SetDense(into, PopCount(into.Dense!));
+    }
+
+    /// <summary>into = a copy of <paramref name="from"/>.</summary>
+    public static void Copy(Container from, Container into)
+    {
+        if (from.IsDense)
+        {
+            from.Dense.AsSpan().CopyTo(into.Dense);
+            SetDense(into, from.Count);
+        }
+        else
+        {
+            from.Values.AsSpan(0, from.Count).CopyTo(into.Values);
+            SetArray(into, from.Count);
+        }
+    }
+
+    /// <summary>OR or XOR: merges of sorted arrays while they are cheap, else words.</summary>
+    private static void Combine(ReadOnlySpan<Container> inputs, Container into, bool xor)
+    {
+        int nonEmpty = 0, total = 0, last = -1;
+        var allArrays = true;
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            var c = inputs[i];
+            if (c.Count == 0) continue;
+            nonEmpty++;
+            total += c.Count;
+            last = i;
+            allArrays &= !c.IsDense;
+        }
+        if (nonEmpty == 0) { SetEmpty(into); return; }
+        if (nonEmpty == 1) { Copy(inputs[last], into); return; }
+        if (allArrays && total <= Container.ArrayMax && (long)total * (nonEmpty - 1) <= MergeBudget)
+        {
+            MergeArrays(inputs, into, xor);
+            return;
+        }
+        var d = into.Dense!;
+        var started = false;
+        foreach (var c in inputs)
+        {
+            if (c.Count == 0 || !c.IsDense) continue;
+            if (!started) { c.Dense.AsSpan().CopyTo(d); started = true; }
+            else if (xor) XorInto(d, c.Dense!);
+            else OrInto(d, c.Dense!);
+        }
+        if (!started) Array.Clear(d);
+        foreach (var c in inputs)
+        {
+            if (c.Count == 0 || c.IsDense) continue;
+            foreach (var v in c.Values.AsSpan(0, c.Count))
+                if (xor) d[v >> 6] ^= Container.Mask(v);
+                else d[v >> 6] |= Container.Mask(v);
+        }
+        SetDense(into, PopCount(d));
+    }
+
+    /// <summary>Pairwise merges of array inputs, ping-ponging between into's two buffers (its words lent as 4096 values).</summary>
+    private static void MergeArrays(ReadOnlySpan<Container> inputs, Container into, bool xor)
+    {
+        var a = into.Values.AsSpan();
+        var b = MemoryMarshal.Cast<ulong, ushort>(into.Dense.AsSpan());
+        var n = -1;
+        var inA = true;
+        foreach (var c in inputs)
+        {
+            if (c.Count == 0) continue;
+            var values = c.Values.AsSpan(0, c.Count);
+            if (n < 0) { values.CopyTo(a); n = c.Count; continue; }
+            var from = inA ? a : b;
+            var to = inA ? b : a;
+            n = xor ? SymmetricDifference(from[..n], values, to) : Union(from[..n], values, to);
+            inA = !inA;
+        }
+        if (!inA) b[..n].CopyTo(a);
+        SetArray(into, n);
+    }
+
+    /// <summary>
+    /// Filters <paramref name="values"/> in place: keeps those <paramref name="other"/> holds (or, with
+    /// <paramref name="keepMembers"/> false, those it does not); returns how many remain.
+    /// </summary>
+    private static int Keep(Span<ushort> values, Container other, bool keepMembers)
+    {
+        var n = 0;
+        if (other.IsDense)
+        {
+            var words = other.Dense!;
+            foreach (var v in values)
+                if (((words[v >> 6] & Container.Mask(v)) != 0) == keepMembers) values[n++] = v;
+            return n;
+        }
+        var others = other.Values.AsSpan(0, other.Count);
+        if (values.Length * 32 < others.Length)
+        {
+            // Far fewer values than the other side holds: gallop through it instead of walking every one.
+            var from = 0;
+            foreach (var v in values)
+            {
+                var i = others[from..].BinarySearch(v);
+                var found = i >= 0;
+                from += found ? i : ~i;
+                if (found == keepMembers) values[n++] = v;
+            }
+            return n;
+        }
+        var j = 0;
+        foreach (var v in values)
+        {
+            while (j < others.Length && others[j] < v) j++;
+            var found = j < others.Length && others[j] == v;
+            if (found == keepMembers) values[n++] = v;
+        }
+        return n;
+    }
+
+    private static int CountMembers(ReadOnlySpan<ushort> values, ulong[] words)
+    {
+        var n = 0;
+        foreach (var v in values) n += (int)((words[v >> 6] >> (63 - (v & 63))) & 1);
+        return n;
+    }
+
+    private static int IntersectCount(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b)
+    {
+        if (a.Length > b.Length)
+        {
+            var t = a;
+            a = b;
+            b = t;
+        }
+        var n = 0;
+        if (a.Length * 32 < b.Length)
+        {
+            var from = 0;
+            foreach (var v in a)
+            {
+                var i = b[from..].BinarySearch(v);
+                if (i >= 0) { n++; from += i + 1; }
+                else from += ~i;
+            }
+            return n;
+        }
+        int x = 0, y = 0;
+        while (x < a.Length && y < b.Length)
+        {
+            // Branch-light merge: advance whichever side is smaller (both on a match).
+            var va = a[x];
+            var vb = b[y];
+            n += va == vb ? 1 : 0;
+            x += va <= vb ? 1 : 0;
+            y += vb <= va ? 1 : 0;
+        }
+        return n;
+    }
+
+    /// <summary>The sorted union of two sorted arrays into <paramref name="into"/>; returns its length.</summary>
+    public static int Union(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, Span<ushort> into)
+    {
+        int x = 0, y = 0, n = 0;
+        while (x < a.Length && y < b.Length)
+        {
+            var va = a[x];
+            var vb = b[y];
+            into[n++] = va <= vb ? va : vb;
+            x += va <= vb ? 1 : 0;
+            y += vb <= va ? 1 : 0;
+        }
+        a[x..].CopyTo(into[n..]);
+        n += a.Length - x;
+        b[y..].CopyTo(into[n..]);
+        return n + b.Length - y;
+    }
+
+    private static int SymmetricDifference(ReadOnlySpan<ushort> a, ReadOnlySpan<ushort> b, Span<ushort> into)
+    {
+        int x = 0, y = 0, n = 0;
+        while (x < a.Length && y < b.Length)
+        {
+            var va = a[x];
+            var vb = b[y];
+            if (va < vb) { into[n++] = va; x++; }
+            else if (vb < va) { into[n++] = vb; y++; }
+            else { x++; y++; }
+        }
+        a[x..].CopyTo(into[n..]);
+        n += a.Length - x;
+        b[y..].CopyTo(into[n..]);
+        return n + b.Length - y;
+    }
+
+    private static void SetEmpty(Container into)
+    {
+        into.IsDense = false;
+        into.Count = 0;
+    }
+
+    private static void SetArray(Container into, int count)
+    {
+        into.IsDense = false;
+        into.Count = count;
+    }
+
+    private static void SetDense(Container into, int count)
+    {
+        into.IsDense = true;
+        into.Count = count;
+        if (count == 0) into.IsDense = false; // an empty page reads the same in either form; array form is the cheap one
+    }
+
+    public static int PopCount(ReadOnlySpan<ulong> words)
+    {
+        var n = 0;
+        foreach (var w in words) n += BitOperations.PopCount(w);
+        return n;
+    }
+
+    private static int AndCount2(ulong[] a, ulong[] b)
+    {
+        var n = 0;
+        for (var w = 0; w < Container.Words; w++) n += BitOperations.PopCount(a[w] & b[w]);
+        return n;
+    }
+
+    private static int AndCount3(ulong[] a, ulong[] b, ulong[] c)
+    {
+        var n = 0;
+        for (var w = 0; w < Container.Words; w++) n += BitOperations.PopCount(a[w] & b[w] & c[w]);
+        return n;
+    }
+
+    private static int AndCountN(ReadOnlySpan<Container> inputs)
+    {
+        var n = 0;
+        for (var w = 0; w < Container.Words; w++)
+        {
+            var word = inputs[0].Dense![w];
+            for (var k = 1; k < inputs.Length && word != 0; k++) word &= inputs[k].Dense![w];
+            n += BitOperations.PopCount(word);
+        }
+        return n;
+    }
+
+    private static void AndWords(ulong[] a, ulong[] b, ulong[] into)
+    {
+        var x = MemoryMarshal.Cast<ulong, Vector<ulong>>(a.AsSpan());
+        var y = MemoryMarshal.Cast<ulong, Vector<ulong>>(b.AsSpan());
+        var z = MemoryMarshal.Cast<ulong, Vector<ulong>>(into.AsSpan());
+        for (var i = 0; i < z.Length; i++) z[i] = x[i] & y[i];
+    }
+
+    public static void OrInto(Span<ulong> into, ReadOnlySpan<ulong> from)
+    {
+        var a = MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
+        var b = MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
+        for (var i = 0; i < a.Length; i++) a[i] |= b[i];
+    }
+
+    private static void AndInto(Span<ulong> into, ReadOnlySpan<ulong> from)
+    {
+        var a = MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
+        var b = MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
+        for (var i = 0; i < a.Length; i++) a[i] &= b[i];
+    }
+
+    private static void XorInto(Span<ulong> into, ReadOnlySpan<ulong> from)
+    {
+        var a = MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
+        var b = MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
+        for (var i = 0; i < a.Length; i++) a[i] ^= b[i];
+    }
+
+    private static void AndNotInto(Span<ulong> into, ReadOnlySpan<ulong> from)
+    {
+        var a = MemoryMarshal.Cast<ulong, Vector<ulong>>(into);
+        var b = MemoryMarshal.Cast<ulong, Vector<ulong>>(from);
+        for (var i = 0; i < a.Length; i++) a[i] &= ~b[i];
+    }
+}
