@@ -180,6 +180,12 @@ internal sealed class Container
         ? new Container { Dense = (ulong[])Dense!.Clone(), IsDense = true, Count = Count }
         : OfSorted(Values[..Count], Count);
 
+    /// <summary>Sizes an array to its count (a dense page has no spare capacity).</summary>
+    public void TrimExcess()
+    {
+        if (!IsDense && Values.Length > Count) Values = Values[..Count];
+    }
+
     /// <summary>The smallest low value (the page must not be empty).</summary>
     public int Min()
     {

@@ -23,6 +23,22 @@ internal static class ContainerOps
     // An OR or XOR of arrays merges while the merges move fewer values than this; past it, the 8 KiB of words win.
     private const int MergeBudget = 8192;
 
+    // Two arrays meet through words once both sides hold this many values together: a merge is latency-bound (each
+    // step waits for the previous comparison, ~7 cycles), while setting one side's bits in a cleared page and
+    // testing the other's are independent operations (~1.5 cycles each): 4x faster on 780 + 780 values.
+    private const int ProbeMin = 128;
+
+    // The page of words an array is spread into to be probed: one per thread, all zeros between uses.
+    [ThreadStatic] private static ulong[]? t_probe;
+
+    /// <summary>A cleared page of words with the bits of <paramref name="values"/> set (clear it with <see cref="Array.Clear(Array)"/> after use).</summary>
+    private static ulong[] Spread(ReadOnlySpan<ushort> values)
+    {
+        var probe = t_probe ??= new ulong[Container.Words];
+        foreach (var v in values) probe[v >> 6] |= Container.Mask(v);
+        return probe;
+    }
+
     /// <summary>into = the intersection of <paramref name="inputs"/>.</summary>
     public static void And(ReadOnlySpan<Container> inputs, Container into)
     {
@@ -251,6 +267,14 @@ internal static class ContainerOps
             }
             return n;
         }
+        if (values.Length + others.Length >= ProbeMin)
+        {
+            var probe = Spread(others);
+            foreach (var v in values)
+                if (((probe[v >> 6] & Container.Mask(v)) != 0) == keepMembers) values[n++] = v;
+            Array.Clear(probe);
+            return n;
+        }
         var j = 0;
         foreach (var v in values)
         {
@@ -286,6 +310,13 @@ internal static class ContainerOps
                 if (i >= 0) { n++; from += i + 1; }
                 else from += ~i;
             }
+            return n;
+        }
+        if (a.Length + b.Length >= ProbeMin)
+        {
+            var probe = Spread(b);
+            n = CountMembers(a, probe);
+            Array.Clear(probe);
             return n;
         }
         int x = 0, y = 0;

@@ -38,7 +38,19 @@ internal sealed class PagedBitmap
     {
         var b = new PagedBitmap();
         foreach (var id in ids) b.Set(id);
+        b.TrimExcess();
         return b;
+    }
+
+    /// <summary>Releases the spare capacity arrays keep while ids are added one at a time (up to half of them).</summary>
+    public void TrimExcess()
+    {
+        for (var i = 0; i < _pageCount; i++) _pages[i].TrimExcess();
+        if (_pageNumbers.Length > _pageCount)
+        {
+            _pageNumbers = _pageNumbers[.._pageCount];
+            _pages = _pages[.._pageCount];
+        }
     }
 
     /// <summary>Pages that hold at least one id.</summary>
