@@ -40,15 +40,15 @@ internal static class ContainerOps
     }
 
     /// <summary>into = the intersection of <paramref name="inputs"/>.</summary>
-    public static void And(ReadOnlySpan<Container> inputs, Container into)
+    public static void And(ReadOnlySpan<Container> inputs, ref Container into)
     {
-        if (inputs.Length == 0) { SetEmpty(into); return; }
-        if (inputs.Length == 1) { Copy(inputs[0], into); return; }
+        if (inputs.Length == 0) { SetEmpty(ref into); return; }
+        if (inputs.Length == 1) { Copy(inputs[0], ref into); return; }
         var smallest = -1;
         for (var i = 0; i < inputs.Length; i++)
         {
             var c = inputs[i];
-            if (c.Count == 0) { SetEmpty(into); return; }
+            if (c.Count == 0) { SetEmpty(ref into); return; }
             if (!c.IsDense && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
         }
         if (smallest >= 0)
@@ -60,13 +60,13 @@ internal static class ContainerOps
             var n = head.Count;
             for (var i = 0; i < inputs.Length && n > 0; i++)
                 if (i != smallest) n = Keep(values[..n], inputs[i], keepMembers: true);
-            SetArray(into, n);
+            SetArray(ref into, n);
             return;
         }
         var d = into.Dense!;
         AndWords(inputs[0].Dense!, inputs[1].Dense!, d);
         for (var i = 2; i < inputs.Length; i++) AndInto(d, inputs[i].Dense!);
-        SetDense(into, PopCount(d));
+        SetDense(ref into, PopCount(d));
     }
 
     /// <summary>|intersection of <paramref name="inputs"/>|, without writing it anywhere.</summary>
@@ -105,15 +105,15 @@ internal static class ContainerOps
     }
 
     /// <summary>into = the union of <paramref name="inputs"/>.</summary>
-    public static void Or(ReadOnlySpan<Container> inputs, Container into) => Combine(inputs, into, xor: false);
+    public static void Or(ReadOnlySpan<Container> inputs, ref Container into) => Combine(inputs, ref into, xor: false);
 
     /// <summary>into = the ids in an odd number of <paramref name="inputs"/> (Redis BITOP XOR).</summary>
-    public static void Xor(ReadOnlySpan<Container> inputs, Container into) => Combine(inputs, into, xor: true);
+    public static void Xor(ReadOnlySpan<Container> inputs, ref Container into) => Combine(inputs, ref into, xor: true);
 
     /// <summary>into = <paramref name="head"/> minus every id of <paramref name="rest"/>.</summary>
-    public static void Diff(Container head, ReadOnlySpan<Container> rest, Container into)
+    public static void Diff(in Container head, ReadOnlySpan<Container> rest, ref Container into)
     {
-        if (head.Count == 0) { SetEmpty(into); return; }
+        if (head.Count == 0) { SetEmpty(ref into); return; }
         if (!head.IsDense)
         {
             var values = into.Values.AsSpan();
@@ -121,7 +121,7 @@ internal static class ContainerOps
             var n = head.Count;
             foreach (var r in rest)
                 if (n > 0 && r.Count > 0) n = Keep(values[..n], r, keepMembers: false);
-            SetArray(into, n);
+            SetArray(ref into, n);
             return;
         }
         var d = into.Dense!;
@@ -132,13 +132,13 @@ internal static class ContainerOps
             if (r.IsDense) AndNotInto(d, r.Dense!);
             else foreach (var v in r.Values.AsSpan(0, r.Count)) d[v >> 6] &= ~Container.Mask(v);
         }
-        SetDense(into, PopCount(d));
+        SetDense(ref into, PopCount(d));
     }
 
     /// <summary>into = <paramref name="head"/> AND the union of <paramref name="rest"/> (Redis 8.2 BITOP ANDOR).</summary>
-    public static void AndOr(Container head, ReadOnlySpan<Container> rest, Container into)
+    public static void AndOr(in Container head, ReadOnlySpan<Container> rest, ref Container into)
     {
-        if (head.Count == 0) { SetEmpty(into); return; }
+        if (head.Count == 0) { SetEmpty(ref into); return; }
         if (!head.IsDense)
         {
             // Keep each of head's ids that some input of the union holds: cost O(head) per input.
@@ -147,38 +147,38 @@ internal static class ContainerOps
             foreach (var v in head.Values.AsSpan(0, head.Count))
                 foreach (var r in rest)
                     if (r.Count > 0 && r.Contains(v)) { values[n++] = v; break; }
-            SetArray(into, n);
+            SetArray(ref into, n);
             return;
         }
-        Combine(rest, into, xor: false);
+        Combine(rest, ref into, xor: false);
         if (into.Count == 0) return;
         if (!into.IsDense)
         {
             var n = Keep(into.Values.AsSpan(0, into.Count), head, keepMembers: true);
-            SetArray(into, n);
+            SetArray(ref into, n);
             return;
         }
         AndInto(into.Dense!, head.Dense!);
-        SetDense(into, PopCount(into.Dense!));
+        SetDense(ref into, PopCount(into.Dense!));
     }
 
     /// <summary>into = a copy of <paramref name="from"/>.</summary>
-    public static void Copy(Container from, Container into)
+    public static void Copy(in Container from, ref Container into)
     {
         if (from.IsDense)
         {
             from.Dense.AsSpan().CopyTo(into.Dense);
-            SetDense(into, from.Count);
+            SetDense(ref into, from.Count);
         }
         else
         {
             from.Values.AsSpan(0, from.Count).CopyTo(into.Values);
-            SetArray(into, from.Count);
+            SetArray(ref into, from.Count);
         }
     }
 
     /// <summary>OR or XOR: merges of sorted arrays while they are cheap, else words.</summary>
-    private static void Combine(ReadOnlySpan<Container> inputs, Container into, bool xor)
+    private static void Combine(ReadOnlySpan<Container> inputs, ref Container into, bool xor)
     {
         int nonEmpty = 0, total = 0, last = -1;
         var allArrays = true;
@@ -191,11 +191,11 @@ internal static class ContainerOps
             last = i;
             allArrays &= !c.IsDense;
         }
-        if (nonEmpty == 0) { SetEmpty(into); return; }
-        if (nonEmpty == 1) { Copy(inputs[last], into); return; }
+        if (nonEmpty == 0) { SetEmpty(ref into); return; }
+        if (nonEmpty == 1) { Copy(inputs[last], ref into); return; }
         if (allArrays && total <= Container.ArrayMax && (long)total * (nonEmpty - 1) <= MergeBudget)
         {
-            MergeArrays(inputs, into, xor);
+            MergeArrays(inputs, ref into, xor);
             return;
         }
         var d = into.Dense!;
@@ -215,11 +215,11 @@ internal static class ContainerOps
                 if (xor) d[v >> 6] ^= Container.Mask(v);
                 else d[v >> 6] |= Container.Mask(v);
         }
-        SetDense(into, PopCount(d));
+        SetDense(ref into, PopCount(d));
     }
 
     /// <summary>Pairwise merges of array inputs, ping-ponging between into's two buffers (its words lent as 4096 values).</summary>
-    private static void MergeArrays(ReadOnlySpan<Container> inputs, Container into, bool xor)
+    private static void MergeArrays(ReadOnlySpan<Container> inputs, ref Container into, bool xor)
     {
         var a = into.Values.AsSpan();
         var b = MemoryMarshal.Cast<ulong, ushort>(into.Dense.AsSpan());
@@ -236,14 +236,14 @@ internal static class ContainerOps
             inA = !inA;
         }
         if (!inA) b[..n].CopyTo(a);
-        SetArray(into, n);
+        SetArray(ref into, n);
     }
 
     /// <summary>
     /// Filters <paramref name="values"/> in place: keeps those <paramref name="other"/> holds (or, with
     /// <paramref name="keepMembers"/> false, those it does not); returns how many remain.
     /// </summary>
-    private static int Keep(Span<ushort> values, Container other, bool keepMembers)
+    private static int Keep(Span<ushort> values, in Container other, bool keepMembers)
     {
         var n = 0;
         if (other.IsDense)
@@ -367,19 +367,19 @@ internal static class ContainerOps
         return n + b.Length - y;
     }
 
-    private static void SetEmpty(Container into)
+    private static void SetEmpty(ref Container into)
     {
         into.IsDense = false;
         into.Count = 0;
     }
 
-    private static void SetArray(Container into, int count)
+    private static void SetArray(ref Container into, int count)
     {
         into.IsDense = false;
         into.Count = count;
     }
 
-    private static void SetDense(Container into, int count)
+    private static void SetDense(ref Container into, int count)
     {
         into.IsDense = true;
         into.Count = count;

@@ -56,13 +56,14 @@ internal sealed class PagedBitmap
     /// <summary>Pages that hold at least one id.</summary>
     public int PageCount => _pageCount;
 
-    /// <summary>Bytes held by the containers and their index, for memory reports.</summary>
+    /// <summary>Heap bytes of this bitmap (object, page index, containers and their buffers), for memory reports.</summary>
     public long MemoryBytes
     {
         get
         {
-            long n = 64 + _pageNumbers.Length * 4L + _pages.Length * 8L;
-            for (var i = 0; i < _pageCount; i++) n += _pages[i].MemoryBytes;
+            // The object (header, two references, the count), then the two page arrays (24-byte header each).
+            long n = 40 + 24 + _pageNumbers.Length * 4L + 24 + _pages.Length * (long)Container.InlineBytes;
+            for (var i = 0; i < _pageCount; i++) n += _pages[i].BufferBytes;
             return n;
         }
     }
@@ -173,7 +174,7 @@ internal sealed class PagedBitmap
 
     /// <summary><paramref name="head"/> minus every id in any of <paramref name="subtract"/>.</summary>
     public static PagedBitmap Difference(PagedBitmap head, IReadOnlyList<PagedBitmap> subtract) =>
-        PageByPage([head, .. subtract], static (pages, into) => ContainerOps.Diff(pages[0], pages[1..], into), intersect: false, headOnly: true);
+        PageByPage([head, .. subtract], static (pages, ref into) => ContainerOps.Diff(pages[0], pages[1..], ref into), intersect: false, headOnly: true);
 
     /// <summary>|a AND b AND ...| without materialising the intersection: one pass per page.</summary>
     public static long AndCount(IReadOnlyList<PagedBitmap> inputs)
@@ -190,7 +191,7 @@ internal sealed class PagedBitmap
         return n;
     }
 
-    private delegate void PageOp(ReadOnlySpan<Container> pages, Container into);
+    private delegate void PageOp(ReadOnlySpan<Container> pages, ref Container into);
 
     /// <summary>
     /// An operator applied page by page: over the pages of the input with the fewest (AND), the head's pages
@@ -212,7 +213,7 @@ internal sealed class PagedBitmap
                 var p = inputs[k].Find(number);
                 pages[k] = p >= 0 ? inputs[k]._pages[p] : Container.Empty;
             }
-            op(pages, scratch);
+            op(pages, ref scratch);
             if (scratch.Count > 0) result.Append(number, Stored(scratch));
         }
         return result;
@@ -236,7 +237,7 @@ internal sealed class PagedBitmap
     }
 
     /// <summary>A stored copy of a scratch result, in the form its count suits and sized to it.</summary>
-    internal static Container Stored(Container scratch)
+    internal static Container Stored(in Container scratch)
     {
         if (!scratch.IsDense) return Container.OfSorted(scratch.Values[..scratch.Count], scratch.Count);
         return Container.OfWords(scratch.Dense);
@@ -327,7 +328,7 @@ internal sealed class PagedBitmap
     internal int PageNumberAt(int i) => _pageNumbers[i];
 
     /// <inheritdoc cref="PageNumberAt"/>
-    internal Container PageAt(int i) => _pages[i];
+    internal ref readonly Container PageAt(int i) => ref _pages[i];
 
     /// <summary>Appends a non-empty container after every page held (the evaluator's results arrive in page order).</summary>
     internal void Append(int number, Container page) => Insert(_pageCount, number, page);
@@ -384,6 +385,6 @@ internal sealed class PagedBitmap
         Array.Copy(_pageNumbers, at + 1, _pageNumbers, at, _pageCount - at - 1);
         Array.Copy(_pages, at + 1, _pages, at, _pageCount - at - 1);
         _pageCount--;
-        _pages[_pageCount] = null!;
+        _pages[_pageCount] = default;
     }
 }

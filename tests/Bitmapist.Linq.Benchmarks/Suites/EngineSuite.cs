@@ -50,25 +50,6 @@ internal sealed class EngineSuite : ISuite
         Console.WriteLine($"data: {keys.Count} day bitmaps of 2^24 ids (200k random ids; signup 20k); embedded {Fmt.Bytes(embedded.MemoryBytes)}, " +
             $"Redis strings {Fmt.Bytes(keys.Sum(k => (long)k.Bitmap.ToRedisBytes().Length))}");
 
-        if (Environment.GetEnvironmentVariable("ENGINE_PROBE") == "1")
-        {
-            var signups = keys.Where(k => k.Key.Contains("signup")).Select(k => k.Bitmap).ToArray();
-            var actives = keys.Where(k => k.Key.Contains("active")).Select(k => k.Bitmap).ToArray();
-            for (var round = 0; round < 3; round++)
-            {
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                long total = 0;
-                for (var i = 0; i < 31; i++) for (var t = 0; t < 13; t++) total += PagedBitmap.AndCount([signups[i], actives[i + t]]);
-                Console.WriteLine($"probe: 403 AndCounts {sw.Elapsed.TotalMilliseconds:0.0} ms ({total})");
-                sw.Restart();
-                var plan = embedded.Plan(new Query.SetQuery((embedded.At("a", day) & embedded.At("b", day)).ToSetExpr(), Query.ReadKind.Count));
-                Console.WriteLine($"probe: plan {sw.Elapsed.TotalMilliseconds:0.0} ms");
-                sw.Restart();
-                await embedded.CohortAsync(((CohortStatement)TextQuery.Parse("cohort signup then active by day rows 31 cols 12").Single()).Query);
-                Console.WriteLine($"probe: cohort {sw.Elapsed.TotalMilliseconds:0.0} ms");
-            }
-        }
-
         // The first cohort table in this process: planning, JIT and the run, before any other query here.
         var cohortText = "cohort signup then active by day rows 31 cols 12";
         var cohort = ((CohortStatement)TextQuery.Parse(cohortText).Single()).Query;
@@ -104,25 +85,6 @@ internal sealed class EngineSuite : ISuite
         // The sample data: the library's one-batch table against each cell as its own query, both embedded.
         using var sample = new EmbeddedStore(new StoreOptions { Clock = clock });
         await SampleData.GenerateAsync(sample, new SampleDataOptions(End: End));
-        if (Environment.GetEnvironmentVariable("ENGINE_PROBE") == "1")
-            for (var round = 0; round < 4; round++)
-            {
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                var plan = sample.Plan(cohort);
-                var planMs = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                await sample.Backend.RunAsync(plan.Program, CancellationToken.None);
-                var runMs = sw.Elapsed.TotalMilliseconds;
-                var dict = new Dictionary<string, PagedBitmap>();
-                foreach (var step in plan.Program.Steps.OfType<BitOpStep>()) foreach (var o in step.Sources) if (!o.IsTemp && sample.Snapshot(o.StoredKey!) is { } b) dict[o.StoredKey!] = b;
-                sw.Restart();
-                var compiled = Backends.Embedded.CompiledProgram.Compile(plan.Program, dict);
-                var compileMs = sw.Elapsed.TotalMilliseconds;
-                sw.Restart();
-                Backends.Embedded.PageEvaluator.Run(plan.Program, dict, CancellationToken.None);
-                Console.WriteLine($"probe sample: plan {planMs:0.00} ms, run {runMs:0.00} ms, compile {compileMs:0.00} ms, evaluator {sw.Elapsed.TotalMilliseconds:0.00} ms; {plan.Program.Steps.Length} steps, {plan.Program.Reads.Length} reads, pages " +
-                    string.Join(",", dict.Values.Take(6).Select(b => $"{b.PageCount}p/{b.Count()}")));
-            }
         var first = End.AddDays(-30);
         var perCell = await Measure.SideBySide(ctx.Warmup(1), ctx.Reps(7),
             new Case("table", () => Measure.PerCall(1, () => sample.CohortAsync(cohort))),

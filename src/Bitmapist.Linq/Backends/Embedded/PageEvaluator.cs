@@ -26,7 +26,7 @@ internal sealed class PageEvaluator
     // A stored array page with at least this many ids, read by two operands or more, is expanded to words once
     // per page: every AND against it then tests bits instead of merging arrays (a cohort's active day meets 13
     // signup days; merging 780 ids costs ~1.5 us, testing a 78-id head ~0.1 us).
-    internal static readonly int DenseTwinMin = int.TryParse(Environment.GetEnvironmentVariable("TWIN"), out var t) ? t : 512;
+    internal const int DenseTwinMin = 512;
 
     private Container[] _slots = [];
     private Container[] _twins = [];
@@ -168,11 +168,11 @@ internal sealed class PageEvaluator
     {
         switch (step.Op)
         {
-            case BitOpKind.And: ContainerOps.And(inputs, _spare); break;
-            case BitOpKind.Or: ContainerOps.Or(inputs, _spare); break;
-            case BitOpKind.Xor: ContainerOps.Xor(inputs, _spare); break;
-            case BitOpKind.Diff: ContainerOps.Diff(inputs[0], inputs[1..], _spare); break;
-            case BitOpKind.AndOr: ContainerOps.AndOr(inputs[0], inputs[1..], _spare); break;
+            case BitOpKind.And: ContainerOps.And(inputs, ref _spare); break;
+            case BitOpKind.Or: ContainerOps.Or(inputs, ref _spare); break;
+            case BitOpKind.Xor: ContainerOps.Xor(inputs, ref _spare); break;
+            case BitOpKind.Diff: ContainerOps.Diff(inputs[0], inputs[1..], ref _spare); break;
+            case BitOpKind.AndOr: ContainerOps.AndOr(inputs[0], inputs[1..], ref _spare); break;
         }
     }
 
