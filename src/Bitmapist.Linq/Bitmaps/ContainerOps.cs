@@ -104,6 +104,36 @@ internal static class ContainerOps
         };
     }
 
+    /// <summary>
+    /// The count of <paramref name="op"/> over <paramref name="inputs"/>, written nowhere when it can be derived:
+    /// an AND counts its matches, and two arrays count any operator from their intersection (|a OR b| = |a| + |b| -
+    /// |a AND b|, and so on). Otherwise the result is built in <paramref name="scratch"/> and counted.
+    /// </summary>
+    public static int Count(Backends.BitOpKind op, ReadOnlySpan<Container> inputs, ref Container scratch)
+    {
+        if (op == Backends.BitOpKind.And) return AndCount(inputs);
+        if (inputs.Length == 2 && !inputs[0].IsDense && !inputs[1].IsDense)
+        {
+            var (a, b) = (inputs[0].Count, inputs[1].Count);
+            var both = a == 0 || b == 0 ? 0 : IntersectCount(inputs[0].Values.AsSpan(0, a), inputs[1].Values.AsSpan(0, b));
+            return op switch
+            {
+                Backends.BitOpKind.Or => a + b - both,
+                Backends.BitOpKind.Xor => a + b - 2 * both,
+                Backends.BitOpKind.Diff => a - both,
+                _ => both, // ANDOR of one input to the union: an AND
+            };
+        }
+        switch (op)
+        {
+            case Backends.BitOpKind.Or: Or(inputs, ref scratch); break;
+            case Backends.BitOpKind.Xor: Xor(inputs, ref scratch); break;
+            case Backends.BitOpKind.Diff: Diff(inputs[0], inputs[1..], ref scratch); break;
+            default: AndOr(inputs[0], inputs[1..], ref scratch); break;
+        }
+        return scratch.Count;
+    }
+
     /// <summary>into = the union of <paramref name="inputs"/>.</summary>
     public static void Or(ReadOnlySpan<Container> inputs, ref Container into) => Combine(inputs, ref into, xor: false);
 

@@ -45,6 +45,8 @@ public class FusableStepsTests
             ],
             6, CapabilityProfile.Embedded);
         EmbeddedBackend.FusableSteps(program).OrderBy(kv => kv.Key).ShouldBe([new(0, 0), new(3, 3), new(7, 6)]);
+        // The page evaluator counts any operator's result without writing it: the OR read right after its step fuses too.
+        EmbeddedBackend.FusableSteps(program, anyOperator: true).OrderBy(kv => kv.Key).ShouldBe([new(0, 0), new(2, 2), new(3, 3), new(7, 6)]);
     }
 
     [Fact]

@@ -27,7 +27,14 @@ public class PageEvaluatorPropertyTests
 
     private static readonly Gen<Case> Cases =
         Gen.Select(BitmapGens.MixedDensitySet, BitmapGens.IdSet, BitmapGens.MixedDensitySet, BitmapGens.IdSet, Gen.Int)
-            .Select((a, b, c, d, seed) => Build(new Dictionary<string, HashSet<uint>> { ["k0"] = a, ["k1"] = b, ["k2"] = c, ["k3"] = d }, seed));
+            .Select((a, b, c, d, seed) => Build(new Dictionary<string, HashSet<uint>>
+            {
+                ["k0"] = a,
+                ["k1"] = b,
+                ["k2"] = c,
+                // Every other id of k0 and of k2, plus d: operands that overlap, in every container form.
+                ["k3"] = [.. a.Where(id => id % 2 == 0).Concat(c.Where(id => id % 2 == 1)).Concat(d)],
+            }, seed));
 
     private static Case Build(Dictionary<string, HashSet<uint>> data, int seed)
     {
@@ -58,6 +65,12 @@ public class PageEvaluatorPropertyTests
             if (!written.Contains(target)) written.Add(target);
             // Reads after this step: of this step's temporary (a fusable count), of another temporary, or of a stored key.
             var readCount = r.Next(0, 3);
+            if (r.Next(3) == 0)
+            {
+                // A count right after its step: the evaluator counts the result without writing it.
+                reads.Add(new ProgramRead(i + 1, Operand.Temporary(target)));
+                readCount = 0;
+            }
             for (var k = 0; k < readCount; k++)
             {
                 var kind = (ReadKind)r.Next(Enum.GetValues<ReadKind>().Length);
@@ -160,6 +173,27 @@ public class PageEvaluatorPropertyTests
             var got = Evaluate(c).GetAwaiter().GetResult();
             got.ShouldBe(expected, c.ToString());
         }, iter: 150);
+    }
+
+    [Theory]
+    [InlineData(BitOpKind.Or)]
+    [InlineData(BitOpKind.Xor)]
+    [InlineData(BitOpKind.Diff)]
+    [InlineData(BitOpKind.AndOr)]
+    public async Task A_count_right_after_any_operator_of_two_arrays_is_derived_from_their_intersection(BitOpKind op)
+    {
+        // Two overlapping array pages and one dense page: the count is derived (arrays) or built in scratch (dense).
+        HashSet<uint> a = [.. Enumerable.Range(0, 3000).Select(i => (uint)(i * 7))];
+        HashSet<uint> b = [.. Enumerable.Range(0, 3000).Select(i => (uint)(i * 5))];
+        HashSet<uint> dense = [.. Enumerable.Range(0, 20_000).Select(i => (uint)(i * 3))];
+        foreach (var (x, y) in new[] { ("a", "b"), ("b", "a"), ("a", "dense"), ("dense", "b") })
+        {
+            var data = new Dictionary<string, HashSet<uint>> { ["a"] = a, ["b"] = b, ["dense"] = dense };
+            var program = new BatchProgram([new BitOpStep(0, op, [Operand.Stored(x), Operand.Stored(y)])], [new ProgramRead(1, Operand.Temporary(0))], 1, CapabilityProfile.Embedded);
+            EmbeddedBackend.FusableSteps(program, anyOperator: true).ShouldContainKey(0);
+            var c = new Case(data, program);
+            (await Evaluate(c)).ShouldBe(Interpret(c), $"{op} of {x} and {y}");
+        }
     }
 
     [Fact]

@@ -6,14 +6,14 @@ namespace Bitmapist.Linq.Backends.Embedded;
 /// <summary>One step as the page evaluator runs it: operands resolved to source numbers (≥ 0), temporaries (~temp) or <see cref="CompiledProgram.Absent"/>.</summary>
 internal sealed record CompiledStep(BitOpKind Op, int Target, int[] Operands);
 
-/// <summary>One entry of the per-page walk: a step, or a read (with the AND step it is fused with, if any).</summary>
-internal readonly record struct WalkItem(CompiledStep? Step, int Read, CompiledStep? FusedAnd);
+/// <summary>One entry of the per-page walk: a step, or a read (with the step it is fused with, if any: counted, never written).</summary>
+internal readonly record struct WalkItem(CompiledStep? Step, int Read, CompiledStep? Fused);
 
 /// <summary>
 /// A <see cref="BatchProgram"/> bound to the embedded store's bitmaps for one run: stored keys looked up once,
 /// literals built once, reads of stored keys answered directly (they need no walk), and the steps and reads of
-/// temporaries laid out as the walk every page repeats. A count of an AND that nothing else reads is fused with
-/// it (<see cref="EmbeddedBackend.FusableSteps"/>): the AND is counted, never written.
+/// temporaries laid out as the walk every page repeats. A count of a step's result that nothing else reads is
+/// fused with it (<see cref="EmbeddedBackend.FusableSteps"/>): the result is counted, never written.
 /// </summary>
 internal sealed class CompiledProgram
 {
@@ -89,7 +89,7 @@ internal sealed class CompiledProgram
             }
         }
 
-        var fused = EmbeddedBackend.FusableSteps(program);
+        var fused = EmbeddedBackend.FusableSteps(program, anyOperator: true);
         var skipped = fused.Values.ToHashSet();
         var inLoop = loopReads.ToHashSet();
         var walk = new List<WalkItem>();

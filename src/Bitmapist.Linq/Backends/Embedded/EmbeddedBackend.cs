@@ -94,9 +94,10 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
     /// and its value is used by nothing else before it is next written), each with the index of that step: the one
     /// place the AND-then-count fusion is decided. One walk through the program, following each temporary's
     /// current value: the step that wrote it, how often it has been used, and the read that used it when that read
-    /// came first, right after the step, and is a count.
+    /// came first, right after the step, and is a count. With <paramref name="anyOperator"/>, steps of every operator
+    /// qualify (the page evaluator counts an OR, XOR, DIFF or ANDOR of two arrays from their intersection).
     /// </summary>
-    internal static Dictionary<int, int> FusableSteps(BatchProgram program)
+    internal static Dictionary<int, int> FusableSteps(BatchProgram program, bool anyOperator = false)
     {
         var fusable = new Dictionary<int, int>();
         var values = new Dictionary<int, (int Writer, int Uses, int Read)>();
@@ -119,7 +120,7 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
                 foreach (var s in b.Sources)
                     if (s.IsTemp && values.TryGetValue(s.Temp, out var v)) values[s.Temp] = (v.Writer, v.Uses + 1, -1);
             Retire(step.Target);
-            if (step is BitOpStep { Op: BitOpKind.And } and && !and.Sources.Any(o => o.IsTemp && o.Temp == and.Target))
+            if (step is BitOpStep candidate && (anyOperator || candidate.Op == BitOpKind.And) && !candidate.Sources.Any(o => o.IsTemp && o.Temp == candidate.Target))
                 values[step.Target] = (i, 0, -1);
         }
         foreach (var temp in values.Keys.ToList()) Retire(temp);

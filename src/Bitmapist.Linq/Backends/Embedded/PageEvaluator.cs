@@ -107,9 +107,9 @@ internal sealed class PageEvaluator
                 var read = item.Read;
                 if (settled[read]) continue;
                 var kind = reads[read].Kind;
-                if (item.FusedAnd is { } fused)
+                if (item.Fused is { } fused)
                 {
-                    counts[read] += ContainerOps.AndCount(Gather(fused.Operands, current));
+                    counts[read] += ContainerOps.Count(fused.Op, Gather(fused.Operands, current), ref _spare);
                     if (kind == ReadKind.Any && counts[read] > 0) Settle(read);
                     continue;
                 }
