@@ -16,6 +16,7 @@ ISuite[] suites =
     new CoverSuite(),
     new CliffSuite(),
     new EmbeddedSuite(),
+    new JournalSuite(),
     new BatchDiagnosisSuite(),
     new CohortSuite(),
     new ParseSuite(),
