@@ -37,7 +37,7 @@ public sealed class KillTests(ITestOutputHelper output) : IDisposable
             await writer.Opened.WaitAsync(TimeSpan.FromSeconds(60));
             writer.Lines.ShouldContain("open", $"round {rounds}: {string.Join(" | ", writer.Lines)}");
             // Killed after a random number of milliseconds of writing: mid-append, mid-fsync, mid-compaction or idle.
-            await Task.Delay(rng.Next(5, 400));
+            await Task.Delay(rng.Next(5, 700));
             var lines = await writer.KillAsync();
             killedAfter.Add(lines.Count - 1);
             acknowledged.Add(lines);
