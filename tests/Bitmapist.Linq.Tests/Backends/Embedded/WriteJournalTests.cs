@@ -104,7 +104,7 @@ public sealed class WriteJournalTests : IDisposable
         await writer.MarkAsync("active", 1, at: Nov1);
         await writer.MarkAsync("gone", 1, at: Nov1);
         writer.Save();
-        writer.JournalBytes.ShouldBe(WriteJournal.HeaderLength);
+        writer.JournalBytes.ShouldBe(JournalFormat.HeaderLength);
 
         await writer.MarkAsync("active", 2, at: Nov1);
         (await writer.DeleteEventsAsync("gone")).ShouldBeGreaterThan(0);
@@ -167,13 +167,13 @@ public sealed class WriteJournalTests : IDisposable
         }
         var journal = await File.ReadAllBytesAsync(Journal(path));
         var snapshot = await File.ReadAllBytesAsync(path);
-        journal[WriteJournal.HeaderLength + offsetInRecord] ^= 0x10;
+        journal[JournalFormat.HeaderLength + offsetInRecord] ^= 0x10;
         await File.WriteAllBytesAsync(Journal(path), journal);
 
         foreach (var open in new Func<EmbeddedStore>[] { () => EmbeddedStore.Open(path), () => EmbeddedStore.OpenReadOnly(path) })
         {
             var e = Should.Throw<EmbeddedStoreFileException>(open);
-            e.Message.ShouldContain($"journal '{Journal(path)}' is damaged: record 1 (at byte {WriteJournal.HeaderLength})");
+            e.Message.ShouldContain($"journal '{Journal(path)}' is damaged: record 1 (at byte {JournalFormat.HeaderLength})");
             e.Message.ShouldContain("move the journal away");
         }
         (await File.ReadAllBytesAsync(Journal(path))).ShouldBe(journal);
@@ -208,8 +208,8 @@ public sealed class WriteJournalTests : IDisposable
         for (var id = 0; id < 50; id++) await writer.MarkAsync("active", id, at: Nov1);
         writer.JournalBytes.ShouldBeGreaterThan(50 * 20);
         writer.Save();
-        writer.JournalBytes.ShouldBe(WriteJournal.HeaderLength);
-        new FileInfo(Journal(path)).Length.ShouldBe(WriteJournal.HeaderLength);
+        writer.JournalBytes.ShouldBe(JournalFormat.HeaderLength);
+        new FileInfo(Journal(path)).Length.ShouldBe(JournalFormat.HeaderLength);
         await writer.MarkAsync("active", 50, at: Nov1);
 
         using var reopened = EmbeddedStore.Open(Crash(path));
@@ -259,7 +259,7 @@ public sealed class WriteJournalTests : IDisposable
 
         // The new header over the old records (rewritten, not yet cut): they are replayed again, changing nothing.
         var rewritten = Crash(path, "rewritten.bmdb");
-        await File.WriteAllBytesAsync(Journal(rewritten), [.. newHeader, .. oldJournal.AsSpan(WriteJournal.HeaderLength)]);
+        await File.WriteAllBytesAsync(Journal(rewritten), [.. newHeader, .. oldJournal.AsSpan(JournalFormat.HeaderLength)]);
         using (var store = EmbeddedStore.OpenReadOnly(rewritten))
             (await store.Month("active", 2026, 11).ToListAsync()).ShouldBe([2L, 3L]);
     }
