@@ -56,9 +56,27 @@ internal sealed class JournalSuite : ISuite
                 for (var i = 0; i < n; i++) await store.MarkAsync(Events[i % 3], records[i].User, records[i].At);
                 return sw.Elapsed.TotalSeconds / n;
             })).ToArray();
+            // The same under EveryBatch with 8 writers at once (a web application's requests): they share fsyncs.
+            const string concurrent = "journal, EveryBatch, 8 concurrent writers";
+            markCases = [.. markCases, new Case(concurrent, async () =>
+            {
+                var n = ctx.Reps(1600);
+                using var store = Fresh(JournalSync.EveryBatch, "marks-concurrent");
+                var sw = Stopwatch.StartNew();
+                // Eight threads of their own: an embedded mark completes synchronously (its fsync blocks the thread),
+                // and the thread pool of a 2-core machine would run only two of them at first.
+                var threads = Enumerable.Range(0, 8).Select(w => new Thread(() =>
+                {
+                    for (var i = w; i < n; i += 8) store.MarkAsync(Events[i % 3], records[i].User, records[i].At).GetAwaiter().GetResult();
+                })).ToList();
+                threads.ForEach(t => t.Start());
+                threads.ForEach(t => t.Join());
+                await Task.CompletedTask;
+                return sw.Elapsed.TotalSeconds / n;
+            })];
             var m = await Measure.SideBySide(ctx.Warmup(1), ctx.Reps(5), markCases);
-            foreach (var (name, sync) in Stores)
-                marks.Row(name, sync == JournalSync.EveryBatch ? 400 : 20_000, Fmt.Us(m.Median(name)), $"{Fmt.Us(m.Min(name))}..{Fmt.Us(m.Max(name))}",
+            foreach (var (name, count) in Stores.Select(s => (s.Name, s.Sync == JournalSync.EveryBatch ? 400 : 20_000)).Append((concurrent, 1600)))
+                marks.Row(name, count, Fmt.Us(m.Median(name)), $"{Fmt.Us(m.Min(name))}..{Fmt.Us(m.Max(name))}",
                     Fmt.Ratio(m.Ratio(name, Stores[0].Name)));
             marks.Print("Single marks (MarkAsync: 3 SETBITs, one acknowledged write each)");
 
