@@ -91,7 +91,11 @@ internal sealed class StoreSession : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a file-backed store to disk; does nothing for Redis (already durable) or the in-memory sample.</summary>
+    /// <summary>
+    /// Compacts a file-backed store: rewrites the file with the journal's writes and empties the journal, so later
+    /// commands do not replay a bulk load. Every acknowledged write is durable without it (in the journal); does
+    /// nothing for Redis or the in-memory sample.
+    /// </summary>
     public void Save()
     {
         if (Store is not EmbeddedStore { FilePath: { } path } file) return;
@@ -106,8 +110,8 @@ internal sealed class StoreSession : IAsyncDisposable
     }
 
     /// <summary>
-    /// Closes the store. Disposing never saves (a failed or cancelled command must not write half its work);
-    /// commands that write call <see cref="Save"/> when they succeed.
+    /// Closes the store. Disposing does not compact (<see cref="Save"/>); the writes a command made before it
+    /// failed or was cancelled are in the journal, as they would be on Redis.
     /// </summary>
     public ValueTask DisposeAsync() => Store.DisposeAsync();
 }

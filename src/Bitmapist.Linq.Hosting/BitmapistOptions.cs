@@ -12,8 +12,10 @@ public sealed class BitmapistOptions
     public string? Redis { get; set; }
 
     /// <summary>
-    /// An embedded store file, relative to the current directory; a missing file starts an empty store (written
-    /// only by <see cref="Stores.EmbeddedStore.Save"/>). Exclusive with <see cref="Redis"/> and <see cref="SampleData"/>.
+    /// An embedded store file, relative to the current directory; a missing file starts an empty store. Every
+    /// acknowledged write is appended to its journal (<c>FILE.journal</c>) before it returns, so it survives a
+    /// crash of the application; the journal is folded into the file as it grows, or by
+    /// <see cref="Stores.EmbeddedStore.Save"/>. Exclusive with <see cref="Redis"/> and <see cref="SampleData"/>.
     /// </summary>
     public string? DataFile { get; set; }
 

@@ -17,6 +17,7 @@ ISuite[] suites =
     new CliffSuite(),
     new EmbeddedSuite(),
     new EngineSuite(),
+    new JournalSuite(),
     new BatchDiagnosisSuite(),
     new CohortSuite(),
     new ParseSuite(),

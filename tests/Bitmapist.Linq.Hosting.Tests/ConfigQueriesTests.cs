@@ -277,6 +277,24 @@ public sealed class ConfigQueriesTests
     }
 
     [Fact]
+    public async Task Marks_written_to_a_data_file_are_kept_without_a_save()
+    {
+        // The hosting package never calls Save: the store's journal makes each acknowledged mark durable.
+        var path = Path.Combine(Path.GetTempPath(), $"bitmapist-hosting-{Guid.NewGuid():N}.bin");
+        try
+        {
+            using (var services = Fixture.Services($$"""{ "Bitmapist": { "DataFile": "{{path.Replace("\\", "\\\\")}}" } }"""))
+                await services.GetRequiredService<BitmapStore>().MarkAsync("active", 7, Fixture.Now.UtcDateTime);
+            using var reopened = EmbeddedStore.OpenReadOnly(path);
+            (await reopened.Month("active", 2026, 11).ToListAsync()).ShouldBe([7L]);
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + "*")) File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task The_store_is_a_singleton_disposed_with_the_container()
     {
         var services = Fixture.Services("""{ "Bitmapist": { "Tracking": { "Unique": true } } }""");

@@ -80,17 +80,19 @@ public sealed class EmbeddedPersistenceTests : IDisposable
     }
 
     [Fact]
-    public async Task Disposing_without_saving_keeps_the_file_as_it_was()
+    public async Task Disposing_without_saving_keeps_the_file_as_it_was_and_the_journal_keeps_the_marks()
     {
         var path = PathOf("data.bmdb");
         using (var store = EmbeddedStore.Open(path))
         {
-            await store.MarkAsync("active", 1);
+            await store.MarkAsync("active", 1, at: Nov1);
             store.Save();
         }
         var saved = await File.ReadAllBytesAsync(path);
-        using (var store = EmbeddedStore.Open(path)) await store.MarkAsync("active", 2); // e.g. a failed import
-        (await File.ReadAllBytesAsync(path)).ShouldBe(saved);
+        using (var store = EmbeddedStore.Open(path)) await store.MarkAsync("active", 2, at: Nov1);
+        (await File.ReadAllBytesAsync(path)).ShouldBe(saved, "disposing does not rewrite the file");
+        using var reopened = EmbeddedStore.OpenReadOnly(path);
+        (await reopened.Month("active", 2026, 11).ToListAsync()).ShouldBe([1L, 2L], "an acknowledged mark is durable without a save");
     }
 
     [Fact]
@@ -136,16 +138,16 @@ public sealed class EmbeddedPersistenceTests : IDisposable
     }
 
     [Fact]
-    public async Task A_reader_opens_while_a_writer_holds_the_file_and_sees_the_last_save()
+    public async Task A_reader_opens_while_a_writer_holds_the_file_and_sees_every_acknowledged_mark()
     {
         var path = PathOf("read.bmdb");
         using var writer = EmbeddedStore.Open(path);
         await writer.MarkAsync("active", 7, at: Nov1);
         writer.Save();
-        await writer.MarkAsync("active", 8, at: Nov1); // not saved yet
+        await writer.MarkAsync("active", 8, at: Nov1); // not saved, but in the journal
 
         using var reader = EmbeddedStore.OpenReadOnly(path);
-        (await reader.Month("active", 2026, 11).ToListAsync()).ShouldBe([7L]);
+        (await reader.Month("active", 2026, 11).ToListAsync()).ShouldBe([7L, 8L]);
         Should.Throw<InvalidOperationException>(() => reader.Save()).Message.ShouldContain("read-only");
     }
 

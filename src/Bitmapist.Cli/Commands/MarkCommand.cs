@@ -53,8 +53,8 @@ internal static class MarkCommand
                 if (isUnique) batch.MarkUnique(name, user);
                 else batch.Mark(name, user, moment);
             }
+            // Durable once it returns (the store file's journal): no rewrite of the whole file for a few marks.
             await batch.ExecuteAsync(ct).ConfigureAwait(false);
-            session.Save();
 
             IReadOnlyList<string> keys = isUnique
                 ? [store.Keys.Key(name, Period.Unique)]

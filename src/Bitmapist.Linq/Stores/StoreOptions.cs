@@ -48,6 +48,19 @@ public sealed record StoreOptions
     /// </summary>
     public TimeSpan FileLockTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// When a store opened with <see cref="EmbeddedStore.Open"/> flushes its write journal to the disk: every batch
+    /// (the default: an acknowledged write is on the disk), every N ms, or never (the operating system decides).
+    /// Under each, an acknowledged write survives the death of the process; see <see cref="Stores.JournalSync"/>.
+    /// </summary>
+    public JournalSync JournalSync { get; init; } = JournalSync.EveryBatch;
+
+    /// <summary>
+    /// The write journal's size past which a write also compacts it into the store file (rewrites the file, empties
+    /// the journal), once the journal is also at least the file's size (default 64 MiB). Must be positive.
+    /// </summary>
+    public long JournalCompactionBytes { get; init; } = 64L << 20;
+
     /// <summary>Receives every plan just before it runs (logging, diagnostics). Keep it fast: it is on the query path.</summary>
     public Action<Planning.QueryPlan>? PlanLog { get; init; }
 

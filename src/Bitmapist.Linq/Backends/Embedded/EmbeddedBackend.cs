@@ -8,9 +8,12 @@ namespace Bitmapist.Linq.Backends.Embedded;
 /// The in-process engine: bitmapist's keys in a dictionary of <see cref="PagedBitmap"/>s behind one
 /// reader-writer lock, so a batch's reads all see the same data and a mark batch lands whole. It runs the same
 /// programs as Redis, with every operator native, page by page (<see cref="PageEvaluator"/>): no intermediate
-/// bitmaps and no temporaries outside the call.
+/// bitmaps and no temporaries outside the call. With a <paramref name="journal"/> (a store opened from a file)
+/// every write is appended to it, under the write lock and before it is applied and acknowledged, so it survives
+/// the process (<see cref="WriteJournal"/>).
 /// </summary>
-internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<string, PagedBitmap> keys) : IBitmapBackend, IDisposable
+internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<string, PagedBitmap> keys, WriteJournal? journal = null)
+    : IBitmapBackend, IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
 
@@ -47,6 +50,7 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
         ct.ThrowIfCancellationRequested();
         Write(() =>
         {
+            journal?.AppendBits(writes);
             foreach (var w in writes)
             {
                 if (w.Value) BitmapFor(w.Key).Set(w.Bit);
@@ -62,6 +66,7 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
         ct.ThrowIfCancellationRequested();
         Write(() =>
         {
+            journal?.AppendMerges(merges);
             foreach (var merge in merges)
             {
                 if (keys.TryGetValue(merge.Key, out var existing)) existing.UnionWith(merge.Bitmap);
@@ -153,7 +158,11 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
     {
         ct.ThrowIfCancellationRequested();
         long n = 0;
-        Write(() => { foreach (var k in toDelete) if (keys.Remove(k)) n++; });
+        Write(() =>
+        {
+            journal?.AppendDeletes(toDelete);
+            foreach (var k in toDelete) if (keys.Remove(k)) n++;
+        });
         return Task.FromResult(n);
     }
 
@@ -182,6 +191,8 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
             Dirty = true;
         }
         finally { _lock.ExitWriteLock(); }
+        // Outside the write lock: compaction snapshots the keys under the read lock.
+        journal?.CompactIfDue(this);
     }
 
     /// <inheritdoc />

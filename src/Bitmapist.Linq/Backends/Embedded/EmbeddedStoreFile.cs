@@ -6,7 +6,7 @@ using Bitmapist.Linq.Bitmaps;
 
 namespace Bitmapist.Linq.Stores;
 
-/// <summary>The embedded store's file could not be read; the file was left untouched.</summary>
+/// <summary>The embedded store's file (or its write journal) could not be read; the file was left untouched.</summary>
 public sealed class EmbeddedStoreFileException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
@@ -15,14 +15,20 @@ public sealed class EmbeddedStoreFileException(string message, Exception? inner 
 /// its number (u32) and 1024 words (u64); finally the XxHash64 of everything before it. Saving writes a
 /// sibling <c>.tmp</c> file, flushes it to disk and renames it over the old file, so a crash leaves either
 /// the old file or the new one, never a mix; the new file keeps the old one's mode and (where the writer
-/// may set it) owner. Loading checks the length and the hash before trusting a byte.
+/// may set it) owner; the directory is flushed too, so the rename survives a power cut. Loading checks the
+/// length and the hash before trusting a byte. The hash also names the snapshot: the write journal
+/// (<see cref="WriteJournal"/>) records the hash of the snapshot its writes apply to.
 /// </summary>
 internal static class EmbeddedStoreFile
 {
+    /// <summary>A snapshot as written: its trailing hash, which names it, and its length in bytes.</summary>
+    internal readonly record struct Id(ulong Hash, long Length);
+
     private static readonly byte[] Magic = "BMLQSTOR"u8.ToArray();
     private const uint Version = 1;
 
-    public static void Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
+    /// <summary>Writes <paramref name="keys"/> to <paramref name="path"/> (atomic replace) and returns the new snapshot's id.</summary>
+    public static Id Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
     {
         var full = Path.GetFullPath(path);
         CheckIsFilePath(full);
@@ -30,9 +36,11 @@ internal static class EmbeddedStoreFile
         var tmp = full + ".tmp";
         try
         {
-            WriteTo(tmp, keys);
+            var id = WriteTo(tmp, keys);
             KeepModeAndOwner(full, tmp);
             File.Move(tmp, full, overwrite: true);
+            DirectorySync.Flush(Path.GetDirectoryName(full)!);
+            return id;
         }
         catch
         {
@@ -56,7 +64,7 @@ internal static class EmbeddedStoreFile
         if (UnixFileOwnership.Stat(original) is { } owner) UnixFileOwnership.TryCopyOwner(owner, replacement);
     }
 
-    private static void WriteTo(string tmp, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
+    private static Id WriteTo(string tmp, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
     {
         var hash = new XxHash64();
         using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
@@ -95,10 +103,33 @@ internal static class EmbeddedStoreFile
             hash.GetCurrentHash(digest);
             file.Write(digest);
             file.Flush(flushToDisk: true);
+            return new Id(BinaryPrimitives.ReadUInt64BigEndian(digest), file.Length);
         }
     }
 
-    public static Dictionary<string, PagedBitmap> Load(string path)
+    /// <summary>
+    /// The id of the snapshot now at <paramref name="path"/> from its last 8 bytes, without loading it, or null when
+    /// there is none: a reader's check that the file was not replaced while it read the journal.
+    /// </summary>
+    public static Id? Peek(string path)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (file.Length < Magic.Length + 8 + 8) return null;
+            Span<byte> digest = stackalloc byte[8];
+            file.Seek(-8, SeekOrigin.End);
+            file.ReadExactly(digest);
+            return new Id(BinaryPrimitives.ReadUInt64BigEndian(digest), file.Length);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Reads the snapshot at <paramref name="path"/>, checked, with its id.</summary>
+    public static (Dictionary<string, PagedBitmap> Keys, Id Id) Load(string path)
     {
         if (UnixFileOwnership.Stat(path) is { IsRegular: false })
             throw new EmbeddedStoreFileException($"The embedded store path '{path}' is not a regular file (a device, socket or pipe); give the path of a store file.");
@@ -115,7 +146,8 @@ internal static class EmbeddedStoreFile
             throw Corrupt(path, "it does not start with the embedded store's header (is it another kind of file?)");
 
         var body = data.AsSpan(0, data.Length - 8);
-        if (XxHash64.HashToUInt64(body) != BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(data.Length - 8)))
+        var id = new Id(BinaryPrimitives.ReadUInt64BigEndian(data.AsSpan(data.Length - 8)), data.Length);
+        if (XxHash64.HashToUInt64(body) != id.Hash)
             throw Corrupt(path, "its checksum does not match (the file is truncated or was changed on disk)");
 
         var pos = Magic.Length;
@@ -157,7 +189,7 @@ internal static class EmbeddedStoreFile
             throw Corrupt(path, e.Message);
         }
         if (pos != body.Length) throw Corrupt(path, "it has bytes after the last key");
-        return result;
+        return (result, id);
     }
 
     private static EmbeddedStoreFileException Corrupt(string path, string why) =>

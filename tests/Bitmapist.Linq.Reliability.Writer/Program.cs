@@ -1,0 +1,83 @@
+using System.Globalization;
+using Bitmapist.Linq.Stores;
+
+// The writer the durability tests start, kill (SIGKILL) and watch: it opens an embedded store file with
+// EmbeddedStore.Open and writes to it in a known sequence, printing one line per write after the write returned
+// (acknowledged), so the test knows exactly which writes must survive a kill.
+//
+//   writer STORE SYNC COMPACTION_BYTES FIRST_OP OP_COUNT LOCK_TIMEOUT_MS
+//     SYNC: EveryBatch | Every:MS | Off;  OP_COUNT 0: until killed
+//
+// Operation i (i from FIRST_OP) is, by i % 10:
+//   0-6  a batch marking id i in events x and y (one atomic write: a reader sees both or neither)  -> "m i"
+//   7    a bulk import of ids 10i .. 10i+9 into event b (a merge)                                   -> "b i"
+//   8    a mark of id i in event d{i}z ("d+ i"), then the deletion of that event ("d- i")
+//   9    a save (compaction) every 5th time ("s i"), else as 0-6
+// Prints "open" once the store is open; "error MESSAGE" and exit status 3 when it cannot be opened.
+if (args.Length != 6)
+{
+    Console.Error.WriteLine("usage: writer STORE SYNC COMPACTION_BYTES FIRST_OP OP_COUNT LOCK_TIMEOUT_MS");
+    return 2;
+}
+var sync = args[1] switch
+{
+    "EveryBatch" => JournalSync.EveryBatch,
+    "Off" => JournalSync.Off,
+    var s when s.StartsWith("Every:", StringComparison.Ordinal) => JournalSync.Every(TimeSpan.FromMilliseconds(int.Parse(s[6..], CultureInfo.InvariantCulture))),
+    var s => throw new ArgumentException($"unknown sync policy '{s}'"),
+};
+var options = new StoreOptions
+{
+    JournalSync = sync,
+    JournalCompactionBytes = long.Parse(args[2], CultureInfo.InvariantCulture),
+    FileLockTimeout = TimeSpan.FromMilliseconds(int.Parse(args[5], CultureInfo.InvariantCulture)),
+};
+var first = long.Parse(args[3], CultureInfo.InvariantCulture);
+var count = long.Parse(args[4], CultureInfo.InvariantCulture);
+var at = new DateTime(2026, 11, 1, 12, 0, 0, DateTimeKind.Utc);
+var output = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+
+EmbeddedStore store;
+try
+{
+    store = EmbeddedStore.Open(args[0], options);
+}
+catch (EmbeddedStoreFileException e)
+{
+    output.WriteLine("error " + e.Message.ReplaceLineEndings(" "));
+    return 3;
+}
+using (store)
+{
+    output.WriteLine("open");
+    for (var i = first; count == 0 || i < first + count; i++)
+    {
+        switch (i % 10)
+        {
+            case 7:
+                var import = store.CreateBulkImport();
+                for (var k = 0; k < 10; k++) await import.AddAsync("b", i * 10 + k, at);
+                await import.FlushAsync();
+                output.WriteLine($"b {i}");
+                break;
+            case 8:
+                await store.MarkAsync($"d{i}z", i, at);
+                output.WriteLine($"d+ {i}");
+                await store.DeleteEventsAsync($"d{i}z");
+                output.WriteLine($"d- {i}");
+                break;
+            case 9 when i / 10 % 5 == 0:
+                store.Save();
+                output.WriteLine($"s {i}");
+                break;
+            default:
+                var batch = store.CreateBatch();
+                batch.Mark("x", i, at);
+                batch.Mark("y", i, at);
+                await batch.ExecuteAsync();
+                output.WriteLine($"m {i}");
+                break;
+        }
+    }
+}
+return 0;
