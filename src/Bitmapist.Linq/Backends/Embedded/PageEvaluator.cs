@@ -19,13 +19,17 @@ namespace Bitmapist.Linq.Backends.Embedded;
 /// </remarks>
 internal sealed class PageEvaluator
 {
-    // One evaluator per thread: evaluation never awaits, so a thread runs one at a time, and the scratch
-    // containers (16 KiB each) are reused by every query on that thread instead of being allocated per query.
-    [ThreadStatic] private static PageEvaluator? t_cached;
+    // Evaluators are pooled: a query takes one (its scratch containers, 16 KiB each, and its probe page) and gives
+    // it back, so warm queries allocate none of them whichever pool thread they run on. Evaluation never awaits.
+    private static readonly Stack<PageEvaluator> Pool = new();
+    private const int PoolMax = 16;
 
-    // A stored array page with at least this many ids, read by two operands or more, is expanded to words once
-    // per page: every AND against it then tests bits instead of merging arrays (a cohort's active day meets 13
-    // signup days; merging 780 ids costs ~1.5 us, testing a 78-id head ~0.1 us).
+    private readonly ulong[] _probe = new ulong[Container.Words];
+
+    // A stored array page with at least this many ids (0.8% of the page) is expanded to words once per page, into
+    // a scratch twin: operators then test and combine words instead of meeting arrays (each meeting spreads one side
+    // into a probe page anyway). Measured on issue 14's data (1.2% dense): depth-4 1.6x vs 1.3x of Redis, a 31x13
+    // cohort 7-12x vs 4-7x, when only pages read by two operands or more were expanded (docs/performance.md).
     internal const int DenseTwinMin = 512;
 
     private Container[] _slots = [];
@@ -36,15 +40,18 @@ internal sealed class PageEvaluator
     /// <summary>Runs <paramref name="program"/> over <paramref name="keys"/> (the caller holds the read lock).</summary>
     public static ReadResult[] Run(BatchProgram program, IReadOnlyDictionary<string, PagedBitmap> keys, CancellationToken ct)
     {
-        var evaluator = t_cached ?? new PageEvaluator();
-        t_cached = null;
+        PageEvaluator? evaluator;
+        lock (Pool) Pool.TryPop(out evaluator);
+        evaluator ??= new PageEvaluator();
         try
         {
+            using var lent = ContainerOps.LendProbe(evaluator._probe);
             return evaluator.Evaluate(program, keys, ct);
         }
         finally
         {
-            t_cached = evaluator;
+            lock (Pool)
+                if (Pool.Count < PoolMax) Pool.Push(evaluator);
         }
     }
 
@@ -85,7 +92,7 @@ internal sealed class PageEvaluator
             {
                 var c = cursors[s];
                 var page = c < sources[s].PageCount && sources[s].PageNumberAt(c) == number ? sources[s].PageAt(c) : Container.Empty;
-                if (!page.IsDense && page.Count >= DenseTwinMin && compiled.SourceUses[s] >= 2)
+                if (!page.IsDense && page.Count >= DenseTwinMin)
                 {
                     var twin = _twins[s];
                     page.CopyWordsTo(twin.Dense);
