@@ -19,6 +19,7 @@ ISuite[] suites =
     new BatchDiagnosisSuite(),
     new CohortSuite(),
     new ParseSuite(),
+    new ColdStartSuite(),
     new ClusterSuite(),
 ];
 
