@@ -147,7 +147,7 @@ internal sealed class ColdStartSuite : ISuite
         foreach (var (name, args) in flavours)
         {
             var output = Path.Combine(builds, name);
-            if (reuse && Directory.Exists(output)) continue;
+            if (reuse && File.Exists(Command(builds, name, assembly)[^1])) continue; // a failed publish leaves no program
             var sw = Stopwatch.StartNew();
             var run = await RunAsync(["dotnet"], ["publish", project, "-c", "Release", "-o", output, "--nologo", "-v", "quiet", .. args]);
             if (run.ExitCode != 0) throw new InvalidOperationException($"dotnet publish ({name}) failed:\n{run.Output}\n{run.Error}");
