@@ -1,6 +1,11 @@
 using System.Text;
 
 // The `bitmapist` tool. Everything lives in Cli.RunAsync so tests can run it in process.
+
+// A command that reads the query language (query, cohort, the REPL) builds the parser's tables on another core
+// while this one parses the command line and opens the store. Only a guess from the words: a wrong guess costs
+// a few milliseconds of a background thread, nothing else.
+if (args.Length == 0 || args.Any(a => a is "query" or "cohort" or "repl")) _ = Bitmapist.Linq.Text.TextQuery.Prepare();
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

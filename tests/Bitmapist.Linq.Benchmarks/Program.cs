@@ -21,6 +21,7 @@ ISuite[] suites =
     new BatchDiagnosisSuite(),
     new CohortSuite(),
     new ParseSuite(),
+    new ColdStartSuite(),
     new ClusterSuite(),
 ];
 

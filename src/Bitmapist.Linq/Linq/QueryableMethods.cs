@@ -7,22 +7,21 @@ namespace Bitmapist.Linq.Linq;
 /// The <see cref="Queryable"/> methods a <see cref="UserSet"/> composes with, closed over <c>long</c> once:
 /// looking them up by name on every <c>Where</c> cost more than the rest of building a query.
 /// </summary>
+/// <remarks>
+/// Each is taken from a method group rather than found by reflection (<c>typeof(Queryable).GetMethods()</c> and
+/// <c>MakeGenericMethod</c>): the compiler names the exact instantiation, so a trimmed or Native AOT build keeps
+/// it and needs no code generated at run time (the reflective lookup drew the IL2026, IL2060 and IL3050 warnings).
+/// </remarks>
 internal static class QueryableMethods
 {
     private static readonly Dictionary<string, MethodInfo> Methods = new()
     {
-        [nameof(Queryable.Where)] = Closed(nameof(Queryable.Where), typeof(Expression<Func<long, bool>>)),
-        [nameof(Queryable.Select)] = Closed(nameof(Queryable.Select), typeof(Expression<Func<long, long>>)),
-        [nameof(Queryable.Intersect)] = Closed(nameof(Queryable.Intersect), typeof(IEnumerable<long>)),
-        [nameof(Queryable.Union)] = Closed(nameof(Queryable.Union), typeof(IEnumerable<long>)),
-        [nameof(Queryable.Except)] = Closed(nameof(Queryable.Except), typeof(IEnumerable<long>)),
+        [nameof(Queryable.Where)] = new Func<IQueryable<long>, Expression<Func<long, bool>>, IQueryable<long>>(Queryable.Where).Method,
+        [nameof(Queryable.Select)] = new Func<IQueryable<long>, Expression<Func<long, long>>, IQueryable<long>>(Queryable.Select).Method,
+        [nameof(Queryable.Intersect)] = new Func<IQueryable<long>, IEnumerable<long>, IQueryable<long>>(Queryable.Intersect).Method,
+        [nameof(Queryable.Union)] = new Func<IQueryable<long>, IEnumerable<long>, IQueryable<long>>(Queryable.Union).Method,
+        [nameof(Queryable.Except)] = new Func<IQueryable<long>, IEnumerable<long>, IQueryable<long>>(Queryable.Except).Method,
     };
 
     public static MethodInfo Get(string name) => Methods[name];
-
-    private static MethodInfo Closed(string name, Type argument) =>
-        typeof(Queryable).GetMethods()
-            .Where(m => m.Name == name && m.GetParameters().Length == 2)
-            .Select(m => m.GetGenericArguments().Length == 1 ? m.MakeGenericMethod(typeof(long)) : m.MakeGenericMethod(typeof(long), typeof(long)))
-            .First(m => m.GetParameters()[1].ParameterType == argument);
 }

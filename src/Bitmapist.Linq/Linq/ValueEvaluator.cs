@@ -56,9 +56,18 @@ internal static class ValueEvaluator
 
     private static object? Interpret(Expression e, IReadOnlyDictionary<ParameterExpression, object?>? bound)
     {
-        // Rare shapes (arithmetic on captured values, array literals...): interpret rather than compile.
-        var parameters = bound?.Keys.ToArray() ?? [];
-        var lambda = Expression.Lambda(Expression.Convert(e, typeof(object)), parameters);
-        return lambda.Compile(preferInterpretation: true).DynamicInvoke([.. parameters.Select(p => bound![p])]);
+        // Rare shapes (arithmetic on captured values, array literals...): interpret rather than compile. Bound
+        // parameters become constants, so the lambda has no parameters and its type, Func<object>, is known when
+        // the library is compiled: a Native AOT build has it (Expression.Lambda without a type argument has to make
+        // a delegate type at run time, which Native AOT cannot) and runs it in the interpreter.
+        var body = bound is null or { Count: 0 } ? e : new BoundParameters(bound).Visit(e);
+        return Expression.Lambda<Func<object?>>(Expression.Convert(body, typeof(object))).Compile(preferInterpretation: true)();
+    }
+
+    /// <summary>Replaces each bound parameter by its value, typed as the parameter.</summary>
+    private sealed class BoundParameters(IReadOnlyDictionary<ParameterExpression, object?> bound) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) =>
+            bound.TryGetValue(node, out var value) ? Expression.Constant(value, node.Type) : node;
     }
 }

@@ -6,15 +6,46 @@ namespace Bitmapist.Linq.Text;
 /// <summary>
 /// Runs the parser over a query and applies the guards around it: the length limit before parsing, a misspelt
 /// function name, the syntax error (worded by <see cref="SyntaxErrorDescriber"/>) and the nesting limit after.
-/// The language data is built once and shared (it is immutable); every parse has its own parser.
+/// The language data is built once, on first use or ahead of it by <see cref="Prepare"/>, and shared (it is
+/// immutable); every parse has its own parser.
 /// </summary>
 internal static class ParseDriver
 {
     /// <summary>The grammar, whose terminals and non-terminals the walkers compare tree nodes with.</summary>
-    public static readonly QueryGrammar Grammar = new();
+    public static QueryGrammar Grammar => Built.Grammar;
 
     /// <summary>The grammar's parser tables.</summary>
-    public static readonly LanguageData Language = new(Grammar);
+    public static LanguageData Language => Built.Language;
+
+    private static Task? _preparing;
+
+    /// <summary>
+    /// Starts building the parser tables on the thread pool, once; a parse that comes before they are done waits for
+    /// them (the runtime's type-initialization lock), one that comes after finds them ready.
+    /// </summary>
+    /// <remarks>
+    /// Irony builds its LALR tables at run time: about 8 ms of one core even as native code (docs/performance.md,
+    /// "Issue 14: first query and cold start"), the largest part of a first text query. A host that calls this at
+    /// start-up does that work while it connects to its store or parses its command line.
+    /// </remarks>
+    public static Task Prepare()
+    {
+        if (Volatile.Read(ref _preparing) is { } started) return started;
+        var task = new Task(static () => _ = Built.Language);
+        if (Interlocked.CompareExchange(ref _preparing, task, null) is { } other) return other;
+        task.Start(TaskScheduler.Default);
+        return task;
+    }
+
+    /// <summary>
+    /// The grammar and its tables, in a class of their own so that they are built when first read (not when
+    /// <see cref="ParseDriver"/> is first touched) and by one thread only, whichever comes first.
+    /// </summary>
+    private static class Built
+    {
+        public static readonly QueryGrammar Grammar = new();
+        public static readonly LanguageData Language = new(Grammar);
+    }
 
     /// <summary>The parse tree of <paramref name="source"/>, which has no errors and nests at most <see cref="TextQuery.MaxNesting"/> deep.</summary>
     /// <exception cref="QuerySyntaxException">The text is too long, names an unknown function, does not parse or nests too deep.</exception>
