@@ -33,6 +33,15 @@ internal struct Container
     /// <summary>True in dense form.</summary>
     public bool IsDense;
 
+    /// <summary>
+    /// In dense form, <see cref="Values"/> holds the same ids sorted too: the evaluator's words expanded from a
+    /// stored array keep that array, so an AND can still walk the smaller side. Fits in the struct's padding.
+    /// </summary>
+    public bool SortedToo;
+
+    /// <summary>True when <see cref="Values"/> lists the ids (array form, or dense with <see cref="SortedToo"/>).</summary>
+    public readonly bool HasValues => !IsDense || SortedToo;
+
     /// <summary>How many ids the page holds.</summary>
     public int Count;
 

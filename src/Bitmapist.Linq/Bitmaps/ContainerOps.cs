@@ -66,7 +66,7 @@ internal static class ContainerOps
         {
             var c = inputs[i];
             if (c.Count == 0) { SetEmpty(ref into); return; }
-            if (!c.IsDense && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
+            if (c.HasValues && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
         }
         if (smallest >= 0)
         {
@@ -95,7 +95,7 @@ internal static class ContainerOps
         {
             var c = inputs[i];
             if (c.Count == 0) return 0;
-            if (!c.IsDense && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
+            if (c.HasValues && (smallest < 0 || c.Count < inputs[smallest].Count)) smallest = i;
         }
         if (inputs.Length == 1) return inputs[0].Count;
         if (smallest >= 0)

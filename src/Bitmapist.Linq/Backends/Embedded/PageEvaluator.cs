@@ -98,6 +98,8 @@ internal sealed class PageEvaluator
                     page.CopyWordsTo(twin.Dense);
                     twin.IsDense = true;
                     twin.Count = page.Count;
+                    twin.Values = page.Values; // the stored array stays readable: an AND walks the smaller side's values
+                    twin.SortedToo = true;
                     page = twin;
                 }
                 current[s] = page;
