@@ -48,6 +48,83 @@ public class LifecycleTests
         (await store.ListTemporariesAsync()).ShouldBeEmpty();
     }
 
+    /// <summary>Every key of the temporary namespace, listed by SCAN on the server itself (nothing left out).</summary>
+    private static async Task<List<string>> RawTemporaries(RedisStore store)
+    {
+        var keys = new List<string>();
+        foreach (var server in store.Connection.GetServers().Where(s => !s.IsReplica))
+            await foreach (var key in server.KeysAsync(pattern: store.Keys.TemporaryPattern)) keys.Add(key!);
+        return keys;
+    }
+
+    private static async Task RunEveryRead(UserSet deep)
+    {
+        await deep.CountAsync();
+        await deep.AnyAsync();
+        await deep.ContainsAsync(37);
+        await deep.MinAsync();
+        await deep.MaxAsync();
+        await deep.ToListAsync();
+        await foreach (var _ in deep.IdsAsync()) break;
+    }
+
+    [SkippableFact]
+    public async Task With_a_scratch_ttl_of_zero_not_one_key_remains_after_the_call()
+    {
+        await using var store = (RedisStore)await StoreKind.CreateAsync(StoreKind.Redis, new StoreOptions { ScratchTtl = TimeSpan.Zero });
+        await Seed(store);
+        await RunEveryRead((store.Month("a") | store.Month("b")) & ~(store.Week("c") ^ store.Day("a")) | store.Ids(1, 2, 3));
+        (await RawTemporaries(store)).ShouldBeEmpty();
+    }
+
+    [SkippableFact]
+    public async Task Kept_scratch_keys_are_the_queries_own_few_each_expiring_within_the_scratch_ttl_and_a_leak_is_still_listed()
+    {
+        await using var store = await Redis();
+        store.Options.ScratchTtl.ShouldBe(TimeSpan.FromSeconds(2), "the default");
+        await Seed(store);
+        var deep = (store.Month("a") | store.Month("b")) & ~(store.Week("c") ^ store.Day("a")) | store.Ids(1, 2, 3);
+        await RunEveryRead(deep);
+        await RunEveryRead(store.Month("a") - store.Month("b"));
+
+        // What remains: scratch keys only (no lease), no more than the query that needs the most temporaries writes,
+        // each with a TTL of at most 2 s; and the store does not list them as left behind.
+        var most = (from q in new[] { deep, store.Month("a") - store.Month("b") }
+                    from read in new[] { ReadKind.Count, ReadKind.Ids }
+                    select store.Plan(new SetQuery(q.ToSetExpr(), read)).Program.TempCount).Max();
+        var raw = await RawTemporaries(store);
+        raw.ShouldNotBeEmpty("the default keeps the scratch keys");
+        raw.ShouldAllBe(k => k.StartsWith(store.Keys.TemporaryNamespace + "q:"));
+        raw.Count.ShouldBeLessThanOrEqualTo(most);
+        var db = store.Connection.GetDatabase();
+        foreach (var key in raw)
+        {
+            var ttl = (await db.KeyTimeToLiveAsync(key)).ShouldNotBeNull($"{key} has no TTL");
+            ttl.ShouldBeGreaterThan(TimeSpan.Zero);
+            ttl.ShouldBeLessThanOrEqualTo(TimeSpan.FromSeconds(2));
+        }
+        (await store.ListTemporariesAsync()).ShouldBeEmpty();
+
+        // A scratch-named key that would not expire by itself (no TTL, or a longer one) is a leak, and is listed.
+        var noTtl = store.Keys.TemporaryNamespace + "q:97";
+        var longTtl = store.Keys.TemporaryNamespace + "q:98";
+        await db.StringSetAsync(noTtl, "x");
+        await db.StringSetAsync(longTtl, "x", TimeSpan.FromMinutes(5));
+        (await store.ListTemporariesAsync()).OrderBy(k => k, StringComparer.Ordinal).ShouldBe([noTtl, longTtl]);
+        await db.KeyDeleteAsync([noTtl, longTtl]);
+    }
+
+    [SkippableFact]
+    public async Task Bitmapist_server_keeps_no_scratch_key_even_by_default()
+    {
+        await using var store = await Store(StoreKind.BitmapistServer);
+        store.Options.ScratchTtl.ShouldBeGreaterThan(TimeSpan.Zero);
+        await Seed(store);
+        await RunEveryRead((store.Month("a") | store.Month("b")) - store.Month("c"));
+        (await store.Connection.GetDatabase().ExecuteAsync("SCAN", "0", "MATCH", store.Keys.TemporaryPattern, "COUNT", "1000")).ToString()
+            .ShouldNotContain("bitop_tmp");
+    }
+
     // Not on bitmapist-server: its profile reads ids with one GET inside the batch, so no result outlives the batch
     // as a lease (the test above checks that nothing is left there).
     [SkippableFact]

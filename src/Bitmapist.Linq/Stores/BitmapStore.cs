@@ -302,8 +302,12 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
         return DeleteAsync(Keys.KeysFor(eventName, period), ct);
     }
 
-    /// <summary>Temporaries and leases still present (normally none once every query returned and every lease was disposed).</summary>
-    public async Task<IReadOnlyList<string>> ListTemporariesAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Temporaries and leases still present (normally none once every query returned and every lease was disposed).
+    /// A Redis store leaves out the scratch keys its queries keep for <see cref="StoreOptions.ScratchTtl"/> while
+    /// their TTL is at most that: they remove themselves.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<string>> ListTemporariesAsync(CancellationToken ct = default)
     {
         var keys = new List<string>();
         await foreach (var key in ScanAsync(Keys.TemporaryPattern, ct).ConfigureAwait(false)) keys.Add(key);

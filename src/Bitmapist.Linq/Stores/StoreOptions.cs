@@ -39,6 +39,17 @@ public sealed record StoreOptions
     /// <summary>TTL on each temporary, a safety net should the process die mid-batch (they are deleted in the same batch).</summary>
     public TimeSpan TemporaryTtl { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a query on Redis keeps its temporaries as scratch keys (<c>{prefix}bitop_tmp:q:N</c>, with this TTL)
+    /// instead of deleting them when it ends (default 2 s): the next query overwrites them, so Redis reuses their
+    /// memory instead of faulting in fresh pages, which made bandwidth-bound queries up to 1.4x slower than one BITOP
+    /// per call into kept keys (docs/performance.md, "Issue 14: the two Redis ratios"). There are never more of them
+    /// than the most temporaries one query needs, and <see cref="BitmapStore.ListTemporariesAsync"/> leaves them out
+    /// while their TTL is at most this. <see cref="TimeSpan.Zero"/> deletes every temporary in the query's own
+    /// batch: nothing remains after the call. Cohort tables and bitmapist-server always delete theirs.
+    /// </summary>
+    public TimeSpan ScratchTtl { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>TTL on a result that outlives its batch (paged ids) until it is disposed.</summary>
     public TimeSpan LeaseTtl { get; init; } = TimeSpan.FromMinutes(10);
 

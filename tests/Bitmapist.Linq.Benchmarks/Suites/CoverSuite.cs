@@ -33,6 +33,11 @@ internal sealed class CoverSuite : ISuite
         var redis = ctx.Redis;
         await redis.DeleteAsync(prefix + "*");
         await using var store = await ctx.StoreAsync(prefix);
+        // The library as before issue 14 item 5 (temporaries deleted in the batch, ScratchTtl = 0), side by side, on its
+        // own copy of the keys: its DEL would otherwise delete the default store's scratch keys.
+        var strictPrefix = BenchContext.Prefix(Name + "-deleting");
+        await redis.DeleteAsync(strictPrefix + "*");
+        await using var strict = await RedisStore.ConnectAsync(redis.StoreConfiguration(), new StoreOptions { ScratchTtl = TimeSpan.Zero }.WithPrefix(strictPrefix));
         var keyBytes = bits / 8;
 
         // Data: 120 days (2026-01-01..2026-04-30), each user active on a given day with probability 3%. Day keys are
@@ -48,6 +53,7 @@ internal sealed class CoverSuite : ISuite
             marks += ids.Length;
             var day = Data.RedisBytes(ids, bits);
             await redis.Db.StringSetAsync(store.Keys.Key(Event, Day(date)), day);
+            await redis.Db.StringSetAsync(strict.Keys.Key(Event, Day(date)), day);
             foreach (var unit in new[] { PeriodUnit.Week, PeriodUnit.Month })
             {
                 var key = store.Keys.Key(Event, Period.Of(unit, date));
@@ -57,11 +63,15 @@ internal sealed class CoverSuite : ISuite
                 for (var i = 0; i < a.Length; i++) a[i] |= b[i];
             }
         }
-        foreach (var (key, value) in aggregates) await redis.Db.StringSetAsync(key, value);
+        foreach (var (key, value) in aggregates)
+        {
+            await redis.Db.StringSetAsync(key, value);
+            await redis.Db.StringSetAsync(strictPrefix + key[prefix.Length..], value);
+        }
         Console.WriteLine($"\ndata: {marks:N0} marks of '{Event}' over 120 days, ids < 2^{Math.Log2(bits)} (every key is a {Fmt.Bytes(keyBytes)} string), " +
                           $"{120 + aggregates.Count} keys written in {sw.Elapsed.TotalSeconds:0.0} s");
 
-        var t = new Table("range", "strategy", "keys read", "BITOPs", "bytes read by BITOPs", "median ms", "vs fewest keys", "count");
+        var t = new Table("range", "strategy", "keys read", "BITOPs", "bytes read by BITOPs", "server ms", "median ms", "vs fewest keys", "before: temporaries deleted, ms", "before: vs fewest keys", "count");
         foreach (var (label, from, to) in new[] { ("aligned: 2026-01-01..2026-03-31 (90 days)", first, new DateTime(2026, 3, 31)),
                                                    ("ragged: 2026-01-10..2026-04-09 (90 days)", new DateTime(2026, 1, 10), new DateTime(2026, 4, 9)) })
         {
@@ -71,6 +81,8 @@ internal sealed class CoverSuite : ISuite
             var dayKeys = days.Select(d => (RedisKey)store.Keys.Key(Event, Day(d))).ToArray();
             var rangeSet = store.Set(range);
             var orSet = store.Set(orOfDays);
+            var rangeBefore = strict.Set(range);
+            var orBefore = strict.Set(orOfDays);
             var rawDest = (RedisKey)(prefix + "bitop_raw");
 
             async Task<long> Raw()
@@ -85,29 +97,47 @@ internal sealed class CoverSuite : ISuite
 
             var counts = (await rangeSet.CountAsync(), await orSet.CountAsync(), await Raw());
             if (counts.Item1 != counts.Item2 || counts.Item2 != counts.Item3) throw new InvalidOperationException($"counts differ: {counts}");
+            if (await rangeBefore.CountAsync() != counts.Item1 || await orBefore.CountAsync() != counts.Item1)
+                throw new InvalidOperationException("counts differ with temporaries deleted");
+
+            // Server time per query (INFO commandstats, every command but INFO and EXEC), untimed passes of 10 queries.
+            async Task<double> ServerMs(UserSet set)
+            {
+                var before = await redis.CommandStatsFullAsync();
+                for (var i = 0; i < 10; i++) await set.CountAsync();
+                var after = await redis.CommandStatsFullAsync();
+                return after.Where(kv => kv.Key is not ("info" or "exec")).Sum(kv => kv.Value.Usec - before.GetValueOrDefault(kv.Key).Usec) / 10.0 / 1000;
+            }
+            var (rangeServer, orServer) = (await ServerMs(rangeSet), await ServerMs(orSet));
 
             var small = bits <= 1 << 20;
             var r = await Measure.SideBySide(ctx.Warmup(2), ctx.Reps(7), small ? 3 : 1,
                 new Case("range", () => Measure.PerCall(small ? 10 : 5, () => rangeSet.CountAsync())),
                 new Case("or", () => Measure.PerCall(small ? 4 : 2, () => orSet.CountAsync())),
-                new Case("raw", () => Measure.PerCall(1, Raw)));
+                new Case("raw", () => Measure.PerCall(1, Raw)),
+                new Case("range-before", () => Measure.PerCall(small ? 10 : 5, () => rangeBefore.CountAsync())),
+                new Case("or-before", () => Measure.PerCall(small ? 4 : 2, () => orBefore.CountAsync())));
 
             var rangePlan = store.Plan(new SetQuery(range, ReadKind.Count));
             var orPlan = store.Plan(new SetQuery(orOfDays, ReadKind.Count));
             t.Row(label, "SetExpr.Range (fewest keys): " + Describe(rangePlan.Bound, store.Keys), Leaves(rangePlan.Bound), rangePlan.Program.Steps.Length,
-                Fmt.Bytes(SourceCount(rangePlan.Program) * (long)keyBytes), Fmt.Ms(r.Median("range")), "1.00x", counts.Item1);
+                Fmt.Bytes(SourceCount(rangePlan.Program) * (long)keyBytes), Fmt.Ms(rangeServer / 1000), Fmt.Ms(r.Median("range")), "1.00x",
+                Fmt.Ms(r.Median("range-before")), "1.00x", counts.Item1);
             t.Row("", "library OR of the day keys (chunked to 16 sources)", Leaves(orPlan.Bound), orPlan.Program.Steps.Length,
-                Fmt.Bytes(SourceCount(orPlan.Program) * (long)keyBytes), Fmt.Ms(r.Median("or")), Fmt.Ratio(r.Ratio("or", "range")), counts.Item2);
+                Fmt.Bytes(SourceCount(orPlan.Program) * (long)keyBytes), Fmt.Ms(orServer / 1000), Fmt.Ms(r.Median("or")), Fmt.Ratio(r.Ratio("or", "range")),
+                Fmt.Ms(r.Median("or-before")), Fmt.Ratio(r.Ratio("or-before", "range-before")), counts.Item2);
             t.Row("", $"raw: one BITOP OR of {dayKeys.Length} keys (fan-in cliff)", dayKeys.Length, 1,
-                Fmt.Bytes(dayKeys.Length * (long)keyBytes), Fmt.Ms(r.Median("raw")), Fmt.Ratio(r.Ratio("raw", "range")), counts.Item3);
+                Fmt.Bytes(dayKeys.Length * (long)keyBytes), "", Fmt.Ms(r.Median("raw")), Fmt.Ratio(r.Ratio("raw", "range")), "", "", counts.Item3);
             var ratio = r.Ratio("or", "range");
             var (lo, hi) = r.RatioRange("or", "range");
             verdicts.Row($"{Fmt.Bytes(keyBytes)} keys, {label.Split(':')[0]}: >= 10x vs OR of day keys",
-                $"{Fmt.Ratio(ratio)} ({Fmt.Ratio(lo)}..{Fmt.Ratio(hi)}); vs raw 1 BITOP: {Fmt.Ratio(r.Ratio("raw", "range"))}", Fmt.Verdict(ratio >= 10));
+                $"{Fmt.Ratio(ratio)} ({Fmt.Ratio(lo)}..{Fmt.Ratio(hi)}); before (temporaries deleted): {Fmt.Ratio(r.Ratio("or-before", "range-before"))}; " +
+                $"server time {Fmt.Ratio(orServer / rangeServer)}; vs raw 1 BITOP: {Fmt.Ratio(r.Ratio("raw", "range"))}", Fmt.Verdict(ratio >= 10));
         }
         t.Print($"cover, {Fmt.Bytes(keyBytes)} keys: count on Redis, median of {ctx.Reps(7)} repetitions after {ctx.Warmup(2)} warm-up " +
                 $"(\"bytes read\" = BITOP sources x key size; temporaries count as sources)");
         await redis.DeleteAsync(prefix + "*");
+        await redis.DeleteAsync(strictPrefix + "*");
     }
 
     private static Period Day(DateTime d) => Period.Day(d.Year, d.Month, d.Day);

@@ -47,7 +47,8 @@ public class GoldenPlanTests
     /// <summary>What each back end does with a program, as its store's explain prints it (default TTLs, scripts allowed).</summary>
     private static IEnumerable<string> Commands(BatchProgram program) => program.Profile == CapabilityProfile.Embedded
         ? EmbeddedBackend.Explain(program)
-        : RedisBackend.Explain(program, KeyScheme.Default, 60, 600, scripts: true);
+        : RedisBackend.Explain(program, KeyScheme.Default, 60, 600, scripts: true,
+            scratchTtlSeconds: RedisBackend.ScratchSeconds(new Stores.StoreOptions(), program.Profile));
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -141,6 +142,33 @@ public class GoldenPlanTests
             foreach (var temp in batch.Temporaries)
                 (deleted.Contains(temp) || (batch.ResultIsLeased && temp == batch.ResultKey)).ShouldBeTrue($"{query}: {temp} is neither deleted nor leased");
             batch.NeedsTransaction.ShouldBe(!batch.Temporaries.IsEmpty);
+        }
+    }
+
+    [Fact]
+    public void Kept_scratch_keys_get_one_short_ttl_after_their_last_write_and_no_del_while_a_lease_keeps_its_own()
+    {
+        foreach (var (query, universe) in Cases.Values)
+        foreach (var profile in CapabilityProfile.All.Where(p => p != CapabilityProfile.Embedded))
+        {
+            var plan = QueryPlan.Create(query, new BindContext(Now, KeyScheme.Default, universe), profile);
+            var batch = RedisBatch.Build(plan.Program, "tmp:", "lease:1", 60, 600, scratchTtlSeconds: 2);
+            var commands = batch.Commands;
+            commands.ShouldNotContain(c => c.Name == "DEL", $"{query}: scratch keys are kept, not deleted");
+            var writes = commands.Select((c, i) => (Target: c.Name switch { "BITOP" => c.Args[1], "SET" => c.Args[0], _ => null }, Index: i))
+                .Where(w => w.Target is not null).ToList();
+            foreach (var temp in batch.Temporaries)
+            {
+                var lastWrite = writes.Last(w => Equals(w.Target, temp)).Index;
+                var expires = commands.Select((c, i) => (c, i)).Where(x => x.c.Name == "EXPIRE" && Equals(x.c.Args[0], temp)).ToList();
+                var leased = batch.ResultIsLeased && temp == batch.ResultKey;
+                // A lease is EXPIREd after each of its writes, with its own TTL; a scratch key once, after its last write
+                // (the batch is atomic: no one sees it in between), with the scratch TTL.
+                expires.ShouldNotBeEmpty($"{query} ({profile.Name}): {temp} has no TTL");
+                expires[^1].i.ShouldBe(lastWrite + 1, $"{query} ({profile.Name}): {temp} written after its EXPIRE (BITOP drops TTLs)");
+                if (leased) expires.ShouldAllBe(x => Equals(x.c.Args[1], 600));
+                else expires.ShouldHaveSingleItem().c.Args[1].ShouldBe(2);
+            }
         }
     }
 

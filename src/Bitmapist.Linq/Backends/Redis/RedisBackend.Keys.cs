@@ -107,6 +107,27 @@ internal sealed partial class RedisBackend
             Guard(db, () => Task.WhenAll(groups.Select(Any)), "EXISTS", groups.FirstOrDefault(g => g.Count > 0)?[0] ?? ""), ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <paramref name="temporaries"/> without the scratch keys of queries (<c>bitop_tmp:q:N</c>) that are kept on purpose:
+    /// those whose TTL is at most <see cref="Stores.StoreOptions.ScratchTtl"/>. One PTTL per scratch key, pipelined.
+    /// </summary>
+    internal async Task<IReadOnlyList<string>> WithoutExpiringScratchAsync(IReadOnlyList<string> temporaries)
+    {
+        var scratchSeconds = ScratchTtlSeconds;
+        // The scratch namespace of this store or of any of its shards (a shard's prefix precedes its own namespace).
+        var scratch = temporaries.Where(k => k.Contains(ScratchMarker, StringComparison.Ordinal)).ToArray();
+        if (scratchSeconds == 0 || scratch.Length == 0) return temporaries;
+        var db = Db;
+        var ttls = await Guard(db, () => Task.WhenAll(scratch.Select(k => db.ExecuteAsync("PTTL", (RedisKey)k))), "PTTL", scratch[0]).ConfigureAwait(false);
+        var expiring = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < scratch.Length; i++)
+            if ((long)ttls[i] is var ms && (ms == -2 || (ms > 0 && ms <= scratchSeconds * 1000L))) expiring.Add(scratch[i]); // -2: expired meanwhile
+        return [.. temporaries.Where(k => !expiring.Contains(k))];
+    }
+
+    /// <summary>What names a query's temporaries: <c>{prefix}bitop_tmp:q:</c> (<see cref="RedisBatch.TempPrefix"/>).</summary>
+    private static readonly string ScratchMarker = RedisBatch.TempPrefix(new Model.KeyScheme(""));
+
     /// <summary>UNLINK frees memory in the background; bitmapist-server only has DEL.</summary>
     private string DeleteCommand => Profile == CapabilityProfile.BitmapistServer ? "DEL" : "UNLINK";
 }

@@ -16,7 +16,7 @@ internal sealed partial class RedisBackend
         // Only a result read in pages after the batch (ids, max) is leased and needs a unique name.
         var leaseKey = program.Reads[0].StreamsIds ? RedisBatch.LeasePrefix(Keys) + NewRunId() : "";
         var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(Keys), leaseKey,
-            TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl));
+            TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl), ScratchTtlSeconds);
         var db = Db; // an empty result never gets here: BitmapStore answers it without running anything
         if (batch.Read == BatchRead.Lease && !batch.NeedsTransaction)
             return new ReadResult(0, new RedisIdSource(db, batch.ResultKey!, leased: false));

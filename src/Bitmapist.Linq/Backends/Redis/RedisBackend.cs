@@ -71,6 +71,15 @@ internal sealed partial class RedisBackend : IBitmapBackend, Sharded.IShardableB
 
     private static int TtlSeconds(TimeSpan ttl) => (int)Math.Max(1, Math.Ceiling(ttl.TotalSeconds));
 
+    /// <summary>
+    /// The TTL of a query's kept scratch keys, 0 to delete them in the batch. Never on bitmapist-server: the page
+    /// faults that keeping them avoids are Redis' allocator's (docs/performance.md), and its keys go to its data file.
+    /// </summary>
+    private int ScratchTtlSeconds => ScratchSeconds(Options, Profile);
+
+    internal static int ScratchSeconds(Stores.StoreOptions options, CapabilityProfile profile) =>
+        options.ScratchTtl <= TimeSpan.Zero || profile == CapabilityProfile.BitmapistServer ? 0 : TtlSeconds(options.ScratchTtl);
+
     /// <inheritdoc />
     public Task<ReadResult[]> RunAsync(BatchProgram program, CancellationToken ct)
     {
@@ -123,18 +132,19 @@ internal sealed partial class RedisBackend : IBitmapBackend, Sharded.IShardableB
 
     /// <inheritdoc />
     public IEnumerable<string> Describe(BatchProgram program) =>
-        Explain(program, Keys, TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl), scripts: !_scriptsRefused, oneCountAsScript: !BatchesSpanShards);
+        Explain(program, Keys, TtlSeconds(Options.TemporaryTtl), TtlSeconds(Options.LeaseTtl), scripts: !_scriptsRefused, oneCountAsScript: !BatchesSpanShards,
+            scratchTtlSeconds: ScratchTtlSeconds);
 
     /// <summary>
     /// What explain prints for <paramref name="program"/> on Redis: the commands of its one batch, a MULTI/EXEC for one
     /// read, the counts script call for many (the MULTI/EXEC instead without <paramref name="scripts"/>).
     /// </summary>
     internal static IEnumerable<string> Explain(BatchProgram program, Model.KeyScheme keys, int tempTtlSeconds, int leaseTtlSeconds, bool scripts,
-        bool oneCountAsScript = false)
+        bool oneCountAsScript = false, int scratchTtlSeconds = 0)
     {
         if (program.Reads.Length != 1 || (oneCountAsScript && program.CountsOnly)) return RedisCountsBatch.Explain(program, keys, tempTtlSeconds, scripts);
         var batch = RedisBatch.Build(program, RedisBatch.TempPrefix(keys), RedisBatch.LeasePrefix(keys) + Planning.ExplainPrinter.LeasePlaceholder,
-            tempTtlSeconds, leaseTtlSeconds);
+            tempTtlSeconds, leaseTtlSeconds, scratchTtlSeconds);
         return RedisBatch.Explain(batch);
     }
 

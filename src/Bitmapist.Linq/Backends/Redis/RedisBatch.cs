@@ -23,6 +23,9 @@ internal enum BatchRead
 /// drops a TTL so the EXPIRE must come after), then the read, then one DEL of every temporary. The whole
 /// list runs inside one MULTI/EXEC when it writes anything, so it is one round trip and no half of it is
 /// ever applied. A failing command inside EXEC does not stop the later ones, so the DEL always runs.
+/// With scratch keys kept (<see cref="Stores.StoreOptions.ScratchTtl"/>) there is no DEL: each temporary gets one
+/// EXPIRE of the short scratch TTL after its last write, and the next batch overwrites it, so Redis reuses the
+/// string's memory instead of faulting in fresh pages (docs/performance.md, "Issue 14: the two Redis ratios").
 /// </summary>
 internal sealed record RedisBatch(
     ImmutableArray<RedisCommand> Commands,
@@ -48,7 +51,10 @@ internal sealed record RedisBatch(
     /// <param name="leaseKey">The unique name of a result that outlives the batch (paged ids), if any.</param>
     /// <param name="tempTtlSeconds">TTL of each temporary, a safety net.</param>
     /// <param name="leaseTtlSeconds">TTL of a leased result.</param>
-    public static RedisBatch Build(BatchProgram program, string tempPrefix, string leaseKey, int tempTtlSeconds, int leaseTtlSeconds)
+    /// <param name="scratchTtlSeconds">When above 0, temporaries are not deleted: they stay as scratch keys for this many
+    /// seconds (one EXPIRE after each one's last write, which may come after its TTL would drop: BITOP clears it).</param>
+    public static RedisBatch Build(BatchProgram program, string tempPrefix, string leaseKey, int tempTtlSeconds, int leaseTtlSeconds,
+        int scratchTtlSeconds = 0)
     {
         if (program.Reads is not [var only])
             throw new ArgumentException("Internal error: a query batch has exactly one read.", nameof(program));
@@ -62,12 +68,20 @@ internal sealed record RedisBatch(
         string TempName(int t) => leased && t == result.Temp ? leaseKey : tempPrefix + t;
         string Name(Operand o) => o.StoredKey ?? TempName(o.Temp);
         var resultKey = Name(result);
-        foreach (var step in program.Steps)
+        var keep = scratchTtlSeconds > 0;
+        // Kept scratch keys need their TTL only after their last write: the batch is atomic, so no one sees a key
+        // between two of its writes, and a batch that never reaches EXEC writes nothing.
+        var lastWrite = new Dictionary<int, int>();
+        for (var i = 0; i < program.Steps.Length; i++) lastWrite[program.Steps[i].Target] = i;
+        for (var i = 0; i < program.Steps.Length; i++)
         {
+            var step = program.Steps[i];
             var target = TempName(step.Target);
             commands.Add(StepCommand(step, target, Name));
             // A leased result lives on after the batch: it gets the lease TTL instead of the short one.
-            commands.Add(new RedisCommand("EXPIRE", [target, leased && target == resultKey ? leaseTtlSeconds : tempTtlSeconds]));
+            if (leased && target == resultKey) commands.Add(new RedisCommand("EXPIRE", [target, leaseTtlSeconds]));
+            else if (!keep) commands.Add(new RedisCommand("EXPIRE", [target, tempTtlSeconds]));
+            else if (lastWrite[step.Target] == i) commands.Add(new RedisCommand("EXPIRE", [target, scratchTtlSeconds]));
         }
 
         var (read, readCommand) = only.Kind switch
@@ -87,7 +101,7 @@ internal sealed record RedisBatch(
         }
 
         var temporaries = Enumerable.Range(0, program.TempCount).Select(TempName).ToImmutableArray();
-        var toDelete = temporaries.Where(t => !(leased && t == resultKey)).ToArray();
+        string[] toDelete = keep ? [] : temporaries.Where(t => !(leased && t == resultKey)).ToArray();
         if (toDelete.Length > 0) commands.Add(new RedisCommand("DEL", [.. toDelete]));
         return new RedisBatch(commands.ToImmutable(), readIndex, read, resultKey, leased, temporaries);
     }

@@ -272,6 +272,18 @@ public sealed class RedisStore : BitmapStore
     public static RedisStore Connect(string configuration, StoreOptions? options = null) =>
         ConnectAsync(configuration, options).GetAwaiter().GetResult();
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// A query's scratch key (<c>bitop_tmp:q:N</c>) whose TTL is at most <see cref="StoreOptions.ScratchTtl"/> is left
+    /// out: it is kept on purpose and expires by itself. One without a TTL, or with a longer one, is listed (a leak).
+    /// </remarks>
+    public override async Task<IReadOnlyList<string>> ListTemporariesAsync(CancellationToken ct = default)
+    {
+        var all = await base.ListTemporariesAsync(ct).ConfigureAwait(false);
+        var backend = (RedisBackend)(Backend is Backends.Sharded.ShardedBackend s ? s.Root : Backend);
+        return await backend.WithoutExpiringScratchAsync(all).ConfigureAwait(false);
+    }
+
     /// <summary>The connection.</summary>
     public IConnectionMultiplexer Connection => ((RedisBackend)(Backend is Backends.Sharded.ShardedBackend s ? s.Root : Backend)).Connection;
 
