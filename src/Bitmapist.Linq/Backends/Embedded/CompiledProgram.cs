@@ -34,6 +34,9 @@ internal sealed class CompiledProgram
     /// <summary>The reads answered by the walk (reads of temporaries).</summary>
     public int[] LoopReads { get; private set; } = [];
 
+    /// <summary>How many operands of the walk read each source.</summary>
+    public int[] SourceUses { get; private set; } = [];
+
     /// <summary>The largest number of operands of a step or fused read.</summary>
     public int MaxFanIn { get; private set; }
 
@@ -53,12 +56,18 @@ internal sealed class CompiledProgram
         compiled.LoopReads = [.. loopReads];
         if (loopReads.Count == 0) return compiled;
 
+        var uses = new List<int>();
         int Operand(Operand o)
         {
             if (o.IsTemp) return ~o.Temp;
-            if (byKey.TryGetValue(o.StoredKey!, out var index)) return index;
+            if (byKey.TryGetValue(o.StoredKey!, out var index))
+            {
+                uses[index]++;
+                return index;
+            }
             if (!keys.TryGetValue(o.StoredKey!, out var bitmap)) return Absent;
             sources.Add(bitmap);
+            uses.Add(1);
             return byKey[o.StoredKey!] = sources.Count - 1;
         }
         CompiledStep Step(ProgramStep step)
@@ -73,6 +82,7 @@ internal sealed class CompiledProgram
                 case LiteralStep l:
                     // A literal is one more source; the step copies it (an OR of one input).
                     sources.Add(PagedBitmap.Of(l.Ids));
+                    uses.Add(1);
                     return new CompiledStep(BitOpKind.Or, l.Target, [sources.Count - 1]);
                 default:
                     throw new InvalidOperationException(step.ToString());
@@ -97,6 +107,7 @@ internal sealed class CompiledProgram
         }
         compiled.Walk = [.. walk];
         compiled.Sources = [.. sources];
+        compiled.SourceUses = [.. uses];
         return compiled;
     }
 

@@ -125,7 +125,10 @@ internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<stri
                 foreach (var s in b.Sources)
                     if (s.IsTemp && values.TryGetValue(s.Temp, out var v)) values[s.Temp] = (v.Writer, v.Uses + 1, -1);
             Retire(step.Target);
-            if (step is BitOpStep candidate && (anyOperator || candidate.Op == BitOpKind.And) && !candidate.Sources.Any(o => o.IsTemp && o.Temp == candidate.Target))
+            // Any operator, even one whose target is also a source (tmp0 = XOR tmp0 tmp1): the page evaluator skips
+            // the step and counts its inputs, whose values are still there.
+            if (step is BitOpStep candidate
+                && (anyOperator || (candidate.Op == BitOpKind.And && !candidate.Sources.Any(o => o.IsTemp && o.Temp == candidate.Target))))
                 values[step.Target] = (i, 0, -1);
         }
         foreach (var temp in values.Keys.ToList()) Retire(temp);

@@ -26,10 +26,11 @@ internal sealed class PageEvaluator
 
     private readonly ulong[] _probe = new ulong[Container.Words];
 
-    // A stored array page with at least this many ids (0.8% of the page) is expanded to words once per page, into
-    // a scratch twin: operators then test and combine words instead of meeting arrays (each meeting spreads one side
-    // into a probe page anyway). Measured on issue 14's data (1.2% dense): depth-4 1.6x vs 1.3x of Redis, a 31x13
-    // cohort 7-12x vs 4-7x, when only pages read by two operands or more were expanded (docs/performance.md).
+    // A stored array page with at least this many ids (0.8% of the page), read by two operands or more, is expanded
+    // to words once per page, into a scratch twin that keeps the array too: every AND against it tests bits, and the
+    // expansion (~1 us for 780 ids) is paid once, not per meeting. A cohort's active day meets 13 signup days: the
+    // 31x13 table on issue 14's data takes 5x less time. A page read once is not expanded: that costs as much as the
+    // one meeting it would save (docs/performance.md, issue 14).
     internal const int DenseTwinMin = 512;
 
     private Container[] _slots = [];
@@ -92,7 +93,7 @@ internal sealed class PageEvaluator
             {
                 var c = cursors[s];
                 var page = c < sources[s].PageCount && sources[s].PageNumberAt(c) == number ? sources[s].PageAt(c) : Container.Empty;
-                if (!page.IsDense && page.Count >= DenseTwinMin)
+                if (!page.IsDense && page.Count >= DenseTwinMin && compiled.SourceUses[s] >= 2)
                 {
                     var twin = _twins[s];
                     page.CopyWordsTo(twin.Dense);
