@@ -101,7 +101,10 @@ public class ReferenceVersusEmbeddedTests
                 {
                     var read = program.Reads[i];
                     var what = $"{context}; read #{i} ({read.Kind} of {read.Source})";
-                    actual[i].Integer.ShouldBe(expected[i].Integer, what);
+                    // An any read is answered by a number that is positive exactly when the set has a member: the
+                    // embedded engine stops at the first page that has one, the reference counts them all.
+                    if (read.Kind == ReadKind.Any) (actual[i].Integer > 0).ShouldBe(expected[i].Integer > 0, what);
+                    else actual[i].Integer.ShouldBe(expected[i].Integer, what);
                     (actual[i].Ids is null).ShouldBe(expected[i].Ids is null, what);
                     if (expected[i].Ids is null) continue;
                     await using var want = expected[i].Ids!;
