@@ -171,9 +171,4 @@ internal sealed class CohortSuite : ISuite
     private static string Describe(Dictionary<string, long> stats) =>
         $"{stats.Values.Sum()} commands (" + string.Join(", ", stats.OrderByDescending(kv => kv.Value)
             .Select(kv => $"{kv.Key} {kv.Value} in {Fmt.Ms(LastUsec.GetValueOrDefault(kv.Key) / 1e6)} ms")) + ")";
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }

@@ -149,9 +149,4 @@ internal sealed class EngineSuite : ISuite
         for (var i = 0; i < calls; i++) await call();
         return (GC.GetTotalAllocatedBytes(precise: true) - before) / calls;
     }
-
-    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => now;
-    }
 }
