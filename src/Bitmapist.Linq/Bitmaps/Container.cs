@@ -142,6 +142,7 @@ internal struct Container
         var dense = Dense!;
         for (var w = 0; w < Words; w++) dense[w] |= words[w];
         Count = ContainerOps.PopCount(dense);
+        if (Count <= ArrayMax) ToArray(); // overlapping ids: the union still fits an array
     }
 
     /// <summary>this |= <paramref name="other"/>, then the form the new count suits.</summary>
@@ -163,6 +164,7 @@ internal struct Container
             ref var word = ref Dense![v >> 6];
             if ((word & Mask(v)) == 0) { word |= Mask(v); Count++; }
         }
+        if (Count <= ArrayMax) ToArray(); // overlapping ids: the union still fits an array
     }
 
     /// <summary>The values of <paramref name="words"/>, ascending, written into <paramref name="into"/> (sized to their count).</summary>

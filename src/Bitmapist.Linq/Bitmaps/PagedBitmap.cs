@@ -324,6 +324,21 @@ internal sealed class PagedBitmap
         if (page.Count > 0) Append(number, page);
     }
 
+    /// <summary>
+    /// Adds a page of sorted ids read from persistence (at most 4096 low values, strictly ascending); page numbers must
+    /// arrive in ascending order. The array is kept, not copied.
+    /// </summary>
+    public void AppendSortedPage(int number, ushort[] values)
+    {
+        if (values.Length is 0 or > Container.ArrayMax) throw new ArgumentException($"A sorted page holds 1 to {Container.ArrayMax} ids.", nameof(values));
+        if (number < 0 || number > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(number));
+        if (_pageCount > 0 && _pageNumbers[_pageCount - 1] >= number)
+            throw new ArgumentException("Pages must be appended in ascending order.", nameof(number));
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] <= values[i - 1]) throw new ArgumentException($"The ids of page {number} are not in ascending order.", nameof(values));
+        Append(number, Container.OfSorted(values, values.Length));
+    }
+
     /// <summary>The number and container of the i-th page (ascending), for the evaluator.</summary>
     internal int PageNumberAt(int i) => _pageNumbers[i];
 

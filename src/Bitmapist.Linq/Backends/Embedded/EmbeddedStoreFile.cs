@@ -12,7 +12,9 @@ public sealed class EmbeddedStoreFileException(string message, Exception? inner 
 /// <summary>
 /// The embedded store's single-file format. Layout (little-endian): magic <c>BMLQSTOR</c>, format version
 /// (u32), key count (u32), then per key: UTF-8 name length (u32) and bytes, page count (u32), and per page
-/// its number (u32) and 1024 words (u64); finally the XxHash64 of everything before it. Saving writes a
+/// its number (u32), its id count (u32) and its ids in the page's form: up to 4096 ids as that many sorted u16
+/// values, more as 1024 words (u64); finally the XxHash64 of everything before it. Version 1 files (every page
+/// 1024 words, no count) are still read; version 2 keeps sparse pages at 2 bytes an id on disk as in memory. Saving writes a
 /// sibling <c>.tmp</c> file, flushes it to disk and renames it over the old file, so a crash leaves either
 /// the old file or the new one, never a mix; the new file keeps the old one's mode and (where the writer
 /// may set it) owner; the directory is flushed too, so the rename survives a power cut. Loading checks the
@@ -25,7 +27,10 @@ internal static class EmbeddedStoreFile
     internal readonly record struct Id(ulong Hash, long Length);
 
     private static readonly byte[] Magic = "BMLQSTOR"u8.ToArray();
-    private const uint Version = 1;
+    private const uint Version = 2;
+
+    // Version 1 wrote every page as 1024 words, with no count: read, never written.
+    private const uint DenseOnlyVersion = 1;
 
     /// <summary>Writes <paramref name="keys"/> to <paramref name="path"/> (atomic replace) and returns the new snapshot's id.</summary>
     public static Id Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
@@ -70,6 +75,7 @@ internal static class EmbeddedStoreFile
         using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
             var buffer = new byte[PagedBitmap.WordsPerPage * 8];
+            var sorted = new ushort[Container.ArrayMax];
             void Write(ReadOnlySpan<byte> bytes)
             {
                 file.Write(bytes);
@@ -90,13 +96,23 @@ internal static class EmbeddedStoreFile
                 var nameBytes = Encoding.UTF8.GetBytes(name);
                 WriteU32((uint)nameBytes.Length);
                 Write(nameBytes);
-                var pages = bitmap.Pages().Where(p => p.Words.AsSpan().IndexOfAnyExcept(0UL) >= 0).ToArray();
-                WriteU32((uint)pages.Length);
-                foreach (var (number, words) in pages)
+                WriteU32((uint)bitmap.PageCount);
+                for (var p = 0; p < bitmap.PageCount; p++)
                 {
-                    WriteU32((uint)number);
-                    for (var i = 0; i < words.Length; i++) BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(i * 8), words[i]);
-                    Write(buffer);
+                    ref readonly var page = ref bitmap.PageAt(p);
+                    WriteU32((uint)bitmap.PageNumberAt(p));
+                    WriteU32((uint)page.Count);
+                    // The count decides the form on disk, not the form in memory (a union can leave a dense page
+                    // of fewer than 4096 ids): a reader takes up to 4096 ids as sorted values.
+                    if (page.Count > Container.ArrayMax)
+                    {
+                        for (var i = 0; i < Container.Words; i++) BinaryPrimitives.WriteUInt64LittleEndian(buffer.AsSpan(i * 8), page.Dense![i]);
+                        Write(buffer);
+                        continue;
+                    }
+                    var values = page.IsDense ? Container.Decode(page.Dense, sorted) : page.Values.AsSpan(0, page.Count);
+                    for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(buffer.AsSpan(i * 2), values[i]);
+                    Write(buffer.AsSpan(0, values.Length * 2));
                 }
             }
             Span<byte> digest = stackalloc byte[8];
@@ -159,7 +175,8 @@ internal static class EmbeddedStoreFile
             return v;
         }
         var version = U32(body);
-        if (version != Version) throw Corrupt(path, $"it has format version {version}; this library reads version {Version}");
+        if (version is not (Version or DenseOnlyVersion))
+            throw Corrupt(path, $"it has format version {version}; this library reads versions {DenseOnlyVersion} and {Version}");
         var count = U32(body);
         var result = new Dictionary<string, PagedBitmap>((int)Math.Min(count, 1 << 20), StringComparer.Ordinal);
         try
@@ -175,10 +192,23 @@ internal static class EmbeddedStoreFile
                 for (var p = 0; p < pages; p++)
                 {
                     var number = (int)U32(body);
+                    var ids = version == DenseOnlyVersion ? -1 : (int)U32(body);
+                    if (ids is 0 or > 1 << 16) throw Corrupt(path, $"page {number} of '{name}' says it holds {ids} ids");
+                    if (ids is > 0 and <= Container.ArrayMax)
+                    {
+                        // Sorted values: AppendSortedPage refuses any out of order (an ArgumentException, reported below).
+                        if (pos + ids * 2 > body.Length) throw Corrupt(path, "a page runs past the end");
+                        var values = new ushort[ids];
+                        for (var i = 0; i < ids; i++) values[i] = BinaryPrimitives.ReadUInt16LittleEndian(body[(pos + i * 2)..]);
+                        pos += ids * 2;
+                        bitmap.AppendSortedPage(number, values);
+                        continue;
+                    }
                     if (pos + PagedBitmap.WordsPerPage * 8 > body.Length) throw Corrupt(path, "a page runs past the end");
                     var words = new ulong[PagedBitmap.WordsPerPage];
                     for (var i = 0; i < words.Length; i++) words[i] = BinaryPrimitives.ReadUInt64LittleEndian(body[(pos + i * 8)..]);
                     pos += PagedBitmap.WordsPerPage * 8;
+                    if (ids > 0 && ContainerOps.PopCount(words) != ids) throw Corrupt(path, $"page {number} of '{name}' holds another number of ids than it says");
                     bitmap.AppendPage(number, words);
                 }
                 result[name] = bitmap;
