@@ -17,9 +17,6 @@ namespace Bitmapist.Linq.Bitmaps;
 /// </remarks>
 internal static class ContainerOps
 {
-    /// <summary>Inputs of an operator, at most this many (larger fan-ins are chunked by the planner long before).</summary>
-    public const int MaxFanIn = 1024;
-
     // An OR or XOR of arrays merges while the merges move fewer values than this; past it, the 8 KiB of words win.
     private const int MergeBudget = 8192;
 
