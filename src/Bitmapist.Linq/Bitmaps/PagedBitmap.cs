@@ -317,9 +317,7 @@ internal sealed class PagedBitmap
     public void AppendPage(int number, ulong[] words)
     {
         if (words.Length != WordsPerPage) throw new ArgumentException($"A page has {WordsPerPage} words.", nameof(words));
-        if (number < 0 || number > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(number));
-        if (_pageCount > 0 && _pageNumbers[_pageCount - 1] >= number)
-            throw new ArgumentException("Pages must be appended in ascending order.", nameof(number));
+        CheckAppendable(number);
         var page = Container.OfWords(words);
         if (page.Count > 0) Append(number, page);
     }
@@ -331,12 +329,18 @@ internal sealed class PagedBitmap
     public void AppendSortedPage(int number, ushort[] values)
     {
         if (values.Length is 0 or > Container.ArrayMax) throw new ArgumentException($"A sorted page holds 1 to {Container.ArrayMax} ids.", nameof(values));
-        if (number < 0 || number > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(number));
-        if (_pageCount > 0 && _pageNumbers[_pageCount - 1] >= number)
-            throw new ArgumentException("Pages must be appended in ascending order.", nameof(number));
+        CheckAppendable(number);
         for (var i = 1; i < values.Length; i++)
             if (values[i] <= values[i - 1]) throw new ArgumentException($"The ids of page {number} are not in ascending order.", nameof(values));
         Append(number, Container.OfSorted(values, values.Length));
+    }
+
+    /// <summary>Refuses a page number out of range, or not after every page held (persistence appends in order).</summary>
+    private void CheckAppendable(int number)
+    {
+        if (number < 0 || number > ushort.MaxValue) throw new ArgumentOutOfRangeException(nameof(number));
+        if (_pageCount > 0 && _pageNumbers[_pageCount - 1] >= number)
+            throw new ArgumentException("Pages must be appended in ascending order.", nameof(number));
     }
 
     /// <summary>The number and container of the i-th page (ascending), for the evaluator.</summary>

@@ -188,20 +188,18 @@ internal sealed class PageEvaluator
 
     private void EnsureSlots(int temps, int fanIn, int sources)
     {
-        if (_twins.Length < sources)
-        {
-            var grown = new Container[sources];
-            _twins.CopyTo(grown, 0);
-            for (var i = _twins.Length; i < sources; i++) grown[i] = Container.Scratch();
-            _twins = grown;
-        }
-        if (_slots.Length < temps)
-        {
-            var grown = new Container[temps];
-            _slots.CopyTo(grown, 0);
-            for (var i = _slots.Length; i < temps; i++) grown[i] = Container.Scratch();
-            _slots = grown;
-        }
+        Grow(ref _twins, sources);
+        Grow(ref _slots, temps);
         if (_inputs.Length < fanIn) _inputs = new Container[fanIn];
+    }
+
+    /// <summary>Adds scratch containers to <paramref name="scratch"/> until it holds <paramref name="count"/>, keeping those it has.</summary>
+    private static void Grow(ref Container[] scratch, int count)
+    {
+        if (scratch.Length >= count) return;
+        var grown = new Container[count];
+        scratch.CopyTo(grown, 0);
+        for (var i = scratch.Length; i < count; i++) grown[i] = Container.Scratch();
+        scratch = grown;
     }
 }
