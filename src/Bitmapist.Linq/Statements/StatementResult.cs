@@ -55,6 +55,14 @@ public sealed record ExplainResult(string Plan) : StatementResult;
 /// <param name="Table">The table.</param>
 public sealed record CohortResult(CohortTable Table) : StatementResult;
 
+/// <summary><c>trend ...</c>: one count per period (a share of a whole with <c>of</c>).</summary>
+/// <param name="Table">The series.</param>
+public sealed record TrendResult(Trends.TrendTable Table) : StatementResult;
+
+/// <summary><c>funnel ...</c>: one funnel per period.</summary>
+/// <param name="Table">The funnels.</param>
+public sealed record FunnelResult(Trends.FunnelTable Table) : StatementResult;
+
 /// <summary><c>let NAME = SET</c>: nothing to show (the parser put the set in place of the name in later statements).</summary>
 public sealed record NoResult : StatementResult
 {
