@@ -265,6 +265,20 @@ public sealed class TableQueriesTests
     }
 
     [Fact]
+    public void The_examples_appsettings_queries_start_up_with_their_trend_and_funnel()
+    {
+        // examples/ConfigQueries runs these on 200,000 sample users; here its section is only parsed and planned.
+        var json = File.ReadAllText(Path.Combine(RepositoryRoot(), "examples", "ConfigQueries", "appsettings.json"));
+        using var services = Fixture.Services(json.Replace("\"SampleData\": true", "\"SampleData\": false"));
+        var queries = services.GetRequiredService<NamedQueries>();
+        queries["dailyActiveShareOfMonth"].Kind.ShouldBe(NamedQueryKind.Trend);
+        queries["signupToSong"].Kind.ShouldBe(NamedQueryKind.Funnel);
+    }
+
+    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+
+    [Fact]
     public void A_trend_after_lets_and_with_a_parameter_is_checked_with_the_others()
     {
         using var services = Fixture.Services("""
