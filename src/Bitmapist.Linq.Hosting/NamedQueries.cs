@@ -167,9 +167,8 @@ public sealed class NamedQueries
 
     /// <summary>
     /// Runs the query as its statement says: a count, ids (with its limit), a membership, a percentage, or a cohort,
-    /// trend or funnel table; then checks
-    /// its events (<see cref="CheckEventsAsync"/>): <see cref="NamedQueryResult.Warnings"/> holds one warning for each
-    /// that has no key at all, also logged as a warning when a logger is registered.
+    /// trend or funnel table; then checks its events (<see cref="CheckEventsAsync"/>): <see cref="NamedQueryResult.Warnings"/>
+    /// holds one warning for each that has no key at all, also logged as a warning when a logger is registered.
     /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
     public async Task<NamedQueryResult> RunAsync(string name, object? parameters = null, CancellationToken ct = default)
