@@ -59,6 +59,9 @@ public sealed class ImportCommandTests : IDisposable
         using var saved = CliHarness.OpenStore(store);
         (await saved.Unique("active").ToListAsync()).ShouldBe([10, 11]);
         (await saved.Hour("active", 2026, 11, 2, 9).ToListAsync()).ShouldBe([11]);
+        // --unique adds the flag to the dated keys (bitmapist's track_unique=True), as mark --unique does.
+        (await saved.Day("active", 2026, 11, 1).ToListAsync()).ShouldBe([10]);
+        (await saved.Month("active", 2026, 11).ToListAsync()).ShouldBe([10, 11]);
     }
 
     [Fact]
