@@ -133,6 +133,21 @@ public sealed class MarkAndSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task Mark_says_how_many_ids_it_takes_when_given_more()
+    {
+        // System.CommandLine takes at most 100,000 values and alone calls the next one an "unrecognized argument".
+        var file = _dir.File("many.bms");
+        string[] Ids(int n) => [.. Enumerable.Range(0, n).Select(i => (i * 3).ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        (await CliHarness.Run(["mark", "many", .. Ids(100_001), "--at", "2026-11-28", "--data", file]))
+            .ShouldFailWith(2, "mark takes at most 100,000 ids at a time; mark the rest in another call, or put them in a CSV file for bitmapist import.");
+        File.Exists(file).ShouldBeFalse();
+        var result = await CliHarness.Run(["mark", "many", .. Ids(100_000), "--at", "2026-11-28", "--data", file]);
+        result.ExitCode.ShouldBe(0, result.Err);
+        using var store = CliHarness.OpenStore(file);
+        (await store.Day("many", 2026, 11, 28).CountAsync()).ShouldBe(100_000);
+    }
+
+    [Fact]
     public async Task Mark_needs_a_store_that_keeps_the_marks()
     {
         (await CliHarness.Run("mark", "signup", "1")).ShouldFailWith(2, "--data");

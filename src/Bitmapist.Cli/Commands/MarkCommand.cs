@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Tracking;
@@ -15,9 +16,10 @@ internal static class MarkCommand
     public static Command Create(CliContext context, GlobalOptions global)
     {
         var eventName = new Argument<string>("event") { Description = "Event name, e.g. signup." };
+        var maxIds = ArgumentArity.OneOrMore.MaximumNumberOfValues;
         var ids = new Argument<string[]>("id")
         {
-            Description = "User ids, from 0 to 4294967295.",
+            Description = string.Create(CultureInfo.InvariantCulture, $"User ids, from 0 to 4294967295 (at most {maxIds:N0}; import takes more)."),
             Arity = ArgumentArity.OneOrMore,
         };
         var at = new Option<string?>("--at")
@@ -42,6 +44,16 @@ internal static class MarkCommand
         command.Options.Add(hourly);
         command.Options.Add(unique);
         command.Options.Add(uniqueOnly);
+        // The parser takes at most maxIds values for one argument and alone would call the next one an unrecognized argument:
+        // a hidden second argument takes the overflow so that the error can say what the limit is.
+        var overflow = new Argument<string[]>("more-ids") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
+        command.Arguments.Add(overflow);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(overflow) is { Length: > 0 })
+                result.AddError(string.Create(CultureInfo.InvariantCulture,
+                    $"mark takes at most {maxIds:N0} ids at a time; mark the rest in another call, or put them in a CSV file for bitmapist import."));
+        });
         command.SetBody(context, global, async (run, ct) =>
         {
             var parse = run.Parse;
