@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
@@ -37,6 +39,14 @@ internal static class QueryCommand
             {
                 try
                 {
+                    // A character takes at most 4 bytes in any encoding File.ReadAllText reads: a larger file is certainly too
+                    // long, and reading it whole to say so took seconds and gigabytes (a CSV given by mistake).
+                    if (new FileInfo(path) is { Exists: true, Length: var bytes } && bytes > 4L * (TextQuery.MaxQueryLength + 1))
+                    {
+                        context.Error(string.Create(CultureInfo.InvariantCulture,
+                            $"'{path}' is {bytes:N0} bytes: more than a query's {TextQuery.MaxQueryLength:N0} characters can take. Give a file of statements; to load events, use bitmapist import."));
+                        return Cli.Usage;
+                    }
                     source = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
