@@ -92,6 +92,15 @@ public sealed class CohortCommandTests(SampleFile sample) : IClassFixture<Sample
     }
 
     [Fact]
+    public async Task An_html_report_that_cannot_be_written_is_one_error_and_no_table()
+    {
+        using var dir = CliHarness.TempDir();
+        var path = System.IO.Path.Combine(dir.Path, "missing", "report.html");
+        (await CliHarness.Run("cohort", "signup", "then", "active", "--rows", "2", "--cols", "1", "--data", sample.Path, "--now", CliHarness.Now, "--html", path))
+            .ShouldFailWith(1, $"cannot write the HTML report to '{path}': Could not find a part of the path");
+    }
+
+    [Fact]
     public async Task A_bad_statement_is_a_syntax_error_with_a_caret()
     {
         var run = await CliHarness.Run("cohort", "signup", "active", "--data", sample.Path);

@@ -118,15 +118,25 @@ internal static class CohortCommand
                     return await CohortServer.RunAsync(session.Store, statement.Query, port, limits, context, ct).ConfigureAwait(false);
                 }
                 var result = await new StatementExecutor(session.Store).ExecuteAsync(statement, values, ct).ConfigureAwait(false);
-                await renderer.RenderAsync(result, ct).ConfigureAwait(false);
-                StatementRunner.Warn(context, result.Warnings);
                 var table = ((CohortResult)result).Table;
+                // The report first: if it cannot be written, the command fails whole, with nothing on stdout.
                 if (parse.GetValue(html) is { } path)
                 {
                     var page = CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {statement.Query.Text}", parse.GetValue(form)));
-                    await File.WriteAllTextAsync(path, page, ct).ConfigureAwait(false);
-                    if (settings.Format == OutputFormat.Table) await context.Out.WriteLineAsync($"wrote {path}").ConfigureAwait(false);
+                    try
+                    {
+                        await File.WriteAllTextAsync(path, page, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        context.Error($"cannot write the HTML report to '{path}': {e.Message}");
+                        return Cli.Failed;
+                    }
                 }
+                await renderer.RenderAsync(result, ct).ConfigureAwait(false);
+                StatementRunner.Warn(context, result.Warnings);
+                if (parse.GetValue(html) is { } written && settings.Format == OutputFormat.Table)
+                    await context.Out.WriteLineAsync($"wrote {written}").ConfigureAwait(false);
                 return Cli.Ok;
             }
             catch (Exception e)
