@@ -166,6 +166,18 @@ public sealed class MarkAndSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task Sample_refuses_a_window_before_year_1_before_replace_deletes_anything()
+    {
+        // It used to delete the events (--replace), then fail on the date with .NET's "un-representable DateTime".
+        var file = _dir.File("kept.bms");
+        (await CliHarness.Run("mark", "mine", "1", "--at", "2026-11-28", "--data", file)).ExitCode.ShouldBe(0);
+        (await CliHarness.Run("sample", "--data", file, "--users", "10", "--days", "1000000", "--replace", "--now", CliHarness.Now))
+            .ShouldFailWith(2, "--days 1000000 reaches before year 1: the window ends on 2026-11-28, so it takes at most 739,948 days.");
+        using var store = CliHarness.OpenStore(file);
+        (await store.Day("mine", 2026, 11, 28).ToListAsync()).ShouldBe([1]);
+    }
+
+    [Fact]
     public async Task Sample_refuses_a_store_that_holds_events_unless_replace()
     {
         var file = _dir.File("taken.bms");
