@@ -14,7 +14,22 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 // A buffered stdout: `bitmapist ids` can print millions of lines.
-await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
-var code = await Bitmapist.Cli.Cli.RunAsync(args, stdout, Console.Error, Bitmapist.Cli.Repl.ReplInput.FromConsole(), cancel.Token);
-await stdout.FlushAsync();
+var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+int code;
+try
+{
+    code = await Bitmapist.Cli.Cli.RunAsync(args, stdout, Console.Error, Bitmapist.Cli.Repl.ReplInput.FromConsole(), cancel.Token);
+    await stdout.FlushAsync();
+}
+catch (IOException e)
+{
+    // The last of the output could not be written (a full disk): one line, as every other error, not a crash.
+    await Console.Error.WriteLineAsync("bitmapist: cannot write the output: " + e.Message);
+    code = Bitmapist.Cli.Cli.Failed;
+}
+finally
+{
+    // Disposing flushes what is still buffered: after a failed write it fails the same way, and that was said above.
+    try { await stdout.DisposeAsync(); } catch (IOException) { }
+}
 return code;

@@ -50,6 +50,34 @@ public sealed class CohortCommandTests(SampleFile sample) : IClassFixture<Sample
     }
 
     [Fact]
+    public async Task Csv_style_bitmapist_writes_bitmapists_own_csv_from_cohort_and_from_query()
+    {
+        var run = await CliHarness.Run("cohort", "signup", "then", "active", "--rows", "3", "--cols", "2",
+            "--data", sample.Path, "--now", CliHarness.Now, "--format", "csv", "--csv-style", "bitmapist");
+        run.ExitCode.ShouldBe(0, run.Err);
+        run.Out.ShouldBe(Bitmapist.Linq.Cohorts.Rendering.CohortCsv.Render(Expected("cohort signup then active by day rows 3 cols 2"),
+            Bitmapist.Linq.Cohorts.Rendering.CohortCsvStyle.Bitmapist));
+        var lines = run.Out.TrimEnd('\n').Split('\n');
+        lines[0].ShouldBe("Date,Total,0,1,2");
+        lines[3].ShouldStartWith("28 Nov 2026,", Case.Sensitive, "bitmapist's '%d %b %Y' label");
+        lines[1].Split(',')[2].ShouldContain(".", Case.Sensitive, "a percentage prints as Python's str(round(p, 2)): 50.0, not 50");
+        var viaQuery = await CliHarness.Run("query", "count month(active); cohort signup then active by day rows 3 cols 2",
+            "--data", sample.Path, "--now", CliHarness.Now, "--format", "csv", "--csv-style", "bitmapist");
+        viaQuery.ExitCode.ShouldBe(0, viaQuery.Err);
+        viaQuery.Out.ShouldEndWith(run.Out);
+        viaQuery.Out.ShouldStartWith("count\n", Case.Sensitive, "other results print as --format csv prints them");
+    }
+
+    [Fact]
+    public async Task Csv_style_bitmapist_without_csv_output_says_to_add_format_csv()
+    {
+        (await CliHarness.Run("cohort", "signup", "then", "active", "--data", sample.Path, "--csv-style", "bitmapist"))
+            .ShouldFailWith(2, "--csv-style bitmapist shapes CSV output, and the output format is table: add --format csv");
+        (await CliHarness.Run("query", "cohort signup then active by day", "--data", sample.Path, "--format", "json", "--csv-style", "bitmapist"))
+            .ShouldFailWith(2, "add --format csv");
+    }
+
+    [Fact]
     public async Task The_table_format_is_readable_and_html_is_written()
     {
         using var dir = CliHarness.TempDir();
@@ -61,6 +89,15 @@ public sealed class CohortCommandTests(SampleFile sample) : IClassFixture<Sample
         run.Out.ShouldContain("average");
         run.Out.ShouldContain("2026-W48");
         File.ReadAllText(html).ShouldContain("<table class=\"cohort\">");
+    }
+
+    [Fact]
+    public async Task An_html_report_that_cannot_be_written_is_one_error_and_no_table()
+    {
+        using var dir = CliHarness.TempDir();
+        var path = System.IO.Path.Combine(dir.Path, "missing", "report.html");
+        (await CliHarness.Run("cohort", "signup", "then", "active", "--rows", "2", "--cols", "1", "--data", sample.Path, "--now", CliHarness.Now, "--html", path))
+            .ShouldFailWith(1, $"cannot write the HTML report to '{path}': Could not find a part of the path");
     }
 
     [Fact]

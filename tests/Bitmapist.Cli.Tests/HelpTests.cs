@@ -17,6 +17,8 @@ public sealed class HelpTests
     [Theory]
     [InlineData("events", "<prefix>")]
     [InlineData("mark", "--unique")]
+    [InlineData("mark", "--unique-only")]
+    [InlineData("mark", "track_unique=True")]
     [InlineData("count", "--period")]
     [InlineData("ids", "--limit")]
     [InlineData("in", "<id>")]

@@ -48,6 +48,23 @@ public sealed class ImportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reserved_event_name_is_a_bad_line_not_the_end_of_the_import()
+    {
+        // 'bitop_...' keys are bit-operation results (bitmapist's and ours): such an event would be invisible to listing.
+        var csv = _dir.File("reserved.csv");
+        await File.WriteAllLinesAsync(csv, ["1,signup,2026-11-28", "2,bitop_and,2026-11-28", "3,bitop,2026-11-28", "4,signup,2026-11-28", "5,bitops,2026-11-28"]);
+        var store = _dir.File("store.bms");
+        var result = await CliHarness.Run("import", csv, "--data", store);
+        result.ExitCode.ShouldBe(Cli.Skipped, result.Err);
+        result.Out.ShouldContain("imported 3 records (2 events)");
+        result.Err.ShouldContain("line 2 skipped: the event name 'bitop_and' is reserved: keys starting with 'bitop_' are bit-operation results.");
+        result.Err.ShouldContain("line 3 skipped: the event name 'bitop' is reserved");
+        using var saved = CliHarness.OpenStore(store);
+        (await saved.Day("signup", 2026, 11, 28).ToListAsync()).ShouldBe([1, 4]);
+        (await saved.Day("bitops", 2026, 11, 28).ToListAsync()).ShouldBe([5]);
+    }
+
+    [Fact]
     public async Task A_file_without_header_and_with_unique_flags()
     {
         var csv = _dir.File("plain.csv");
@@ -59,6 +76,9 @@ public sealed class ImportCommandTests : IDisposable
         using var saved = CliHarness.OpenStore(store);
         (await saved.Unique("active").ToListAsync()).ShouldBe([10, 11]);
         (await saved.Hour("active", 2026, 11, 2, 9).ToListAsync()).ShouldBe([11]);
+        // --unique adds the flag to the dated keys (bitmapist's track_unique=True), as mark --unique does.
+        (await saved.Day("active", 2026, 11, 1).ToListAsync()).ShouldBe([10]);
+        (await saved.Month("active", 2026, 11).ToListAsync()).ShouldBe([10, 11]);
     }
 
     [Fact]

@@ -51,16 +51,56 @@ public sealed class MarkAndSampleTests : IDisposable
     }
 
     [Fact]
-    public async Task Mark_unique_sets_only_the_flag()
+    public async Task Mark_unique_writes_the_dated_keys_and_the_flag_as_bitmapists_track_unique_does()
     {
         var file = _dir.File("unique.bms");
-        var result = await CliHarness.Run("mark", "premium", "5", "6", "--unique", "--data", file, "--format", "csv");
-        result.ExitCode.ShouldBe(0);
+        var json = (await CliHarness.Run("mark", "premium", "5", "6", "--unique", "--at", "2026-11-27T09:00:00", "--data", file, "--format", "json")).Json();
+        json.GetProperty("at").GetString().ShouldBe("2026-11-27T09:00:00");
+        json.GetProperty("unique").GetBoolean().ShouldBeTrue();
+        QueryCommandTests.Strings(json.GetProperty("keys"))
+            .ShouldBe(["trackist_premium_2026-11", "trackist_premium_W2026-48", "trackist_premium_2026-11-27", "trackist_premium_u"]);
+        using var store = CliHarness.OpenStore(file);
+        (await store.Day("premium", 2026, 11, 27).ToListAsync()).ShouldBe([5, 6]);
+        (await store.Week("premium", 2026, 48).ToListAsync()).ShouldBe([5, 6]);
+        (await store.Month("premium", 2026, 11).ToListAsync()).ShouldBe([5, 6]);
+        (await store.Unique("premium").ToListAsync()).ShouldBe([5, 6]);
+        store.KeyCount.ShouldBe(4);
+    }
+
+    [Fact]
+    public async Task Mark_unique_with_hourly_and_no_at_marks_now_and_the_flag()
+    {
+        var file = _dir.File("unique-hourly.bms");
+        var result = await CliHarness.Run("mark", "premium", "5", "--unique", "--hourly", "--data", file, "--now", CliHarness.Now);
+        result.ExitCode.ShouldBe(0, result.Err);
+        result.Out.ShouldContain("marked 'premium' at 2026-11-28T12:00:00 and set its unique flag for user 5");
+        using var store = CliHarness.OpenStore(file);
+        (await store.Hour("premium", 2026, 11, 28, 12).ToListAsync()).ShouldBe([5]);
+        (await store.Unique("premium").ToListAsync()).ShouldBe([5]);
+    }
+
+    [Fact]
+    public async Task Mark_unique_only_sets_only_the_flag()
+    {
+        var file = _dir.File("unique-only.bms");
+        var result = await CliHarness.Run("mark", "premium", "5", "6", "--unique-only", "--data", file, "--format", "csv");
+        result.ExitCode.ShouldBe(0, result.Err);
         QueryCommandTests.Lines(result.Out).ShouldBe(["event,id,key", "premium,5,trackist_premium_u", "premium,6,trackist_premium_u"]);
         (await CliHarness.Run("count", "premium", "--period", "unique", "--data", file, "--format", "json"))
             .Json().GetProperty("count").GetInt64().ShouldBe(2);
         using var store = CliHarness.OpenStore(file);
         store.KeyCount.ShouldBe(1);
+    }
+
+    [Theory]
+    [InlineData("--unique", "give --unique (dated keys and the unique flag) or --unique-only (the flag alone), not both.")]
+    [InlineData("--at=2026-11-28", "--at has no meaning with --unique-only: the unique flag has no date. Use --unique")]
+    [InlineData("--hourly", "--hourly has no meaning with --unique-only")]
+    public async Task Mark_unique_only_refuses_what_needs_a_date(string option, string error)
+    {
+        var file = _dir.File("refused.bms");
+        (await CliHarness.Run("mark", "premium", "5", "--unique-only", option, "--data", file)).ShouldFailWith(2, error);
+        File.Exists(file).ShouldBeFalse();
     }
 
     [Fact]
@@ -93,6 +133,21 @@ public sealed class MarkAndSampleTests : IDisposable
     }
 
     [Fact]
+    public async Task Mark_says_how_many_ids_it_takes_when_given_more()
+    {
+        // System.CommandLine takes at most 100,000 values and alone calls the next one an "unrecognized argument".
+        var file = _dir.File("many.bms");
+        string[] Ids(int n) => [.. Enumerable.Range(0, n).Select(i => (i * 3).ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        (await CliHarness.Run(["mark", "many", .. Ids(100_001), "--at", "2026-11-28", "--data", file]))
+            .ShouldFailWith(2, "mark takes at most 100,000 ids at a time; mark the rest in another call, or put them in a CSV file for bitmapist import.");
+        File.Exists(file).ShouldBeFalse();
+        var result = await CliHarness.Run(["mark", "many", .. Ids(100_000), "--at", "2026-11-28", "--data", file]);
+        result.ExitCode.ShouldBe(0, result.Err);
+        using var store = CliHarness.OpenStore(file);
+        (await store.Day("many", 2026, 11, 28).CountAsync()).ShouldBe(100_000);
+    }
+
+    [Fact]
     public async Task Mark_needs_a_store_that_keeps_the_marks()
     {
         (await CliHarness.Run("mark", "signup", "1")).ShouldFailWith(2, "--data");
@@ -108,6 +163,18 @@ public sealed class MarkAndSampleTests : IDisposable
         first.GetProperty("lastDay").GetString().ShouldBe("2026-03-05");
         (await CliHarness.Run("sample", "--data", b, "--users", "300", "--days", "10", "--now", "2026-03-05T08:00:00Z", "--format", "json")).Json();
         File.ReadAllBytes(a).ShouldBe(File.ReadAllBytes(b));
+    }
+
+    [Fact]
+    public async Task Sample_refuses_a_window_before_year_1_before_replace_deletes_anything()
+    {
+        // It used to delete the events (--replace), then fail on the date with .NET's "un-representable DateTime".
+        var file = _dir.File("kept.bms");
+        (await CliHarness.Run("mark", "mine", "1", "--at", "2026-11-28", "--data", file)).ExitCode.ShouldBe(0);
+        (await CliHarness.Run("sample", "--data", file, "--users", "10", "--days", "1000000", "--replace", "--now", CliHarness.Now))
+            .ShouldFailWith(2, "--days 1000000 reaches before year 1: the window ends on 2026-11-28, so it takes at most 739,948 days.");
+        using var store = CliHarness.OpenStore(file);
+        (await store.Day("mine", 2026, 11, 28).ToListAsync()).ShouldBe([1]);
     }
 
     [Fact]

@@ -44,6 +44,25 @@ public sealed class ProcessTests : IDisposable
             (await store.Month($"w{w}", 2026, 11).ToListAsync()).ShouldBe(Enumerable.Range(0, rounds).Select(r => (long)r).ToList(), $"writer w{w}");
     }
 
+    [SkippableFact]
+    public async Task Output_to_a_full_disk_is_one_error_line_and_exit_1_not_a_crash()
+    {
+        // The last flush of stdout used to throw out of Program.cs: a stack trace and exit 134 (abort).
+        Skip.IfNot(File.Exists("/dev/full") && File.Exists("/bin/sh"), "needs /dev/full and /bin/sh");
+        var dll = Path.Combine(AppContext.BaseDirectory, "bitmapist.dll");
+        var start = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("exec dotnet \"$0\" count active --now 2026-11-28T12:00:00Z > /dev/full");
+        start.ArgumentList.Add(dll);
+        using var process = Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        process.ExitCode.ShouldBe(Cli.Failed, stderr);
+        stderr.ShouldEndWith("bitmapist: cannot write the output: No space left on device\n");
+        stderr.ShouldNotContain("   at ");
+    }
+
     private static async Task<CliResult> Run(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "bitmapist.dll");

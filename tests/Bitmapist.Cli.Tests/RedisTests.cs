@@ -30,6 +30,16 @@ public sealed class RedisTests
             (await CliHarness.Run(Args("ids", "bought", "--period", "day", "--at", "2026-11-27"))).Json()
                 .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([7, 8]);
             (await CliHarness.Run(Args("in", "8", "bought"))).Json().GetProperty("contains").GetBoolean().ShouldBeTrue();
+
+            // --unique is bitmapist's track_unique=True: the dated keys and the flag; --unique-only the flag alone.
+            (await CliHarness.Run(Args("mark", "upgraded", "3", "--unique", "--at", "2026-11-26T09:00:00"))).ExitCode.ShouldBe(0);
+            (await CliHarness.Run(Args("mark", "upgraded", "4", "--unique-only"))).ExitCode.ShouldBe(0);
+            (await CliHarness.Run(Args("ids", "upgraded", "--period", "day", "--at", "2026-11-26"))).Json()
+                .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([3]);
+            (await CliHarness.Run(Args("ids", "upgraded", "--period", "month"))).Json()
+                .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([3]);
+            (await CliHarness.Run(Args("ids", "upgraded", "--period", "unique"))).Json()
+                .GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([3, 4]);
             (await CliHarness.Run(Args("explain", "active", "--period", "year"))).Json().GetProperty("explain").GetString()!.ShouldContain("BITOP OR");
 
             // The text language on Redis: one JSON object per statement, the same numbers as the commands above.

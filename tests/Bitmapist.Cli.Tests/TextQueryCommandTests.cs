@@ -128,6 +128,17 @@ public sealed class TextQueryCommandTests(SampleFile sample) : IClassFixture<Sam
     public async Task A_missing_file_fails() =>
         (await CliHarness.Run(sample.Args("query", "-f", "/nonexistent/q.bmq"))).ShouldFailWith(1, "cannot read");
 
+    [Fact]
+    public async Task A_file_far_longer_than_a_query_is_refused_by_its_size_before_it_is_read()
+    {
+        // Read whole, a 100 MB file took 7 s and 1.1 GB to be refused; its size alone says it is too long.
+        using var dir = CliHarness.TempDir();
+        var path = dir.File("events.csv");
+        await using (var f = File.Create(path)) f.SetLength(4L * (Bitmapist.Linq.Text.TextQuery.MaxQueryLength + 1) + 1);
+        (await CliHarness.Run(sample.Args("query", "-f", path))).ShouldFailWith(2,
+            $"'{path}' is 4,000,005 bytes: more than a query's 1,000,000 characters can take. Give a file of statements");
+    }
+
     [Theory]
     [InlineData("help")]
     [InlineData(" exit ")]

@@ -47,10 +47,11 @@ internal static class CohortCommand
             DefaultValueFactory = _ => ServeLimits.DefaultTimeout.TotalSeconds,
             HelpName = "seconds",
         };
+        var csvStyle = CsvStyleOption.Create();
         var parameters = ParameterOptions.Create();
         var command = new Command("cohort", "A cohort (retention) table: of the users in each row's cohort, how many returned 0, 1, 2... periods later.");
         command.Arguments.Add(sets);
-        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, serve, maxCells, timeout, parameters }) command.Options.Add(o);
+        foreach (var o in new Option[] { by, rows, cols, from, counts, unbounded, first, since, html, form, serve, maxCells, timeout, csvStyle, parameters }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var text = "cohort " + (parse.GetValue(first) ? "first " : "") + string.Join(' ', parse.GetValue(sets) ?? [])
@@ -107,6 +108,7 @@ internal static class CohortCommand
                 return Cli.Usage;
             }
             if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
+            if (!CsvStyleOption.TryCreateRenderer(parse.GetValue(csvStyle), settings, context, out var renderer)) return Cli.Usage;
             try
             {
                 await using var session = await StoreSession.OpenAsync(settings, context, StoreAccess.Read, ct: ct).ConfigureAwait(false);
@@ -116,15 +118,25 @@ internal static class CohortCommand
                     return await CohortServer.RunAsync(session.Store, statement.Query, port, limits, context, ct).ConfigureAwait(false);
                 }
                 var result = await new StatementExecutor(session.Store).ExecuteAsync(statement, values, ct).ConfigureAwait(false);
-                await ResultRenderer.For(settings.Format, context.Out).RenderAsync(result, ct).ConfigureAwait(false);
-                StatementRunner.Warn(context, result.Warnings);
                 var table = ((CohortResult)result).Table;
+                // The report first: if it cannot be written, the command fails whole, with nothing on stdout.
                 if (parse.GetValue(html) is { } path)
                 {
                     var page = CohortHtml.Render(table, new CohortHtmlOptions($"Cohort: {statement.Query.Text}", parse.GetValue(form)));
-                    await File.WriteAllTextAsync(path, page, ct).ConfigureAwait(false);
-                    if (settings.Format == OutputFormat.Table) await context.Out.WriteLineAsync($"wrote {path}").ConfigureAwait(false);
+                    try
+                    {
+                        await File.WriteAllTextAsync(path, page, ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        context.Error($"cannot write the HTML report to '{path}': {e.Message}");
+                        return Cli.Failed;
+                    }
                 }
+                await renderer.RenderAsync(result, ct).ConfigureAwait(false);
+                StatementRunner.Warn(context, result.Warnings);
+                if (parse.GetValue(html) is { } written && settings.Format == OutputFormat.Table)
+                    await context.Out.WriteLineAsync($"wrote {written}").ConfigureAwait(false);
                 return Cli.Ok;
             }
             catch (Exception e)

@@ -243,10 +243,16 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimit
         return "a quoted field is not closed.";
     }
 
-    /// <summary>Event names are printable text: a line break or control character would list as two events, U+FFFD is a byte that was not UTF-8.</summary>
+    /// <summary>
+    /// Event names are printable text: a line break or control character would list as two events, U+FFFD is a byte that was
+    /// not UTF-8. Names the library refuses are bad lines here, so that they never stop the import: 'bitop' and 'bitop_...'
+    /// would make keys that bitmapist and this library take for bit-operation results.
+    /// </summary>
     private static string? EventProblem(ReadOnlySpan<char> name)
     {
         if (name.IsEmpty) return "the event name is empty.";
+        if (name is "bitop" || name.StartsWith("bitop_", StringComparison.Ordinal))
+            return $"the event name '{Shorten(name)}' is reserved: keys starting with 'bitop_' are bit-operation results. Rename the event.";
         foreach (var c in name)
         {
             if (char.IsControl(c))

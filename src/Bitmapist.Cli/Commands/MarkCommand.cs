@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Tracking;
@@ -6,17 +7,19 @@ using Bitmapist.Linq.Tracking;
 namespace Bitmapist.Cli.Commands;
 
 /// <summary>
-/// <c>bitmapist mark &lt;event&gt; &lt;id&gt;... [--at when] [--hourly] [--unique]</c>: marks users in one batch
-/// (one round trip, all or nothing) and saves the file store.
+/// <c>bitmapist mark &lt;event&gt; &lt;id&gt;... [--at when] [--hourly] [--unique | --unique-only]</c>: marks users in one batch
+/// (one round trip, all or nothing) and saves the file store. <c>--unique</c> is bitmapist's <c>track_unique=True</c>: the
+/// dated keys and the dateless unique flag; <c>--unique-only</c> sets the flag alone (bitmapist's <c>mark_unique</c>).
 /// </summary>
 internal static class MarkCommand
 {
     public static Command Create(CliContext context, GlobalOptions global)
     {
         var eventName = new Argument<string>("event") { Description = "Event name, e.g. signup." };
+        var maxIds = ArgumentArity.OneOrMore.MaximumNumberOfValues;
         var ids = new Argument<string[]>("id")
         {
-            Description = "User ids, from 0 to 4294967295.",
+            Description = string.Create(CultureInfo.InvariantCulture, $"User ids, from 0 to 4294967295 (at most {maxIds:N0}; import takes more)."),
             Arity = ArgumentArity.OneOrMore,
         };
         var at = new Option<string?>("--at")
@@ -25,42 +28,64 @@ internal static class MarkCommand
             HelpName = "when",
         };
         var hourly = new Option<bool>("--hourly") { Description = "Also write the hour key." };
-        var unique = new Option<bool>("--unique") { Description = "Set the dateless unique flag instead of the dated keys." };
-        var command = new Command("mark", "Mark that users did an event (month, ISO week and day keys; hour with --hourly), in one batch.");
+        var unique = new Option<bool>("--unique")
+        {
+            Description = "Also set the dateless unique flag ({event}_u), besides the dated keys: bitmapist's track_unique=True.",
+        };
+        var uniqueOnly = new Option<bool>("--unique-only")
+        {
+            Description = "Set only the dateless unique flag ({event}_u), no dated keys: bitmapist's mark_unique (no --at, no --hourly).",
+        };
+        var command = new Command("mark",
+            "Mark that users did an event (month, ISO week and day keys; hour with --hourly; the unique flag too with --unique), in one batch.");
         command.Arguments.Add(eventName);
         command.Arguments.Add(ids);
         command.Options.Add(at);
         command.Options.Add(hourly);
         command.Options.Add(unique);
+        command.Options.Add(uniqueOnly);
+        // The parser takes at most maxIds values for one argument and alone would call the next one an unrecognized argument:
+        // a hidden second argument takes the overflow so that the error can say what the limit is.
+        var overflow = new Argument<string[]>("more-ids") { Arity = ArgumentArity.ZeroOrMore, Hidden = true };
+        command.Arguments.Add(overflow);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(overflow) is { Length: > 0 })
+                result.AddError(string.Create(CultureInfo.InvariantCulture,
+                    $"mark takes at most {maxIds:N0} ids at a time; mark the rest in another call, or put them in a CSV file for bitmapist import."));
+        });
         command.SetBody(context, global, async (run, ct) =>
         {
             var parse = run.Parse;
             var name = Parsing.EventName(parse.GetValue(eventName));
             var users = (parse.GetValue(ids) ?? []).Select(Parsing.UserId).Distinct().ToArray();
             var atText = parse.GetValue(at);
-            var isUnique = parse.GetValue(unique);
-            var isHourly = parse.GetValue(hourly);
-            if (isUnique && atText is not null) throw new CliException("--at has no meaning with --unique: a unique flag has no date.");
-            if (isUnique && isHourly) throw new CliException("--hourly has no meaning with --unique: a unique flag has no date.");
+            var onlyFlag = parse.GetValue(uniqueOnly);
+            var tracking = new TrackingOptions(Hourly: parse.GetValue(hourly), Unique: parse.GetValue(unique));
+            if (onlyFlag && tracking.Unique) throw new CliException("give --unique (dated keys and the unique flag) or --unique-only (the flag alone), not both.");
+            if (onlyFlag && atText is not null) throw new CliException("--at has no meaning with --unique-only: the unique flag has no date. Use --unique to mark the dated keys of that moment and the flag.");
+            if (onlyFlag && tracking.Hourly) throw new CliException("--hourly has no meaning with --unique-only: the unique flag has no date. Use --unique --hourly to mark the hour key and the flag.");
             DateTime? when = atText is null ? null : Parsing.Instant(atText, "--at");
 
-            await using var session = await run.OpenStoreAsync(StoreAccess.Write, ct, new TrackingOptions(Hourly: isHourly)).ConfigureAwait(false);
+            // The store's tracking settings decide which keys a mark writes, as bitmapist's do.
+            await using var session = await run.OpenStoreAsync(StoreAccess.Write, ct, tracking).ConfigureAwait(false);
             var store = session.Store;
             var moment = when ?? store.Now;
             var batch = store.CreateBatch();
             foreach (var user in users)
             {
-                if (isUnique) batch.MarkUnique(name, user);
+                if (onlyFlag) batch.MarkUnique(name, user);
                 else batch.Mark(name, user, moment);
             }
             // Durable once it returns (the store file's journal): no rewrite of the whole file for a few marks.
             await batch.ExecuteAsync(ct).ConfigureAwait(false);
 
-            IReadOnlyList<string> keys = isUnique
+            IReadOnlyList<string> keys = onlyFlag
                 ? [store.Keys.Key(name, Period.Unique)]
-                : store.Keys.KeysForMark(name, moment, new TrackingOptions(Hourly: isHourly));
+                : store.Keys.KeysForMark(name, moment, tracking);
 
-            var what = isUnique ? $"set the unique flag '{name}'" : $"marked '{name}' at {Output.Timestamp(moment)}";
+            var what = onlyFlag ? $"set the unique flag '{name}'"
+                : $"marked '{name}' at {Output.Timestamp(moment)}" + (tracking.Unique ? " and set its unique flag" : "");
             var who = users.Length == 1 ? $"user {users[0]}" : $"{users.Length} users";
             await run.Renderer.RenderAsync(new CommandSummary(
                 $"{what} for {who} in {session.Description}: {string.Join(", ", keys)}",
@@ -70,9 +95,9 @@ internal static class MarkCommand
                     w.WriteStartArray("ids");
                     foreach (var user in users) w.WriteNumberValue(user);
                     w.WriteEndArray();
-                    if (isUnique) w.WriteNull("at");
+                    if (onlyFlag) w.WriteNull("at");
                     else w.WriteString("at", Output.Timestamp(moment));
-                    w.WriteBoolean("unique", isUnique);
+                    w.WriteBoolean("unique", onlyFlag || tracking.Unique);
                     w.WriteStartArray("keys");
                     foreach (var key in keys) w.WriteStringValue(key);
                     w.WriteEndArray();

@@ -39,6 +39,12 @@ internal static class SampleCommand
             var options = new SampleDataOptions(Users: run.Parse.GetValue(users), Days: run.Parse.GetValue(days));
             if (options.Users < 1) throw new CliException("--users must be at least 1.");
             if (options.Days < 1) throw new CliException("--days must be at least 1.");
+            // Checked before the store is opened: with --replace, its events are deleted before the sample is generated.
+            var lastDay = settings.Clock.GetUtcNow().UtcDateTime.Date;
+            var maxDays = (lastDay - DateTime.MinValue).Days + 1;
+            if (options.Days > maxDays)
+                throw new CliException(string.Create(CultureInfo.InvariantCulture,
+                    $"--days {options.Days} reaches before year 1: the window ends on {lastDay:yyyy-MM-dd}, so it takes at most {maxDays:N0} days."));
 
             await using var session = await run.OpenStoreAsync(StoreAccess.Write, ct).ConfigureAwait(false);
             var store = session.Store;

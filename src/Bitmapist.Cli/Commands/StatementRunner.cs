@@ -26,8 +26,9 @@ internal static class StatementRunner
     /// </summary>
     /// <param name="origin">Named before a syntax error (a file), or null.</param>
     /// <param name="parameters">Values of the statements' <c>@name</c> parameters (<c>--param</c>).</param>
+    /// <param name="renderer">Prints the results; null for the settings' format (<c>--csv-style</c> gives another).</param>
     public static async Task<int> RunScriptAsync(string source, string? origin, CliSettings settings, CliContext context, CancellationToken ct,
-        IReadOnlyDictionary<string, SetExpr>? parameters = null)
+        IReadOnlyDictionary<string, SetExpr>? parameters = null, ResultRenderer? renderer = null)
     {
         parameters ??= new Dictionary<string, SetExpr>();
         IReadOnlyList<TextStatement> statements;
@@ -46,7 +47,7 @@ internal static class StatementRunner
             context.Error($"the query uses @{missing} and it has no value: add --param {missing}=SET, e.g. --param {missing}=\"month(signup, -1)\".");
             return Cli.Usage;
         }
-        return await RunStepsAsync([.. statements.Select(s => new ScriptStep(s, null))], settings, context, ct, parameters).ConfigureAwait(false);
+        return await RunStepsAsync([.. statements.Select(s => new ScriptStep(s, null))], settings, context, ct, parameters, renderer).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -54,11 +55,11 @@ internal static class StatementRunner
     /// (what was printed stays). Returns the exit code.
     /// </summary>
     public static async Task<int> RunStepsAsync(IReadOnlyList<ScriptStep> steps, CliSettings settings, CliContext context, CancellationToken ct,
-        IReadOnlyDictionary<string, SetExpr>? parameters = null)
+        IReadOnlyDictionary<string, SetExpr>? parameters = null, ResultRenderer? renderer = null)
     {
         try
         {
-            var renderer = ResultRenderer.For(settings.Format, context.Out);
+            renderer ??= ResultRenderer.For(settings.Format, context.Out);
             var access = steps.All(s => s.Statement is null or ExplainStatement or LetStatement) ? StoreAccess.Plan : StoreAccess.Read;
             await using var session = await StoreSession.OpenAsync(settings, context, access, ct: ct).ConfigureAwait(false);
             var executor = new StatementExecutor(session.Store);

@@ -7,7 +7,9 @@ namespace Bitmapist.Linq.Cohorts;
 /// <param name="Period">The row's period.</param>
 /// <param name="Size">Users in the row's cohort.</param>
 /// <param name="Retained">For each column t, the cohort's users who returned in period + t; null for an empty cell (an empty cohort, or no data in that period).</param>
-/// <param name="Values">The cells as shown: percentages of <see cref="Size"/> or counts (null where empty).</param>
+/// <param name="Values">The cells: percentages of <see cref="Size"/>, unrounded and computed as bitmapist computes them,
+/// <c>(n / size) * 100</c> in that order (which differs from <c>100 * n / size</c> in the last bit for about one cell in four),
+/// or counts; null where empty. Renderings round a percentage as bitmapist does (<see cref="Rendering.CohortFormat.Cell"/>).</param>
 public sealed record CohortRow(Period Period, long Size, ImmutableArray<long?> Retained, ImmutableArray<double?> Values)
 {
     /// <summary>The period as labelled in every rendering: <c>2026-03-01</c>, <c>2026-W09</c> (ISO week), <c>2026-03</c>, <c>2026</c>.</summary>
@@ -33,18 +35,34 @@ public sealed record CohortTable(CohortQuery Query, DateTime Now, ImmutableArray
     /// <summary>Cells per row (columns 0 to <see cref="CohortQuery.Cols"/>).</summary>
     public int Columns => Query.Cols + 1;
 
-    /// <summary>For each column, the mean of its non-empty cells (zeros count, empty cells do not); null when the whole column is empty.</summary>
+    /// <summary>
+    /// For each column, the mean of its non-empty cells (zeros count, empty cells do not); null when the whole column is empty.
+    /// Summed top to bottom, then divided, as bitmapist's report does, so the two agree to the last bit.
+    /// </summary>
     public ImmutableArray<double?> Average =>
     [
         .. Enumerable.Range(0, Columns).Select(t =>
         {
-            var values = Rows.Select(r => r.Values[t]).OfType<double>().ToList();
-            return values.Count == 0 ? (double?)null : values.Average();
+            var (total, count) = (0.0, 0);
+            foreach (var row in Rows)
+            {
+                if (row.Values[t] is not { } v) continue;
+                total += v;
+                count++;
+            }
+            return count == 0 ? (double?)null : total / count;
         }),
     ];
 
     /// <summary>The mean cohort size over the rows (null for a table without rows).</summary>
     public double? AverageSize => Rows.IsEmpty ? null : Rows.Average(r => (double)r.Size);
+
+    /// <summary>
+    /// <c>n</c> as a percentage of <c>size</c>, as bitmapist computes it: <c>(float(n) / float(size)) * 100</c>. The order
+    /// matters: <c>100.0 * n / size</c> rounds differently (23 of 160 is 14.374999999999998 here, 14.375 there, and the
+    /// two show 14.37 and 14.38 at two decimals).
+    /// </summary>
+    internal static double Percent(long n, long size) => (double)n / size * 100;
 
     /// <summary>Builds the table from the program's counts.</summary>
     internal static CohortTable From(CohortPlan plan, long[] counts)
@@ -61,7 +79,7 @@ public sealed record CohortTable(CohortQuery Query, DateTime Now, ImmutableArray
                 if (size == 0 || counts[plan.ReturnReads[i][t]] == 0) continue;
                 var n = counts[plan.CellReads[i][t]];
                 retained[t] = n;
-                values[t] = query.Values == CohortValues.Percent ? 100.0 * n / size : n;
+                values[t] = query.Values == CohortValues.Percent ? Percent(n, size) : n;
             }
             rows.Add(new CohortRow(plan.Rows[i], size, [.. retained], [.. values]));
         }

@@ -5,7 +5,10 @@ namespace Bitmapist.Linq.Cohorts.Rendering;
 
 /// <summary>
 /// JSON: <c>{"cohort": {"query": "...", "unit": "day", "values": "percent", "rows": [{"period": "2026-03-01",
-/// "size": 4, "cells": [75.0, 25.0, null]}], "average": [...]}}</c>, where null is an empty cell.
+/// "size": 3, "cells": [100.0, 33.33333333333333, null]}], "average": [...]}}</c>, where null is an empty cell. Numbers are exact:
+/// a percentage is the unrounded <c>(n / size) * 100</c> (<see cref="CohortRow.Values"/>) in the shortest digits that read back
+/// as the same double, so a reader rounds it as it likes (Python's <c>round(p, 2)</c> gives what bitmapist shows); the average
+/// row likewise.
 /// </summary>
 public static class CohortJson
 {
