@@ -33,12 +33,9 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
     private readonly StatementExecutor _executor = new(store);
     private readonly Completer _completer = new((prefix, ct) => store.ListEventsAsync(prefix, ct), () => []);
 
-    public async Task<Answer> AnswerAsync(string method, Uri url, string? host, CancellationToken ct)
+    public async Task<Answer> AnswerAsync(string method, Uri url, CancellationToken ct)
     {
         if (method is not ("GET" or "HEAD")) return Answer.Text(405, "Only GET: the console's forms submit by GET.\n");
-        // A page of another site must not reach a console on loopback through a name that resolves there (DNS rebinding).
-        if (IPAddress.IsLoopback(options.Bind) && !IsLoopbackHost(host))
-            return Answer.Text(400, $"This console answers only to its own address ({options.Url}), not to the host '{host}'.\n");
         var fields = Fields(url.Query);
         switch (url.AbsolutePath)
         {
@@ -56,13 +53,6 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
         if (fields.TryGetValue("q", out var q)) return await QueryAsync(q, ct).ConfigureAwait(false);
         if (options.Cohort is not null || CohortFields.Any(fields.ContainsKey)) return await CohortFormAsync(url.Query, ct).ConfigureAwait(false);
         return Answer.Html(200, ConsolePage.Home());
-    }
-
-    private static bool IsLoopbackHost(string? host)
-    {
-        if (string.IsNullOrEmpty(host)) return false;
-        var name = host.StartsWith('[') ? host[1..host.IndexOf(']', StringComparison.Ordinal)] : host.Split(':')[0];
-        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip));
     }
 
     /// <summary>The fields of a query string, decoded (a repeated field: the last wins).</summary>
@@ -108,7 +98,7 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
             };
             if (cohort is not null && TooLarge(cohort) is { } why) return Answer.Html(400, ConsolePage.Error(text, "the table is too large", why));
         }
-        var (shown, problem) = await RunLimitedAsync(ct => RunAsync(statements, ct), ct).ConfigureAwait(false);
+        var (shown, problem) = await RunLimitedAsync(ct => RunAsync(statements, ct), "running the query", ct).ConfigureAwait(false);
         return problem is { } p
             ? Answer.Html(p.Status, ConsolePage.Error(text, p.Title, p.Message))
             : Answer.Html(200, ConsolePage.Results(text, shown!, limits.MaxIds));
@@ -170,7 +160,7 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
             {
             }
             return (table, warnings);
-        }, ct).ConfigureAwait(false);
+        }, "computing the table", ct).ConfigureAwait(false);
         return problem is { } p
             ? Answer.Html(p.Status, CohortFormPage.Error(form, p.Message, p.Title))
             : Answer.Html(200, CohortFormPage.Render(outcome.Table!, outcome.Warnings!));
@@ -187,7 +177,10 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
     /// Runs <paramref name="work"/> in one of the slots, within the request's time. Returns its value, or how to
     /// answer instead: the problem's status, title and message.
     /// </summary>
-    private async Task<(T? Value, Problem? Problem)> RunLimitedAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <param name="work">The work, given the request's token.</param>
+    /// <param name="doing">What the work is doing, for the timeout's message: <c>computing the table</c>.</param>
+    /// <param name="ct">The server's token.</param>
+    private async Task<(T? Value, Problem? Problem)> RunLimitedAsync<T>(Func<CancellationToken, Task<T>> work, string doing, CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(limits.Timeout);
@@ -221,7 +214,7 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
             var seconds = limits.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
             var where = waiting
                 ? $"waiting for one of the {limits.MaxConcurrentTables} requests run at once to finish"
-                : "computing the table (a large table, or a store that is slow or not answering)";
+                : $"{doing} (a large table, or a store that is slow or not answering)";
             return (default, new Problem(504, "the request timed out",
                 $"The request timed out after {seconds} s (the server's --timeout), {where}, and was stopped. Use fewer rows or columns, or a coarser grouping; check that the store answers; or restart the server with a longer --timeout."));
         }

@@ -25,7 +25,8 @@ internal sealed record ConsoleOptions(int Port)
 
     /// <summary>
     /// The listener's prefixes: a wildcard address listens on every interface; 127.0.0.1 also answers to the name
-    /// localhost (the listener answers 404 to a host name it was not given).
+    /// localhost. The listener answers 404 to any other Host, so a page of another site cannot reach a console on
+    /// loopback through a name that resolves there (DNS rebinding).
     /// </summary>
     public IReadOnlyList<string> Prefixes =>
         Bind.Equals(IPAddress.Any) || Bind.Equals(IPAddress.IPv6Any) ? [$"http://*:{Port}/"]
@@ -107,7 +108,7 @@ internal static class ConsoleServer
         Answer answer;
         try
         {
-            answer = await app.AnswerAsync(request.HttpMethod, request.Url!, request.Headers["Host"], ct).ConfigureAwait(false);
+            answer = await app.AnswerAsync(request.HttpMethod, request.Url!, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
