@@ -111,4 +111,37 @@ public sealed class ServeBrowserTests(SampleFile sample, ITestOutputHelper outpu
         driver.FindElement(By.CssSelector("pre.error")).Text.ShouldContain("unexpected '<'");
         driver.FindElements(By.CssSelector("main img")).ShouldBeEmpty();
     }
+
+    [SkippableFact]
+    public async Task A_trend_typed_into_the_box_is_drawn_as_a_line_and_a_funnel_as_bars()
+    {
+        RequireBrowser();
+        await using var served = await ServedConsole.StartAsync("--data", sample.Path, "--now", CliHarness.Now);
+        using var driver = Browser();
+        driver.Navigate().GoToUrl(served.Url);
+
+        Run(driver, "trend active by day rows 30 window 7");
+        var line = driver.FindElement(By.CssSelector("section.result figure.chart svg.line path.series"));
+        line.Displayed.ShouldBeTrue();
+        var drawn = line.GetAttribute("d")!;
+        drawn.Split(" L").Length.ShouldBe(30, "one point per row");
+        driver.FindElements(By.CssSelector("table.trend tbody tr")).Count.ShouldBe(30);
+        driver.FindElement(By.CssSelector("table.trend tbody tr td.label")).Text.ShouldBe("2026-10-30");
+        var shot = Screenshot(driver, "serve-trend.png");
+        File.Copy(shot, Path.Combine(Path.GetTempPath(), "bitmapist-serve-trend.png"), overwrite: true);
+        output.WriteLine($"screenshot: {Path.Combine(Path.GetTempPath(), "bitmapist-serve-trend.png")}");
+
+        // The link under the statement reproduces it: the same chart from the URL alone.
+        var permalink = driver.FindElement(By.CssSelector("section.result h2 a")).GetAttribute("href")!;
+        driver.Navigate().GoToUrl(permalink);
+        driver.FindElement(By.CssSelector("svg.line path.series")).GetAttribute("d").ShouldBe(drawn);
+
+        Run(driver, "funnel signup then active then song:played by day rows 7 within 3");
+        var bars = driver.FindElements(By.CssSelector("svg.bars rect.bar"));
+        bars.Count.ShouldBe(3, "one bar per step");
+        var widths = bars.Select(b => double.Parse(b.GetAttribute("width")!, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        widths.ShouldBe(widths.OrderByDescending(w => w).ToList(), "a funnel never widens");
+        driver.FindElement(By.CssSelector("svg.bars")).Text.ShouldContain("of the step before");
+        Screenshot(driver, "serve-funnel.png");
+    }
 }

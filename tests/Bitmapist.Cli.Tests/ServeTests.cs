@@ -112,6 +112,7 @@ public sealed partial class ServeTests(SampleFile sample) : IClassFixture<Sample
             (served.Url, HttpStatusCode.OK),
             (served.Query("count month(active); ids month(active) limit 3; explain count month(active); events"), HttpStatusCode.OK),
             (served.Query("cohort signup then active by week rows 3 cols 2"), HttpStatusCode.OK),
+            (served.Query("trend active by day rows 7 of active by month; funnel signup then active by day rows 3"), HttpStatusCode.OK),
             (served.Query("count month("), HttpStatusCode.BadRequest),
             (served.Url + "nothing", HttpStatusCode.NotFound),
         })
@@ -183,6 +184,28 @@ public sealed partial class ServeTests(SampleFile sample) : IClassFixture<Sample
     }
 
     [Fact]
+    public async Task A_trend_is_a_line_chart_and_a_funnel_bars_each_over_the_stores_numbers()
+    {
+        await using var served = await Start();
+        using var http = new HttpClient();
+        Linq.Trends.TrendTable trend;
+        Linq.Trends.FunnelTable funnel;
+        using (var store = CliHarness.OpenStore(sample.Path))
+        {
+            trend = await store.TrendAsync(((Linq.Text.TrendStatement)Linq.Text.TextQuery.Parse("trend active by day rows 10 window 7").Single()).Query);
+            funnel = await store.FunnelAsync(((Linq.Text.FunnelStatement)Linq.Text.TextQuery.Parse("funnel signup then active by day rows 4 within 2").Single()).Query);
+        }
+        var page = await http.GetStringAsync(served.Query("trend active by day rows 10 window 7; funnel signup then active by day rows 4 within 2"));
+        page.ShouldContain("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart line\"");
+        page.ShouldContain("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart bars\"");
+        var trendPart = page[page.IndexOf("<table class=\"report trend\">", StringComparison.Ordinal)..page.IndexOf("<section class=\"report funnel\">", StringComparison.Ordinal)];
+        Cells(trendPart).ShouldBe([.. trend.Rows.SelectMany(r => new[] { r.Label, r.Count.ToString(CultureInfo.InvariantCulture) })]);
+        var funnelPart = page[page.IndexOf("<table class=\"report funnel\">", StringComparison.Ordinal)..];
+        Cells(funnelPart).Where((_, i) => i % 4 == 0).ShouldBe([.. funnel.Rows.Select(r => r.Label), "All rows"]);
+        Cells(funnelPart)[1].ShouldBe(funnel.Rows[0].Counts[0].ToString(CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_long_list_of_ids_is_paged_with_a_link_to_the_next_page()
     {
         await using var served = await Start("--max-ids", "5");
@@ -224,6 +247,11 @@ public sealed partial class ServeTests(SampleFile sample) : IClassFixture<Sample
         page.ShouldNotContain("<table");
         (await http.GetAsync(served.Query("explain cohort signup then active by day rows 21 cols 4"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest,
             "explaining a table plans it whole");
+        var funnel = await http.GetAsync(served.Query("funnel signup then active then paid by day rows 34"));
+        funnel.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        WebUtility.HtmlDecode(await funnel.Content.ReadAsStringAsync()).ShouldContain("This funnel has 34 rows and 3 columns, 102 cells; a served table has at most 100");
+        (await http.GetAsync(served.Query("trend active by day rows 100"))).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await http.GetAsync(served.Query("trend active by day rows 51 of active by month"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest, "a whole doubles the cells");
 
         var longQuery = "count " + string.Join(" | ", Enumerable.Repeat("month(active)", 800));
         var tooLong = await http.GetAsync(served.Query(longQuery));

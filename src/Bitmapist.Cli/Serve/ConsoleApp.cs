@@ -90,13 +90,8 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
                 $"The query uses @{missing}, and the console has no parameters: write the set itself, or name it first with let {missing} = SET; then use {missing}."));
         foreach (var statement in statements)
         {
-            var cohort = statement switch
-            {
-                CohortStatement c => c.Query,
-                ExplainStatement { Statement: CohortStatement c } => c.Query,
-                _ => null,
-            };
-            if (cohort is not null && TooLarge(cohort) is { } why) return Answer.Html(400, ConsolePage.Error(text, "the table is too large", why));
+            if (Cells(statement is ExplainStatement e ? e.Statement : statement) is { } size && TooLarge(size) is { } why)
+                return Answer.Html(400, ConsolePage.Error(text, "the table is too large", why));
         }
         var (shown, problem) = await RunLimitedAsync(ct => RunAsync(statements, ct), "running the query", ct).ConfigureAwait(false);
         return problem is { } p
@@ -145,7 +140,7 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
         {
             return Answer.Html(400, CohortFormPage.Error(form, e.Message, "the form needs a fix"));
         }
-        if (TooLarge(query) is { } why) return Answer.Html(400, CohortFormPage.Error(form, why, "the table is too large"));
+        if (Cells(new CohortStatement(query)) is { } size && TooLarge(size) is { } why) return Answer.Html(400, CohortFormPage.Error(form, why, "the table is too large"));
         var (outcome, problem) = await RunLimitedAsync<(CohortTable? Table, IReadOnlyList<EventWarning>? Warnings)>(async ct =>
         {
             var table = await store.CohortAsync(query, ct: ct).ConfigureAwait(false);
@@ -166,11 +161,23 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
             : Answer.Html(200, CohortFormPage.Render(outcome.Table!, outcome.Warnings!));
     }
 
-    private string? TooLarge(CohortQuery query)
+    /// <summary>
+    /// The size of a table statement, the unit of the cell cap: a cohort's rows times its columns (its size column
+    /// included), a funnel's rows times its steps, a trend's rows (twice with a whole); null for other statements.
+    /// </summary>
+    private static (string What, int Rows, int Columns)? Cells(TextStatement statement) => statement switch
     {
-        var cells = (long)query.RowCount * (query.Cols + 1);
+        CohortStatement c => ("table", c.Query.RowCount, c.Query.Cols + 1),
+        FunnelStatement f => ("funnel", f.Query.RowCount, f.Query.Steps.Length),
+        TrendStatement t => ("trend", t.Query.RowCount, t.Query.Of is null ? 1 : 2),
+        _ => null,
+    };
+
+    private string? TooLarge((string What, int Rows, int Columns) size)
+    {
+        var cells = (long)size.Rows * size.Columns;
         return cells <= limits.MaxCells ? null : string.Create(CultureInfo.InvariantCulture,
-            $"This table has {query.RowCount} rows and {query.Cols + 1} columns, {cells} cells; a served table has at most {limits.MaxCells} (the server's --max-cells). Use fewer rows or columns, or a coarser grouping; or restart the server with a larger --max-cells.");
+            $"This {size.What} has {size.Rows} rows and {size.Columns} columns, {cells} cells; a served table has at most {limits.MaxCells} (the server's --max-cells). Use fewer rows or columns, or a coarser grouping; or restart the server with a larger --max-cells.");
     }
 
     /// <summary>
