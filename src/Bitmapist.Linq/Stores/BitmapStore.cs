@@ -237,6 +237,25 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
         return Trends.FunnelTable.From(plan, await CountAsync(plan.Program, ct).ConfigureAwait(false));
     }
 
+    /// <summary>
+    /// A trend builder whose template is a lambda from a period to a set:
+    /// <c>store.Trend(p =&gt; store.At("active", p)).ByDay().Rows(30).Window(7).RunAsync()</c>.
+    /// </summary>
+    /// <exception cref="UnsupportedQueryException">The lambda is not a template (see <see cref="Cohort"/>).</exception>
+    public Trends.TrendBuilder Trend(System.Linq.Expressions.Expression<Func<Period, UserSet>> template) =>
+        new(this, new Trends.TrendQuery(Cohorts.CohortTemplateTranslator.Translate(this, template), PeriodUnit.Day));
+
+    /// <summary>
+    /// A funnel builder whose steps are lambdas from a period to a set:
+    /// <c>store.Funnel(p =&gt; store.At("signup", p), p =&gt; store.At("paid", p)).ByDay().Within(7).RunAsync()</c>.
+    /// </summary>
+    /// <exception cref="UnsupportedQueryException">A lambda is not a template (see <see cref="Cohort"/>).</exception>
+    public Trends.FunnelBuilder Funnel(params System.Linq.Expressions.Expression<Func<Period, UserSet>>[] steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        return new(this, new Trends.FunnelQuery([.. steps.Select(s => Cohorts.CohortTemplateTranslator.Translate(this, s))], PeriodUnit.Day));
+    }
+
     /// <summary>Plans the counts of <paramref name="sets"/> as one program (see <see cref="CountAllAsync"/>).</summary>
     public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
         Planner.PlanCounts(sets, parameters);

@@ -63,6 +63,19 @@ public sealed record FunnelQuery(ImmutableArray<SetExpr> Steps, PeriodUnit By)
         }
     }
 
+    /// <summary>Equal when the steps are equal in order and every setting is (records compare arrays by reference).</summary>
+    public bool Equals(FunnelQuery? other) =>
+        other is not null && By == other.By && Rows == other.Rows && From == other.From && Within == other.Within
+        && Steps.AsSpan().SequenceEqual(other.Steps.AsSpan());
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var step in Steps) hash.Add(step);
+        return HashCode.Combine(hash.ToHashCode(), By, Rows, From, Within);
+    }
+
     /// <inheritdoc />
     public override string ToString() => Text;
 }
