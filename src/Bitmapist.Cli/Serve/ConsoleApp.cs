@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using Bitmapist.Cli.Commands;
 using Bitmapist.Cli.Repl;
 using Bitmapist.Linq;
@@ -22,7 +21,7 @@ namespace Bitmapist.Cli.Serve;
 /// (<see cref="Completer"/>) of the line's last word, as whole lines in JSON, for the box's suggestions.</item>
 /// <item><c>/console.css</c>, <c>/console.js</c>: the assets (<see cref="ConsoleAssets"/>).</item>
 /// </list>
-/// Every request is limited (<see cref="ServeLimits"/>): the query's length, a cohort table's cells, ids per page,
+/// Every request is limited (<see cref="ServeLimits"/>): the query's length, a table's cells (cohort, funnel, trend), ids per page,
 /// its time (waiting for its turn included) and how many run at once; the page says which limit it met.
 /// </summary>
 internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, ServeLimits limits)
