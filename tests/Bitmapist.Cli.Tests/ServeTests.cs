@@ -275,6 +275,7 @@ public sealed partial class ServeTests(SampleFile sample) : IClassFixture<Sample
         (await Complete("count so")).ShouldBe(["count song:played"], "the store's event names, as in the REPL");
         (await Complete("cohort signup th")).ShouldContain("cohort signup then ");
         (await Complete("count th")).ShouldNotContain("count then ", "a cohort's words only inside a cohort");
+        (await Complete("let regulars = month(active); count reg")).ShouldBe(["let regulars = month(active); count regulars"], "the line's let names, as the REPL's");
         var home = await http.GetStringAsync(served.Url);
         home.ShouldContain("<datalist id=\"suggest\">");
         home.ShouldContain("<option value=\"count \"></option>");

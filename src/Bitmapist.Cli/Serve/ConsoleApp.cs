@@ -24,13 +24,12 @@ namespace Bitmapist.Cli.Serve;
 /// Every request is limited (<see cref="ServeLimits"/>): the query's length, a table's cells (cohort, funnel, trend), ids per page,
 /// its time (waiting for its turn included) and how many run at once; the page says which limit it met.
 /// </summary>
-internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, ServeLimits limits)
+internal sealed partial class ConsoleApp(BitmapStore store, ConsoleOptions options, ServeLimits limits)
 {
     private static readonly string[] CohortFields = ["cohort", "then", "by", "values", "rows", "cols", "from", "retention", "membership"];
 
     private readonly SemaphoreSlim _slots = new(limits.MaxConcurrentTables, limits.MaxConcurrentTables);
     private readonly StatementExecutor _executor = new(store);
-    private readonly Completer _completer = new((prefix, ct) => store.ListEventsAsync(prefix, ct), () => []);
 
     public async Task<Answer> AnswerAsync(string method, Uri url, CancellationToken ct)
     {
@@ -239,6 +238,13 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
         }
     }
 
+    /// <summary>The names that <c>let NAME =</c> statements in <paramref name="before"/> define.</summary>
+    private static IEnumerable<string> LetNames(string before) =>
+        LetStatement().Matches(before).Select(m => m.Groups[1].Value);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?:^|;|\n)\s*let\s+([A-Za-z_][A-Za-z0-9_]*)\s*=", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex LetStatement();
+
     /// <summary>The completions of the line's last word, each the whole line completed, as a JSON array of strings.</summary>
     private async Task<Answer> CompleteAsync(string line, CancellationToken ct)
     {
@@ -249,7 +255,9 @@ internal sealed class ConsoleApp(BitmapStore store, ConsoleOptions options, Serv
         var start = Completer.WordStart(line, line.Length);
         try
         {
-            found = await _completer.CompleteAsync(line[..start], line[start..], timeout.Token).ConfigureAwait(false);
+            // The names the line's own let statements define complete too, as the REPL's session's do.
+            var completer = new Completer((prefix, ct) => store.ListEventsAsync(prefix, ct), () => LetNames(line[..start]));
+            found = await completer.CompleteAsync(line[..start], line[start..], timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
