@@ -307,6 +307,10 @@ public sealed partial class ServeTests(SampleFile sample) : IClassFixture<Sample
             local.Headers.Host = "localhost:" + new Uri(served.Url).Port.ToString(CultureInfo.InvariantCulture);
             (await http.SendAsync(local)).StatusCode.ShouldBe(HttpStatusCode.OK);
         }
+        var help = await CliHarness.Run("serve", "--help");
+        help.Out.ShouldContain("--port <port>              The TCP port. [default: 8377]");
+        help.Out.ShouldContain("--bind <address>");
+        help.Out.Split('\n').ShouldAllBe(line => Regex.Matches(line, @"\[default: ").Count <= 1 && !line.Contains("(default", StringComparison.Ordinal));
         (await CliHarness.Run("serve", "--port", "70000", "--data", sample.Path)).ShouldFailWith(2, "the port is 1 to 65535, not 70000");
         (await CliHarness.Run("serve", "--bind", "example.com", "--data", sample.Path)).ShouldFailWith(2, "--bind takes an IP address");
         (await CliHarness.Run("serve", "--max-ids", "0", "--data", sample.Path)).ShouldFailWith(2, "--max-ids takes 1 to 100000");

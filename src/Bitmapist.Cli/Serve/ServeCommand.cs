@@ -18,7 +18,7 @@ internal static class ServeCommand
 
     public static Command Create(CliContext context, GlobalOptions global)
     {
-        var port = new Option<int>("--port") { Description = $"The TCP port (default {DefaultPort}).", DefaultValueFactory = _ => DefaultPort, HelpName = "port" };
+        var port = new Option<int>("--port") { Description = "The TCP port.", DefaultValueFactory = _ => DefaultPort, HelpName = "port" };
         var bind = new Option<string?>("--bind")
         {
             Description = "Listen on this address instead of 127.0.0.1 (e.g. 0.0.0.0 for every interface). The console has no login: anyone who can reach it reads the store.",
@@ -26,7 +26,7 @@ internal static class ServeCommand
         };
         var maxCells = new Option<int>("--max-cells")
         {
-            Description = "The most cells (rows x columns) a cohort table may have; larger ones get an error page.",
+            Description = "The most cells a table may have: a cohort's rows x columns, a funnel's rows x steps, a trend's rows (x 2 with of); larger ones get an error page.",
             DefaultValueFactory = _ => ServeLimits.DefaultMaxCells,
             HelpName = "N",
         };
