@@ -41,6 +41,12 @@ foreach (var name in queries.Names)
     Console.WriteLine($"{name,-26} {result,-30} {query}");
 }
 
+// A trend is a table, one row per period: TrendAsync returns it (RunAsync above printed it in one line).
+var trend = await queries.TrendAsync("dailyActiveShareOfMonth");
+Console.WriteLine($"\n{"dailyActiveShareOfMonth",-26} {"day",-12} {"active",8} {"of month",9} {"share",7}");
+foreach (var row in trend.Rows)
+    Console.WriteLine($"{"",-26} {row.Label,-12} {row.Count,8} {row.Whole,9} {row.Percent,7:F1}");
+
 // A query with a parameter: the text says @cohort, the code gives the set.
 var lastMonthSignups = store.Month("signup").Previous();
 var share = await queries.PercentAsync("cohortActiveThisMonth", new { cohort = lastMonthSignups });

@@ -1,8 +1,10 @@
 using System.Reflection;
+using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
+using Bitmapist.Linq.Trends;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -75,29 +77,29 @@ public sealed class NamedQueries
         _queries.TryGetValue(name, out query);
 
     /// <summary>The query's set with <paramref name="parameters"/> bound, to compose further with LINQ or read yourself.</summary>
-    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not one set (a percent query, a cohort, trend or funnel table).</exception>
     public UserSet Set(string name, object? parameters = null)
     {
         var query = this[name];
-        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(Set));
+        RequireOneSet(query, nameof(Set));
         return Store.Set(Bind(query, query.Set, parameters));
     }
 
     /// <summary>The number of users in the query's set.</summary>
-    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not one set (a percent query, a cohort, trend or funnel table).</exception>
     public Task<long> CountAsync(string name, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
-        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(CountAsync));
+        RequireOneSet(query, nameof(CountAsync));
         return Store.Set(Bind(query, query.Set, parameters)).CountAsync(ct);
     }
 
     /// <summary>Whether <paramref name="userId"/> is in the query's set.</summary>
-    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not one set (a percent query, a cohort, trend or funnel table).</exception>
     public Task<bool> ContainsAsync(string name, long userId, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
-        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(ContainsAsync));
+        RequireOneSet(query, nameof(ContainsAsync));
         return Store.Set(Bind(query, query.Set, parameters)).ContainsAsync(userId, ct);
     }
 
@@ -105,7 +107,7 @@ public sealed class NamedQueries
     /// The ids of the query's set, ascending: at most <paramref name="limit"/>, or for an <c>ids</c> statement its
     /// own <c>limit</c> and <c>after</c>; all of them otherwise.
     /// </summary>
-    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not one set (a percent query, a cohort, trend or funnel table).</exception>
     public Task<IReadOnlyList<long>> IdsAsync(string name, object? parameters = null, int? limit = null, CancellationToken ct = default)
     {
         var own = OwnPaging(this[name]);
@@ -116,11 +118,11 @@ public sealed class NamedQueries
     /// One page of the ids of the query's set, ascending (<see cref="Paging"/>: limit, after, skip), whatever page
     /// an <c>ids</c> statement names itself: page on with <see cref="Paging.Next"/> and the last id read.
     /// </summary>
-    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is a percent query.</exception>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not one set (a percent query, a cohort, trend or funnel table).</exception>
     public async Task<IReadOnlyList<long>> IdsAsync(string name, Paging paging, object? parameters = null, CancellationToken ct = default)
     {
         var query = this[name];
-        if (query.Kind == NamedQueryKind.Percent) throw NotForPercent(query, nameof(IdsAsync));
+        RequireOneSet(query, nameof(IdsAsync));
         var ids = new List<long>();
         await foreach (var id in Store.Set(Bind(query, query.Set, parameters)).PageIdsAsync(paging, ct).ConfigureAwait(false)) ids.Add(id);
         return ids;
@@ -134,20 +136,39 @@ public sealed class NamedQueries
     /// whole is empty (a share of nobody is undefined, not 0%: the same rule as an empty cohort cell).
     /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not a percent query.</exception>
-    public async Task<double?> PercentAsync(string name, object? parameters = null, CancellationToken ct = default)
+    public async Task<double?> PercentAsync(string name, object? parameters = null, CancellationToken ct = default) =>
+        // The whole and the part in one batch (one round trip on Redis), with no event check: the value alone.
+        ((PercentResult)await RunOwnAsync(name, NamedQueryKind.Percent, parameters, ct).ConfigureAwait(false)).Percent;
+
+    /// <summary>For a <c>trend</c> query: the series, one row per period, counted in one batch (one round trip on Redis).</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not a trend.</exception>
+    public async Task<TrendTable> TrendAsync(string name, object? parameters = null, CancellationToken ct = default) =>
+        ((TrendResult)await RunOwnAsync(name, NamedQueryKind.Trend, parameters, ct).ConfigureAwait(false)).Table;
+
+    /// <summary>For a <c>funnel</c> query: one funnel per period, every step of every row counted in one batch.</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not a funnel.</exception>
+    public async Task<FunnelTable> FunnelAsync(string name, object? parameters = null, CancellationToken ct = default) =>
+        ((FunnelResult)await RunOwnAsync(name, NamedQueryKind.Funnel, parameters, ct).ConfigureAwait(false)).Table;
+
+    /// <summary>For a <c>cohort</c> query: the cohort (retention) table, every cell counted in one batch.</summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not a cohort table.</exception>
+    public async Task<CohortTable> CohortAsync(string name, object? parameters = null, CancellationToken ct = default) =>
+        ((CohortResult)await RunOwnAsync(name, NamedQueryKind.Cohort, parameters, ct).ConfigureAwait(false)).Table;
+
+    /// <summary>Runs the query, which must be of <paramref name="kind"/>, without checking its events: the value alone.</summary>
+    private Task<StatementResult> RunOwnAsync(string name, NamedQueryKind kind, object? parameters, CancellationToken ct)
     {
         var query = this[name];
-        if (query.Statement is not PercentStatement p)
-            throw new BitmapistQueryException($"The query {query.Setting} is not a percent query.", "Use CountAsync, IdsAsync or ContainsAsync, or write it as percent ... of ....");
-        // The whole and the part in one batch (one round trip on Redis), with no event check: the value alone.
-        var result = (PercentResult)await _executor.RunAsync(p, Values(query, parameters), ct).ConfigureAwait(false);
-        return result.Percent;
+        if (query.Kind != kind)
+            throw new BitmapistQueryException($"The query {query.Setting} is {Describe(query.Kind)}, not {Describe(kind)}.",
+                $"Use {MethodsFor(query.Kind)} or RunAsync, or write it as {Syntax(kind)}.");
+        return _executor.RunAsync(query.Statement, Values(query, parameters), ct);
     }
 
     /// <summary>
-    /// Runs the query as its statement says: a count, ids (with its limit), a membership or a percentage; then checks
-    /// its events (<see cref="CheckEventsAsync"/>): <see cref="NamedQueryResult.Warnings"/> holds one warning for each
-    /// that has no key at all, also logged as a warning when a logger is registered.
+    /// Runs the query as its statement says: a count, ids (with its limit), a membership, a percentage, or a cohort,
+    /// trend or funnel table; then checks its events (<see cref="CheckEventsAsync"/>): <see cref="NamedQueryResult.Warnings"/>
+    /// holds one warning for each that has no key at all, also logged as a warning when a logger is registered.
     /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
     public async Task<NamedQueryResult> RunAsync(string name, object? parameters = null, CancellationToken ct = default)
@@ -160,6 +181,9 @@ public sealed class NamedQueries
             IdsResult i => new(query.Name, query.Kind, Ids: await ReadAsync(i.Ids).ConfigureAwait(false)),
             ContainsResult c => new(query.Name, query.Kind, Contains: c.Contains),
             CountResult c => new(query.Name, query.Kind, Count: c.Count),
+            CohortResult c => new(query.Name, query.Kind, Cohort: c.Table),
+            TrendResult t => new(query.Name, query.Kind, Trend: t.Table),
+            FunnelResult f => new(query.Name, query.Kind, Funnel: f.Table),
             _ => throw new InvalidOperationException($"The query {query.Setting} gave a {ran.GetType().Name}, which a named query cannot return."),
         };
         if (ran.Warnings.Count == 0) return result;
@@ -195,7 +219,10 @@ public sealed class NamedQueries
     private static readonly Action<ILogger, string, string, Exception?> MissingEvent = LoggerMessage.Define<string, string>(
         LogLevel.Warning, new EventId(1, "MissingEvent"), "The query {Setting} reads an event that has no data: {Warning}");
 
-    /// <summary>The explain document of the query with <paramref name="parameters"/> bound (for a percent query, the one batch counting its whole and its part).</summary>
+    /// <summary>
+    /// The explain document of the query with <paramref name="parameters"/> bound (for a percent query, the one batch
+    /// counting its whole and its part; for a cohort, trend or funnel, the table's rows and its one batch).
+    /// </summary>
     /// <exception cref="BitmapistQueryException">A parameter is missing or unknown.</exception>
     public string Explain(string name, object? parameters = null)
     {
@@ -224,8 +251,51 @@ public sealed class NamedQueries
         return values;
     }
 
-    private static BitmapistQueryException NotForPercent(NamedQuery query, string method) =>
-        new($"The query {query.Setting} is a percent query, which {method} cannot run.", "Use PercentAsync or RunAsync.");
+    /// <summary>Refuses a query that is not one set of users: the methods that read a set cannot run it.</summary>
+    private static void RequireOneSet(NamedQuery query, string method)
+    {
+        var why = query.Kind switch
+        {
+            NamedQueryKind.Percent => "a percentage compares two sets, it is not one set of users",
+            NamedQueryKind.Cohort => "a cohort table is one count per cell, not one set of users",
+            NamedQueryKind.Trend => "a trend is one count per period, not one set of users",
+            NamedQueryKind.Funnel => "a funnel is one count per step and period, not one set of users",
+            _ => null,
+        };
+        if (why is null) return;
+        throw new BitmapistQueryException($"The query {query.Setting} is {Describe(query.Kind)}, which {method} cannot run: {why}.",
+            query.IsTable
+                ? $"Use {MethodsFor(query.Kind)} or RunAsync; for one period's users, name a count query of the set, like count day(active)."
+                : $"Use {MethodsFor(query.Kind)} or RunAsync.");
+    }
+
+    private static string Describe(NamedQueryKind kind) => kind switch
+    {
+        NamedQueryKind.Count => "a count query",
+        NamedQueryKind.Ids => "an ids query",
+        NamedQueryKind.Contains => "a membership (in) query",
+        NamedQueryKind.Percent => "a percent query",
+        NamedQueryKind.Cohort => "a cohort table",
+        NamedQueryKind.Trend => "a trend",
+        _ => "a funnel",
+    };
+
+    private static string MethodsFor(NamedQueryKind kind) => kind switch
+    {
+        NamedQueryKind.Percent => nameof(PercentAsync),
+        NamedQueryKind.Cohort => nameof(CohortAsync),
+        NamedQueryKind.Trend => nameof(TrendAsync),
+        NamedQueryKind.Funnel => nameof(FunnelAsync),
+        _ => "CountAsync, IdsAsync, ContainsAsync",
+    };
+
+    private static string Syntax(NamedQueryKind kind) => kind switch
+    {
+        NamedQueryKind.Percent => "percent ... of ...",
+        NamedQueryKind.Cohort => "cohort SET then SET by UNIT",
+        NamedQueryKind.Trend => "trend SET by UNIT",
+        _ => "funnel SET then SET by UNIT",
+    };
 
     // ------------------------------------------------------------------ start-up check
 

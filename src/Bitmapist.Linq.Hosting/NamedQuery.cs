@@ -1,7 +1,10 @@
 using System.Collections.Immutable;
+using System.Globalization;
+using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
+using Bitmapist.Linq.Trends;
 
 namespace Bitmapist.Linq.Hosting;
 
@@ -16,6 +19,12 @@ public enum NamedQueryKind
     Contains,
     /// <summary><c>percent part of whole</c>: the share of the whole in the part, in percent.</summary>
     Percent,
+    /// <summary><c>cohort SET then SET by UNIT ...</c>: a cohort (retention) table.</summary>
+    Cohort,
+    /// <summary><c>trend SET by UNIT ... [of SET by UNIT]</c>: one count (or share of a whole) per period.</summary>
+    Trend,
+    /// <summary><c>funnel SET then SET [then SET ...] by UNIT ...</c>: one funnel per period.</summary>
+    Funnel,
 }
 
 /// <summary>A named query from configuration, parsed and checked at start-up.</summary>
@@ -27,17 +36,21 @@ public sealed class NamedQuery
         Setting = setting;
         Source = text;
         Statement = statement;
-        (Kind, Set, Whole) = statement switch
+        (Kind, Sets, Whole) = statement switch
         {
-            PercentStatement p => (NamedQueryKind.Percent, p.Part, p.Whole),
-            QueryStatement { Query.Read: ReadKind.Ids } q => (NamedQueryKind.Ids, q.Query.Set, (SetExpr?)null),
-            QueryStatement { Query.Read: ReadKind.Contains } q => (NamedQueryKind.Contains, q.Query.Set, null),
-            QueryStatement q => (NamedQueryKind.Count, q.Query.Set, null),
+            PercentStatement p => (NamedQueryKind.Percent, ImmutableArray.Create(p.Part, p.Whole), p.Whole),
+            QueryStatement { Query.Read: ReadKind.Ids } q => (NamedQueryKind.Ids, ImmutableArray.Create(q.Query.Set), (SetExpr?)null),
+            QueryStatement { Query.Read: ReadKind.Contains } q => (NamedQueryKind.Contains, ImmutableArray.Create(q.Query.Set), null),
+            QueryStatement q => (NamedQueryKind.Count, ImmutableArray.Create(q.Query.Set), null),
+            CohortStatement c => (NamedQueryKind.Cohort, ImmutableArray.Create(c.Query.Cohort, c.Query.Return), null),
+            TrendStatement { Query.Of: { } of } t => (NamedQueryKind.Trend, ImmutableArray.Create(t.Query.Template, of.Template), of.Template),
+            TrendStatement t => (NamedQueryKind.Trend, ImmutableArray.Create(t.Query.Template), null),
+            FunnelStatement f => (NamedQueryKind.Funnel, f.Query.Steps, null),
             _ => throw new InvalidOperationException($"Unexpected statement {statement.Text}."),
         };
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        CollectParameters(Set, names);
-        if (Whole is not null) CollectParameters(Whole, names);
+        Set = Sets[0];
+        // Every set counts: a parameter used only in a ratio's whole or a funnel's last step still needs a value.
+        var names = new SortedSet<string>(Sets.SelectMany(s => s.ParameterNames()), StringComparer.Ordinal);
         Parameters = [.. names];
     }
 
@@ -56,11 +69,24 @@ public sealed class NamedQuery
     /// <summary>What the query reads.</summary>
     public NamedQueryKind Kind { get; }
 
-    /// <summary>The query's set; for <see cref="NamedQueryKind.Percent"/>, the part.</summary>
+    /// <summary>
+    /// The query's set; for <see cref="NamedQueryKind.Percent"/>, the part. For a table (cohort, trend, funnel) the
+    /// first template: the cohort's set, the trend's counted set, the funnel's first step, whose bare event names
+    /// take each row's period when it runs.
+    /// </summary>
     public SetExpr Set { get; }
 
-    /// <summary>For <see cref="NamedQueryKind.Percent"/>, the whole; otherwise null.</summary>
+    /// <summary>For <see cref="NamedQueryKind.Percent"/>, the whole; for a trend with <c>of</c>, the whole's template; otherwise null.</summary>
     public SetExpr? Whole { get; }
+
+    /// <summary>
+    /// Every set the statement reads, as written: the set; a percent's part and whole; a cohort's set and return set;
+    /// a trend's template and its whole's; every step of a funnel. <see cref="Parameters"/> come from all of them.
+    /// </summary>
+    public ImmutableArray<SetExpr> Sets { get; }
+
+    /// <summary>True for the queries whose result is a table (cohort, trend, funnel), which run with <see cref="NamedQueries.CohortAsync"/>, <see cref="NamedQueries.TrendAsync"/>, <see cref="NamedQueries.FunnelAsync"/> or <see cref="NamedQueries.RunAsync"/>.</summary>
+    public bool IsTable => Kind is NamedQueryKind.Cohort or NamedQueryKind.Trend or NamedQueryKind.Funnel;
 
     /// <summary>The names of the query's <c>@name</c> parameters, sorted, without the <c>@</c>.</summary>
     public ImmutableArray<string> Parameters { get; }
@@ -91,17 +117,12 @@ public sealed class NamedQuery
                 $"The query {setting} holds {main.Count} statements (lines {string.Join(", ", main.Select(s => s.Line))}): " +
                 "a named query is one statement or a set, optionally after let statements; give each its own name.");
         var statement = main[0];
-        if (statement is not (QueryStatement or PercentStatement))
+        if (statement is not (QueryStatement or PercentStatement or CohortStatement or TrendStatement or FunnelStatement))
             throw new BitmapistConfigurationException(setting,
-                $"The query {setting} is '{statement.Text}' (line {statement.Line}): a named query is a count, ids, in or percent statement or a set.");
+                $"The query {setting} is '{statement.Text}' (line {statement.Line}): a named query is a count, ids, in, percent, cohort, trend or funnel statement or a set.");
         return new NamedQuery(name, setting, text, statement);
     }
 
-    private static void CollectParameters(SetExpr set, SortedSet<string> names)
-    {
-        if (set is ParameterNode p) names.Add(p.Name);
-        foreach (var child in set.Children) CollectParameters(child, names);
-    }
 }
 
 /// <summary>The result of running a named query as written (<see cref="NamedQueries.RunAsync"/>); one of the values is set, by <see cref="Kind"/>.</summary>
@@ -111,8 +132,11 @@ public sealed class NamedQuery
 /// <param name="Ids">For <see cref="NamedQueryKind.Ids"/>: the ids, ascending, at most the statement's limit.</param>
 /// <param name="Contains">For <see cref="NamedQueryKind.Contains"/>: whether the id is a member.</param>
 /// <param name="Percent">For <see cref="NamedQueryKind.Percent"/>: the percentage, or null when the whole is empty (undefined).</param>
+/// <param name="Cohort">For <see cref="NamedQueryKind.Cohort"/>: the cohort table.</param>
+/// <param name="Trend">For <see cref="NamedQueryKind.Trend"/>: the series, one row per period.</param>
+/// <param name="Funnel">For <see cref="NamedQueryKind.Funnel"/>: the funnels, one row per period.</param>
 public sealed record NamedQueryResult(string Name, NamedQueryKind Kind, long? Count = null, IReadOnlyList<long>? Ids = null,
-    bool? Contains = null, double? Percent = null)
+    bool? Contains = null, double? Percent = null, CohortTable? Cohort = null, TrendTable? Trend = null, FunnelTable? Funnel = null)
 {
     /// <summary>
     /// Events the query read that have no key in any period of the store (most likely misspelt, so the value above
@@ -120,12 +144,32 @@ public sealed record NamedQueryResult(string Name, NamedQueryKind Kind, long? Co
     /// </summary>
     public IReadOnlyList<EventWarning> Warnings { get; init; } = [];
 
-    /// <summary>The value in words: <c>1234</c>, <c>[1, 2, 3]</c>, <c>true</c>, <c>12.5%</c>, or <c>.</c> for the percentage of an empty whole.</summary>
+    /// <summary>
+    /// The value in words: <c>1234</c>, <c>[1, 2, 3]</c>, <c>true</c>, <c>12.5%</c>, or <c>.</c> for the percentage of
+    /// an empty whole. A table in one line: a trend's values oldest first (<c>2026-11-26..2026-11-28: 12 15 14</c>,
+    /// shares as <c>12.5%</c>), a funnel's steps summed over its rows (<c>2026-11-22..2026-11-28: signup 100 &gt; paid 9</c>),
+    /// a cohort table's average row.
+    /// </summary>
     public override string ToString() => Kind switch
     {
-        NamedQueryKind.Count => Count!.Value.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        NamedQueryKind.Count => Count!.Value.ToString(CultureInfo.InvariantCulture),
         NamedQueryKind.Ids => "[" + string.Join(", ", Ids!) + "]",
         NamedQueryKind.Contains => Contains!.Value ? "true" : "false",
-        _ => Percent is { } p ? p.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) + "%" : ".",
+        NamedQueryKind.Trend => Span(Trend!.Rows.Select(r => r.Period)) + string.Join(" ", Trend.Rows.Select(r =>
+            Trend.IsRatio ? Share(r.Percent) : r.Count.ToString(CultureInfo.InvariantCulture))),
+        NamedQueryKind.Funnel => Span(Funnel!.Rows.Select(r => r.Period)) + string.Join(" > ", Funnel.Steps.Zip(Funnel.Totals,
+            (step, total) => step + " " + total.ToString(CultureInfo.InvariantCulture))),
+        NamedQueryKind.Cohort => Span(Cohort!.Rows.Select(r => r.Period)) + "average " + string.Join(" ", Cohort.Average.Select(a =>
+            Cohort.Values == CohortValues.Percent ? Share(a) : a is { } v ? v.ToString("0.#", CultureInfo.InvariantCulture) : ".")),
+        _ => Share(Percent),
     };
+
+    private static string Share(double? percent) => percent is { } p ? p.ToString("0.##", CultureInfo.InvariantCulture) + "%" : ".";
+
+    /// <summary>The rows' first and last periods, <c>2026-11-26..2026-11-28: </c>.</summary>
+    private static string Span(IEnumerable<Model.Period> periods)
+    {
+        var list = periods.ToList();
+        return list.Count == 0 ? "" : list.Count == 1 ? $"{list[0]}: " : $"{list[0]}..{list[^1]}: ";
+    }
 }

@@ -20,6 +20,7 @@ ISuite[] suites =
     new JournalSuite(),
     new BatchDiagnosisSuite(),
     new CohortSuite(),
+    new TrendSuite(),
     new ParseSuite(),
     new ColdStartSuite(),
     new ClusterSuite(),

@@ -200,7 +200,7 @@ public sealed class ConfigQueriesTests
 
     [Theory]
     [InlineData("count month(active); count week(active)", "The query Bitmapist:Queries:q holds 2 statements (lines 1, 1): a named query is one statement or a set, optionally after let statements; give each its own name.")]
-    [InlineData("events", "The query Bitmapist:Queries:q is 'events' (line 1): a named query is a count, ids, in or percent statement or a set.")]
+    [InlineData("events", "The query Bitmapist:Queries:q is 'events' (line 1): a named query is a count, ids, in, percent, cohort, trend or funnel statement or a set.")]
     [InlineData("let a = month(active)", "The query Bitmapist:Queries:q only defines names with let: end it with the statement or set that uses them, like count a.")]
     [InlineData("-- nothing but a comment", "The query Bitmapist:Queries:q is empty: write one statement or a set, like count month(active).")]
     public void A_query_must_be_one_statement(string text, string message)

@@ -29,7 +29,8 @@ public sealed class RedisTests
                     "Queries": {
                       "active": "month(active)",
                       "retained": "count @cohort and month(active)",
-                      "share": "percent week(active) of month(active)"
+                      "share": "percent week(active) of month(active)",
+                      "dauOfMau": "trend active by day rows 2 of active & @cohort by month"
                     }
                   }
                 }
@@ -43,6 +44,9 @@ public sealed class RedisTests
             (await queries.CountAsync("active")).ShouldBe(4);
             (await queries.CountAsync("retained", new { cohort = new long[] { 2, 3, 9 } })).ShouldBe(2);
             (await queries.PercentAsync("share")).ShouldBe(75.0);
+            // Each row's whole: the month's active {1, 2, 3, 4} within the cohort {2, 3, 4}; the 27th: nobody, the 28th: {2, 3}.
+            var trend = await queries.TrendAsync("dauOfMau", new { cohort = new long[] { 2, 3, 4 } });
+            trend.Rows.Select(r => (r.Count, r.Whole)).ShouldBe([(0L, (long?)3), (2L, 3)]);
             await host.StopAsync();
         }
         finally

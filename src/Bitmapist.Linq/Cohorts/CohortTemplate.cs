@@ -45,7 +45,8 @@ internal static class CohortTemplate
         return SetExpr.Or(periods);
     }
 
-    private static bool IsUnionOfOneEvent(SetExpr template)
+    /// <summary>True when <paramref name="template"/> has one bare event name, reached only through and, or and the head of a difference: its union over periods is one range.</summary>
+    public static bool IsUnionOfOneEvent(SetExpr template)
     {
         var templates = 0;
         bool Walk(SetExpr e, bool monotone)

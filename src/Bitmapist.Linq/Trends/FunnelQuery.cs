@@ -46,6 +46,7 @@ public sealed record FunnelQuery(ImmutableArray<SetExpr> Steps, PeriodUnit By)
             throw new BitmapistQueryException($"A funnel's 'within' is 1 to {TrendQuery.MaxWindow} periods, not {Within}.", "Change within.");
         if (From is { } from && from.Unit != By)
             throw new ArgumentException($"The start must be a {PeriodRef.FunctionName(By)}, not a {PeriodRef.FunctionName(from.Unit)}.", nameof(From));
+        Series.CheckSize("funnel", RowCount, Steps.Select((s, k) => (s, k == 0 ? 1 : Within)));
     }
 
     /// <summary>The statement in the text query language.</summary>

@@ -132,22 +132,3 @@ public sealed record FunnelPlan(
         };
     }
 }
-
-/// <summary>How a trend or a funnel places its rows and windows.</summary>
-internal static class Series
-{
-    /// <summary><paramref name="count"/> periods of <paramref name="unit"/>, oldest first: from <paramref name="from"/>, or ending at the current one.</summary>
-    public static ImmutableArray<Period> Rows(PeriodUnit unit, int count, PeriodRef? from, DateTime now)
-    {
-        var first = from?.Resolve(now) ?? Period.Of(unit, now).Delta(-(count - 1));
-        return [.. Enumerable.Range(0, count).Select(first.Delta)];
-    }
-
-    /// <summary><paramref name="template"/> in any of the <paramref name="window"/> periods ending at <paramref name="last"/>.</summary>
-    public static SetExpr Ending(SetExpr template, Period last, int window) =>
-        window == 1 ? CohortTemplate.At(template, last) : CohortTemplate.UnionOver(template, last.Delta(-(window - 1)), last);
-
-    /// <summary><paramref name="template"/> in any of the <paramref name="window"/> periods starting at <paramref name="first"/>.</summary>
-    public static SetExpr Starting(SetExpr template, Period first, int window) =>
-        window == 1 ? CohortTemplate.At(template, first) : CohortTemplate.UnionOver(template, first, first.Delta(window - 1));
-}

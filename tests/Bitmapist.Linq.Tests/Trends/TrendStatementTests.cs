@@ -98,9 +98,19 @@ public class TrendStatementTests
     [InlineData("trend a by day of b by month window 0", "expected a number from 1 to 1000 after window")]
     [InlineData("trend a by day of b by month rows 3", "rows")]
     [InlineData("trend a", "expected 'by'")]
+    [InlineData("trend a - b by day rows 1000 window 101", "places 101,000 sets (1000 rows of 101)")]
+    [InlineData("funnel a then b | c by hour rows 500 within 200", "places 100,500 sets")]
     [InlineData("count a & b", "is not a set")]
     public void Bad_statements_say_what_is_wrong(string text, string message) =>
         Should.Throw<QuerySyntaxException>(() => TextQuery.Parse(text)).Message.ShouldContain(message);
+
+    [Fact]
+    public void A_window_of_one_event_is_one_range_and_never_counts_against_the_size_limit()
+    {
+        Trend("trend a & unique(b) by day rows 1000 window 1000").Window.ShouldBe(1000);
+        Funnel("funnel a then b then c by day rows 1000 within 1000").Within.ShouldBe(1000);
+        Trend("trend a - b by day rows 1000 window 100").Window.ShouldBe(100); // 100,000: the most
+    }
 
     [Fact]
     public void A_funnel_of_too_many_steps_is_refused_at_the_first_step_too_many()
