@@ -249,7 +249,11 @@ public sealed partial class ServeTests(SampleFile sample) : IClassFixture<Sample
             "explaining a table plans it whole");
         var funnel = await http.GetAsync(served.Query("funnel signup then active then paid by day rows 34"));
         funnel.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        WebUtility.HtmlDecode(await funnel.Content.ReadAsStringAsync()).ShouldContain("This funnel has 34 rows and 3 columns, 102 cells; a served table has at most 100");
+        WebUtility.HtmlDecode(await funnel.Content.ReadAsStringAsync()).ShouldContain("This funnel has 34 rows and 3 sets per row, 102 cells; a served table has at most 100");
+        (await http.GetAsync(served.Query("trend active by day rows 100 window 30"))).StatusCode.ShouldBe(HttpStatusCode.OK, "a window of one event is one range");
+        var window = await http.GetAsync(served.Query("trend active - signup by day rows 10 window 11"));
+        window.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        WebUtility.HtmlDecode(await window.Content.ReadAsStringAsync()).ShouldContain("This trend has 10 rows and 11 sets per row, 110 cells");
         (await http.GetAsync(served.Query("trend active by day rows 100"))).StatusCode.ShouldBe(HttpStatusCode.OK);
         (await http.GetAsync(served.Query("trend active by day rows 51 of active by month"))).StatusCode.ShouldBe(HttpStatusCode.BadRequest, "a whole doubles the cells");
 

@@ -161,21 +161,25 @@ internal sealed partial class ConsoleApp(BitmapStore store, ConsoleOptions optio
 
     /// <summary>
     /// The size of a table statement, the unit of the cell cap: a cohort's rows times its columns (its size column
-    /// included), a funnel's rows times its steps, a trend's rows (twice with a whole); null for other statements.
+    /// included); a trend's or funnel's rows times the sets each row counts. A window (a funnel's <c>within</c>) over one
+    /// event is one range, one set; over a template of several events it is one set per period (grammar/README.md,
+    /// "Limits"), so it counts its width. Null for other statements.
     /// </summary>
-    private static (string What, int Rows, int Columns)? Cells(TextStatement statement) => statement switch
+    private static (string What, int Rows, long PerRow, string Unit)? Cells(TextStatement statement) => statement switch
     {
-        CohortStatement c => ("table", c.Query.RowCount, c.Query.Cols + 1),
-        FunnelStatement f => ("funnel", f.Query.RowCount, f.Query.Steps.Length),
-        TrendStatement t => ("trend", t.Query.RowCount, t.Query.Of is null ? 1 : 2),
+        CohortStatement c => ("table", c.Query.RowCount, c.Query.Cols + 1, "columns"),
+        FunnelStatement f => ("funnel", f.Query.RowCount, f.Query.Steps.Select((step, k) => k == 0 ? 1 : Sets(step, f.Query.Within)).Sum(), "sets per row"),
+        TrendStatement t => ("trend", t.Query.RowCount, Sets(t.Query.Template, t.Query.Window) + (t.Query.Of is { } of ? Sets(of.Template, of.Window) : 0), "sets per row"),
         _ => null,
     };
 
-    private string? TooLarge((string What, int Rows, int Columns) size)
+    private static long Sets(Linq.Query.SetExpr template, int window) => template is Linq.Query.TemplateNode ? 1 : window;
+
+    private string? TooLarge((string What, int Rows, long PerRow, string Unit) size)
     {
-        var cells = (long)size.Rows * size.Columns;
+        var cells = size.Rows * size.PerRow;
         return cells <= limits.MaxCells ? null : string.Create(CultureInfo.InvariantCulture,
-            $"This {size.What} has {size.Rows} rows and {size.Columns} columns, {cells} cells; a served table has at most {limits.MaxCells} (the server's --max-cells). Use fewer rows or columns, or a coarser grouping; or restart the server with a larger --max-cells.");
+            $"This {size.What} has {size.Rows} rows and {size.PerRow} {size.Unit}, {cells} cells; a served table has at most {limits.MaxCells} (the server's --max-cells). Use fewer rows or columns, or a coarser grouping; or restart the server with a larger --max-cells.");
     }
 
     /// <summary>

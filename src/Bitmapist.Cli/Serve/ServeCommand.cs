@@ -26,7 +26,7 @@ internal static class ServeCommand
         };
         var maxCells = new Option<int>("--max-cells")
         {
-            Description = "The most cells a table may have: a cohort's rows x columns, a funnel's rows x steps, a trend's rows (x 2 with of); larger ones get an error page.",
+            Description = "The most cells a table may have: a cohort's rows x columns, a trend's or funnel's rows x the sets a row counts (docs/serve.md); larger ones get an error page.",
             DefaultValueFactory = _ => ServeLimits.DefaultMaxCells,
             HelpName = "N",
         };
