@@ -86,6 +86,7 @@ public static class Cli
         root.Subcommands.Add(CohortCommand.Create(context, global));
         root.Subcommands.Add(QueryCommand.Create(context, global));
         root.Subcommands.Add(MigrateCommand.Create(context, global));
+        root.Subcommands.Add(Serve.ServeCommand.Create(context, global));
         root.Subcommands.Add(Repl.ReplCommand.Create(context, global, input));
         return root;
     }

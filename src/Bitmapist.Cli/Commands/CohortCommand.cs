@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Bitmapist.Linq.Cohorts;
 using Bitmapist.Cli.Rendering;
+using Bitmapist.Cli.Serve;
 using Bitmapist.Linq.Cohorts.Rendering;
 using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Text;
@@ -34,7 +35,7 @@ internal static class CohortCommand
         var since = new Option<string?>("--since") { Description = "With --first: how far back 'before' reaches (a date; default one year before the first row).", HelpName = "date" };
         var html = new Option<string?>("--html") { Description = "Also write a self-contained HTML report to this file.", HelpName = "file" };
         var form = new Option<bool>("--form") { Description = "With --html: add a form like bitmapist's to change the query (it submits by GET)." };
-        var serve = new Option<int?>("--serve") { Description = "Serve the HTML report with its form at http://127.0.0.1:PORT/ until Ctrl+C (each submission runs a new table).", HelpName = "port" };
+        var serve = new Option<int?>("--serve") { Description = "Serve the web console (bitmapist serve) opened on this report and its form at http://127.0.0.1:PORT/ until Ctrl+C (each submission runs a new table).", HelpName = "port" };
         var maxCells = new Option<int>("--max-cells")
         {
             Description = $"With --serve: the most cells (rows x columns) a requested table may have; larger ones get the form back with an error.",

@@ -18,12 +18,14 @@ internal static class QueryCommand
             Arity = ArgumentArity.ZeroOrOne,
         };
         var file = new Option<string?>("--file", "-f") { Description = "Read the statements from this file.", HelpName = "file" };
+        var html = new Option<string?>("--html") { Description = "Also write the report of the trend, funnel or cohort statement (chart or heat map and table) to this self-contained HTML file.", HelpName = "file" };
         var parameters = ParameterOptions.Create();
         var csvStyle = CsvStyleOption.Create();
         var command = new Command("query", "Run statements of the query language: " +
             string.Join(", ", Bitmapist.Grammar.QueryGrammar.Keywords.Where(k => k.Help is not null).Select(k => k.Word)) + ".");
         command.Arguments.Add(text);
         command.Options.Add(file);
+        command.Options.Add(html);
         command.Options.Add(parameters);
         command.Options.Add(csvStyle);
         command.SetAction(async (parse, ct) =>
@@ -59,7 +61,9 @@ internal static class QueryCommand
             if (!ok) return Cli.Usage;
             if (!CommandRunner.TryReadSettings(global, parse, context, ct, out var settings, out var failure)) return failure;
             if (!CsvStyleOption.TryCreateRenderer(parse.GetValue(csvStyle), settings, context, out var renderer)) return Cli.Usage;
-            var code = await StatementRunner.RunScriptAsync(source!, path, settings, context, ct, values, renderer).ConfigureAwait(false);
+            var report = parse.GetValue(html) is { } htmlPath ? new HtmlReport(htmlPath) : null;
+            var code = await StatementRunner.RunScriptAsync(source!, path, settings, context, ct, values, renderer, report is null ? null : report.Observe).ConfigureAwait(false);
+            if (code == Cli.Ok && report is not null) code = await report.WriteAsync(context, settings.Format == OutputFormat.Table, ct).ConfigureAwait(false);
             // 'help' or 'exit' alone is someone who expected the REPL: the syntax error alone does not say where those words work.
             if (code == Cli.Usage && source!.Trim().ToLowerInvariant() is "help" or "?" or "exit" or "quit")
                 context.Error($"'{source.Trim()}' is a command of the interactive REPL (run bitmapist repl, or bitmapist with no command), not a statement: query runs statements such as count month(active).");

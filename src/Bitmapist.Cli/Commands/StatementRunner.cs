@@ -27,8 +27,9 @@ internal static class StatementRunner
     /// <param name="origin">Named before a syntax error (a file), or null.</param>
     /// <param name="parameters">Values of the statements' <c>@name</c> parameters (<c>--param</c>).</param>
     /// <param name="renderer">Prints the results; null for the settings' format (<c>--csv-style</c> gives another).</param>
+    /// <param name="observe">Sees each result after it is printed (<c>query --html</c> keeps the report's), or null.</param>
     public static async Task<int> RunScriptAsync(string source, string? origin, CliSettings settings, CliContext context, CancellationToken ct,
-        IReadOnlyDictionary<string, SetExpr>? parameters = null, ResultRenderer? renderer = null)
+        IReadOnlyDictionary<string, SetExpr>? parameters = null, ResultRenderer? renderer = null, Action<StatementResult>? observe = null)
     {
         parameters ??= new Dictionary<string, SetExpr>();
         IReadOnlyList<TextStatement> statements;
@@ -47,7 +48,7 @@ internal static class StatementRunner
             context.Error($"the query uses @{missing} and it has no value: add --param {missing}=SET, e.g. --param {missing}=\"month(signup, -1)\".");
             return Cli.Usage;
         }
-        return await RunStepsAsync([.. statements.Select(s => new ScriptStep(s, null))], settings, context, ct, parameters, renderer).ConfigureAwait(false);
+        return await RunStepsAsync([.. statements.Select(s => new ScriptStep(s, null))], settings, context, ct, parameters, renderer, observe).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -55,7 +56,7 @@ internal static class StatementRunner
     /// (what was printed stays). Returns the exit code.
     /// </summary>
     public static async Task<int> RunStepsAsync(IReadOnlyList<ScriptStep> steps, CliSettings settings, CliContext context, CancellationToken ct,
-        IReadOnlyDictionary<string, SetExpr>? parameters = null, ResultRenderer? renderer = null)
+        IReadOnlyDictionary<string, SetExpr>? parameters = null, ResultRenderer? renderer = null, Action<StatementResult>? observe = null)
     {
         try
         {
@@ -77,6 +78,7 @@ internal static class StatementRunner
                 {
                     await renderer.RenderAsync(result, ct).ConfigureAwait(false);
                     Warn(context, result.Warnings);
+                    observe?.Invoke(result);
                 }
                 i += run.Count;
             }
