@@ -30,9 +30,9 @@ public static class TrendHtml
         var q = table.Query;
         var sb = new StringBuilder("<section class=\"report trend\">\n");
         var window = q.Window > 1 ? string.Create(CultureInfo.InvariantCulture, $", each row the {q.Window} {ReportPage.Unit(q.By)}s ending with it") : "";
-        var values = table.IsRatio ? $"in % of the whole, {E(q.Of!.Text)} (users in both over the whole's users; empty when the whole has none)" : "in users";
+        var values = table.IsRatio ? $"each in % of the whole, {E(q.Of!.Text)} (users in both over the whole's users; empty when the whole has none)" : "each a count of users";
         sb.Append(CultureInfo.InvariantCulture, $"<p>Query: <code class=\"query\">{E(q.Text)}</code><br>");
-        sb.Append(CultureInfo.InvariantCulture, $"By {ReportPage.Unit(q.By)}{window}, {table.Rows.Length} rows {values}. Computed at {table.Now:yyyy-MM-dd HH:mm} UTC.</p>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"By {ReportPage.Unit(q.By)}{window}, {table.Rows.Length} rows, {values}. Computed at {table.Now:yyyy-MM-dd HH:mm} UTC.</p>\n");
 
         var points = table.Rows.Select(r => new ChartPoint(r.Label, table.IsRatio ? r.Percent : r.Count)).ToList();
         sb.Append("<figure class=\"chart\">\n")
