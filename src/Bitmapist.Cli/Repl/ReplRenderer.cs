@@ -5,6 +5,7 @@ using Bitmapist.Linq;
 using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Cohorts.Rendering;
 using Bitmapist.Linq.Statements;
+using Bitmapist.Linq.Trends;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -12,7 +13,8 @@ namespace Bitmapist.Cli.Repl;
 
 /// <summary>
 /// The interactive REPL's output format: rich tables (a header naming each value, numbers on the right),
-/// <c>explain</c> as a panel, ids ten to a row with how to page on, cohort tables with heat-map cells. Renders
+/// <c>explain</c> as a panel, ids ten to a row with how to page on, cohort tables with heat-map cells, trends and funnels
+/// as tables. Renders
 /// every result type; the ids of an <see cref="IdsResult"/> are read first by <see cref="PrepareAsync"/>, so the
 /// statement's timing includes them and nothing is read while drawing.
 /// </summary>
@@ -85,6 +87,12 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             case CohortResult c:
                 RenderCohort(c.Table);
                 break;
+            case TrendResult t:
+                RenderTrend(t.Table);
+                break;
+            case FunnelResult f:
+                RenderFunnel(f.Table);
+                break;
             case IdsResult:
                 throw new InvalidOperationException("The REPL reads the ids it shows before drawing them: pass the result through PrepareAsync first.");
             default:
@@ -118,6 +126,22 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             : "[grey]users of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]");
     }
 
+    /// <summary>A trend: a row per period, oldest first (with the whole and the percent for a ratio).</summary>
+    private void RenderTrend(TrendTable table)
+    {
+        var rows = table.Rows.Select(r => table.IsRatio
+            ? new[] { r.Label, Number(r.Count), r.Whole is { } w ? Number(w) : "", r.Percent is { } p ? ResultRenderer.Percent(p) + " %" : ResultRenderer.Undefined }
+            : [r.Label, Number(r.Count)]).ToList();
+        console.Write(Periods(Table(table.IsRatio ? [CohortFormat.Unit(table.Unit), "count", "whole", "percent"] : [CohortFormat.Unit(table.Unit), "count"], rows)));
+    }
+
+    /// <summary>A funnel: a row per period with the users left after each step and the overall conversion.</summary>
+    private void RenderFunnel(FunnelTable table)
+    {
+        var rows = table.Rows.Select(r => (string[])[r.Label, .. r.Counts.Select(Number), r.Overall is { } p ? ResultRenderer.Percent(p) + " %" : ResultRenderer.Undefined]).ToList();
+        console.Write(Periods(Table([CohortFormat.Unit(table.Unit), .. table.Steps, "conversion"], rows)));
+    }
+
     private static readonly string[] Shades = ["default", "lightcyan1", "paleturquoise1", "skyblue1", "deepskyblue3", "dodgerblue3"];
 
     private void RenderIds(IdsPage page)
@@ -140,6 +164,13 @@ internal sealed class ReplRenderer(IAnsiConsole console)
     }
 
     private static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A table whose first column is a period and the others numbers: labels on the left, numbers on the right (a week's label starts with a digit).</summary>
+    private static Table Periods(Table table)
+    {
+        for (var i = 0; i < table.Columns.Count; i++) table.Columns[i].Alignment = i == 0 ? Justify.Left : Justify.Right;
+        return table;
+    }
 
     private static Table Table(IReadOnlyList<string> columns, IReadOnlyList<string[]> rows)
     {
