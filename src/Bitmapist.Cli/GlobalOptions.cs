@@ -1,6 +1,8 @@
 using System.CommandLine;
 using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli;
 
@@ -11,7 +13,9 @@ namespace Bitmapist.Cli;
 /// <param name="Now">The pinned "now", or null for the system clock.</param>
 /// <param name="Format">Output format.</param>
 /// <param name="Layout">The key layout given with --layout, or null (bitmapist's, except where a command says otherwise).</param>
-internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format, KeyLayout? Layout = null)
+/// <param name="Universe">The set of every user (--universe), or null: queries with <c>users</c>, <c>~x</c> or <c>not x</c> then fail.</param>
+internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format, KeyLayout? Layout = null,
+    SetExpr? Universe = null)
 {
     /// <summary>The clock stores run on: fixed at <see cref="Now"/> when given.</summary>
     public TimeProvider Clock => Now is { } now ? new FixedTimeProvider(now) : TimeProvider.System;
@@ -57,6 +61,14 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    public Option<string?> Universe { get; } = new("--universe")
+    {
+        Description = "The set of every user, a set of the query language, e.g. unique(user) (a unique flag the application marks for every user) " +
+            "or year(active, -2..0): what 'users', '~x' and 'not x' mean. Without it those fail; 'a - b' needs none.",
+        HelpName = "set",
+        Recursive = true,
+    };
+
     public Option<string?> Now { get; } = new("--now")
     {
         Description = "Pin \"now\" to this ISO timestamp (e.g. 2026-11-28T12:00:00Z) for reproducible output; the sample data ends on that day.",
@@ -87,6 +99,7 @@ internal sealed class GlobalOptions
         root.Options.Add(Data);
         root.Options.Add(Prefix);
         root.Options.Add(Layout);
+        root.Options.Add(Universe);
         root.Options.Add(Now);
         root.Options.Add(Format);
         root.Options.Add(Verbose);
@@ -110,8 +123,39 @@ internal sealed class GlobalOptions
             throw new CliException(
                 $"--layout {layout} with --data: an embedded store file keeps bitmapist's layout (it stores large ids compactly already, so " +
                 "shards would only add work). Leave --layout out for --data; the sharded layout is for Redis (--redis), where a cluster needs it.");
-        return new CliSettings(redis, data, parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix, now, format, layout);
+        return new CliSettings(redis, data, parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix, now, format, layout,
+            ReadUniverse(parse.GetValue(Universe), "--universe"));
     }
+
+    /// <summary>A universe option's set, or null when not given.</summary>
+    public static SetExpr? ReadUniverse(string? text, string option) => text is null ? null : ParseUniverse(text, option);
+
+    /// <summary>
+    /// The universe <paramref name="text"/> names (with <paramref name="names"/>, a REPL session's let names). It must be
+    /// a positive set: <c>users</c> or a complement in it would mean the universe itself, which has no definition.
+    /// </summary>
+    /// <param name="what">How the user gave it, for the message: <c>--universe</c> or <c>set universe</c>.</param>
+    /// <exception cref="CliException">Not a set, or not a positive one; the message says how to give one.</exception>
+    public static SetExpr ParseUniverse(string text, string what, IReadOnlyDictionary<string, SetExpr>? names = null)
+    {
+        var example = $"e.g. {what} 'unique(user)'";
+        if (text.Trim().Length == 0) throw new CliException($"{what} needs a set, {example}.");
+        SetExpr set;
+        try
+        {
+            set = TextQuery.ParseSet(text, names);
+        }
+        catch (QuerySyntaxException e)
+        {
+            throw new CliException($"{what} '{text}' is not a set: {e.Problem}. Give a set of the query language, {example}.");
+        }
+        if (Descendants(set).FirstOrDefault(n => n.Kind is SetKind.Universe or SetKind.Not or SetKind.Parameter) is { } bad)
+            throw new CliException($"{what} '{text}' uses {(bad.Kind == SetKind.Parameter ? "a parameter" : bad.Kind == SetKind.Universe ? "users" : "a complement")}: " +
+                $"the universe is the set 'users' and '~x' stand for, so it must be made of events, flags and ids, {example} or year(active, -2..0).");
+        return set;
+    }
+
+    private static IEnumerable<SetExpr> Descendants(SetExpr set) => set.Children.SelectMany(Descendants).Prepend(set);
 
     /// <summary>A layout option's value, or null when not given; the library's own message when it names no layout.</summary>
     public static KeyLayout? ReadLayout(string? text, string option)

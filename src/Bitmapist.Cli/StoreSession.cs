@@ -47,6 +47,7 @@ internal sealed class StoreSession : IAsyncDisposable
         Layout = settings.Layout ?? KeyLayout.Bitmapist,
         Clock = settings.Clock,
         Tracking = tracking ?? TrackingOptions.Bitmapist3,
+        Universe = settings.Universe,
     };
 
     /// <summary>Opens the store the global options name.</summary>

@@ -21,13 +21,16 @@ internal delegate Task<StatementResult> RunStatement(TextStatement statement, Ca
 internal sealed class ReplSession
 {
     /// <summary>The REPL's own commands (not statements of the language).</summary>
-    public static readonly IReadOnlyList<string> Commands = ["help", "exit", "quit"];
+    public static readonly IReadOnlyList<string> Commands = ["help", "exit", "quit", "set", "unset", "universe"];
 
     public const string Prompt = "bitmapist> ";
     public const string ContinuationPrompt = "       ... ";
 
     private readonly ITerminal _terminal;
     private readonly RunStatement _execute;
+    private readonly BitmapStore _opened;
+    private BitmapStore _store;
+    private StatementExecutor _executor;
     private readonly ReplRenderer _renderer;
     private readonly IAnsiConsole _console;
     private readonly Dictionary<string, SetExpr> _names = new(StringComparer.Ordinal);
@@ -37,8 +40,9 @@ internal sealed class ReplSession
         _terminal = terminal;
         History = history;
         StoreDescription = storeDescription;
-        var executor = new StatementExecutor(store);
-        _execute = execute ?? ((s, ct) => executor.ExecuteAsync(s, null, ct));
+        _opened = _store = store;
+        _executor = new StatementExecutor(store);
+        _execute = execute ?? ((s, ct) => _executor.ExecuteAsync(s, null, ct));
         _console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Ansi = terminal.Colors ? AnsiSupport.Yes : AnsiSupport.No,
@@ -60,6 +64,9 @@ internal sealed class ReplSession
 
     /// <summary>How long a statement runs before the spinner shows.</summary>
     public TimeSpan SpinnerDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The set of every user (<c>--universe</c>, then <c>set universe</c>), or null.</summary>
+    public SetExpr? Universe => _store.Options.Universe;
 
     /// <summary>The names bound by <c>let</c> so far.</summary>
     public IReadOnlyDictionary<string, SetExpr> Names => _names;
@@ -89,6 +96,11 @@ internal sealed class ReplSession
                 {
                     History.Add(line);
                     Help();
+                    continue;
+                }
+                if (UniverseCommand(line))
+                {
+                    History.Add(line);
                     continue;
                 }
             }
@@ -128,6 +140,53 @@ internal sealed class ReplSession
             if (read.Status == ReadStatus.EndOfInput) return Cli.Ok;
         }
         return Cli.Cancelled;
+    }
+
+    /// <summary>
+    /// <c>universe</c> (or <c>set universe</c>) shows the universe, <c>set universe SET</c> sets it for the statements
+    /// after it, <c>unset universe</c> removes it; false when <paramref name="line"/> is none of them.
+    /// </summary>
+    private bool UniverseCommand(string line)
+    {
+        var words = line.Trim().TrimEnd(';').Split((char[]?)null, 3, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        switch (words.Select((w, i) => i < 2 ? w.ToLowerInvariant() : w).ToArray())
+        {
+            case ["universe"] or ["set", "universe"]:
+                _console.MarkupLine(Universe is { } u
+                    ? $"universe = {Markup.Escape(u.Text)}"
+                    : "[grey]no universe: users, ~x and not x need one; set it with[/] set universe unique(user) [grey](or --universe)[/]");
+                return true;
+            case ["unset", "universe"]:
+                UseUniverse(null);
+                _console.MarkupLine("[grey]no universe[/]");
+                return true;
+            case ["set", "universe", _]:
+                SetExpr set;
+                try
+                {
+                    set = GlobalOptions.ParseUniverse(words[2], "set universe", _names);
+                }
+                catch (CliException e)
+                {
+                    _console.MarkupLine("[red]" + Markup.Escape(e.Message) + "[/]");
+                    return true;
+                }
+                UseUniverse(set);
+                _console.MarkupLine($"[grey]universe = {Markup.Escape(set.Text)}[/]");
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Runs the next statements with <paramref name="universe"/>: a view of the opened store with that universe, over
+    /// the same back end (no new connection). The view is never disposed: the opened store owns the back end.
+    /// </summary>
+    private void UseUniverse(SetExpr? universe)
+    {
+        _store = universe == _opened.Options.Universe ? _opened : new BitmapStore(_opened.Backend, _opened.Options with { Universe = universe });
+        _executor = new StatementExecutor(_store);
     }
 
     /// <summary>True when the error is at the end of the text: more input could complete the statement.</summary>
@@ -215,6 +274,9 @@ internal sealed class ReplSession
         {
             var (message, _) = CommandRunner.Describe(e, cancel.Token);
             _console.MarkupLine("[red]" + Markup.Escape(message) + "[/]");
+            // The library's fix says what a universe is; here it can be given at once.
+            if (e is Linq.BitmapistQueryException && Universe is null && message.Contains("no universe is configured", StringComparison.Ordinal))
+                _console.MarkupLine("[grey]Set one for this session with[/] set universe unique(user) [grey](your flag of every user), or start with --universe.[/]");
             return false;
         }
     }
@@ -242,6 +304,7 @@ internal sealed class ReplSession
         foreach (var (statement, example) in HelpRows) table.AddRow(new Text(statement), new Text(example));
         _console.Write(table);
         _console.MarkupLine(Markup.Escape(SetsHelp));
+        _console.MarkupLine(Markup.Escape("Session: set universe SET (what users, ~x and not x mean, e.g. set universe unique(user)); universe shows it; unset universe removes it."));
         _console.MarkupLine(Markup.Escape(
             "Keys: Tab completes keywords, functions and events; Up/Down history; Ctrl-A/E start/end; Ctrl-U/K/W delete; " +
             "Ctrl-L clears; Ctrl-C cancels the running statement or the line (at an empty prompt it exits); Ctrl-D or exit/quit leaves. " +
