@@ -15,6 +15,7 @@ Console.CancelKeyPress += (_, e) =>
 
 // A buffered stdout: `bitmapist ids` can print millions of lines.
 await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
-var code = await Bitmapist.Cli.Cli.RunAsync(args, stdout, Console.Error, Bitmapist.Cli.Repl.ReplInput.FromConsole(), cancel.Token);
+var code = await Bitmapist.Cli.Cli.RunAsync(args, stdout, Console.Error, Bitmapist.Cli.Repl.ReplInput.FromConsole(), cancel.Token,
+    Bitmapist.Cli.Config.CliEnvironment.FromProcess());
 await stdout.FlushAsync();
 return code;
