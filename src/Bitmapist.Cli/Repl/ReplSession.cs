@@ -306,7 +306,7 @@ internal sealed class ReplSession
         _console.MarkupLine(Markup.Escape(SetsHelp));
         _console.MarkupLine(Markup.Escape("Session: set universe SET (what users, ~x and not x mean, e.g. set universe unique(user)); universe shows it; unset universe removes it."));
         _console.MarkupLine(Markup.Escape(
-            "Keys: Tab completes keywords, functions and events; Up/Down history; Ctrl-A/E start/end; Ctrl-U/K/W delete; " +
+            "Keys: Tab completes keywords, functions and events; Up/Down history; Ctrl-R searches it; Ctrl-A/E start/end; Ctrl-U/K/W delete; " +
             "Ctrl-L clears; Ctrl-C cancels the running statement or the line (at an empty prompt it exits); Ctrl-D or exit/quit leaves. " +
             "An unfinished statement continues on the next line; an empty line ends it."));
     }
