@@ -28,6 +28,9 @@ internal sealed class ReplRenderer(IAnsiConsole console)
     /// <summary>An <see cref="IdsResult"/> with the ids shown read, and the paging of the ids after them, if any.</summary>
     internal sealed record ShownIds(IdsPage Page) : StatementResult;
 
+    /// <summary>A result written to a file (<c>ids SET &gt; out.txt</c>): where, and how many ids when it was a list of ids.</summary>
+    internal sealed record WrittenFile(string Path, long? Ids) : StatementResult;
+
     /// <summary>Reads what <see cref="Render"/> shows of a lazy result: up to <see cref="IdsShown"/> ids (the statement's limit, at most <see cref="MaxIdsShown"/>).</summary>
     public static async Task<StatementResult> PrepareAsync(StatementResult result, CancellationToken ct)
     {
@@ -83,6 +86,9 @@ internal sealed class ReplRenderer(IAnsiConsole console)
                 break;
             case ShownIds i:
                 RenderIds(i.Page);
+                break;
+            case WrittenFile w:
+                console.MarkupLine(Markup.Escape(w.Ids is { } n ? $"wrote {Number(n)} ids to {w.Path}" : $"wrote the result to {w.Path}"));
                 break;
             case CohortResult c:
                 RenderCohort(c.Table);
