@@ -400,8 +400,13 @@ internal sealed class ReplSession
         : t.TotalMilliseconds.ToString("0.0 'ms'", CultureInfo.InvariantCulture);
 
     /// <summary>Runs the statement and reads the ids it shows (<see cref="ReplRenderer.PrepareAsync"/>), so the work and its timing end together.</summary>
-    private async Task<StatementResult> Materialize(TextStatement statement, CancellationToken ct) =>
-        await ReplRenderer.PrepareAsync(await _execute(statement, ct).ConfigureAwait(false), ct).ConfigureAwait(false);
+    /// <remarks><c>events</c> shows each event's users this month and of its unique flag (<see cref="EventCounts"/>), counted here, in one batch.</remarks>
+    private async Task<StatementResult> Materialize(TextStatement statement, CancellationToken ct)
+    {
+        var result = await _execute(statement, ct).ConfigureAwait(false);
+        if (result is EventsResult { Names.Count: > 0 } events) return await EventCounts.CountAsync(_store, events, ct).ConfigureAwait(false);
+        return await ReplRenderer.PrepareAsync(result, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Runs the statement and writes its whole result into the redirect's file (<see cref="ResultFile"/>), in the format its extension names.</summary>
     private async Task<StatementResult> WriteAsync(TextStatement statement, Redirect to, CancellationToken ct)
