@@ -32,6 +32,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         new("count", KeywordKind.Statement) { Help = new("count SET", "count month(active) & week('song:played')") },
         new("ids", KeywordKind.Statement) { Help = new("ids SET [limit N] [after ID]", "ids week(active) limit 10 after 41") },
         new("cohort", KeywordKind.Statement, Reserved: false) { Help = new("cohort SET then SET by UNIT [...]", "cohort signup then active by week cols 6") },
+        new("trend", KeywordKind.Statement, Reserved: false) { Help = new("trend SET by UNIT [rows N] [from X] [window W] [of SET by UNIT [window W]]", "trend active by day rows 14 window 7") },
+        new("funnel", KeywordKind.Statement, Reserved: false) { Help = new("funnel SET then SET [then SET ...] by UNIT [rows N] [from X] [within W]", "funnel signup then active by week rows 4 within 2") },
         new("explain", KeywordKind.Statement) { Help = new("explain STATEMENT", "explain count all day(active, -6..0)") },
         new("events", KeywordKind.Statement) { Help = new("events [PREFIX]", "events song") },
         new("let", KeywordKind.Statement) { Help = new("let NAME = SET", "let retained = month(active) & month(active, -1)") },
@@ -63,6 +65,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         new("since", KeywordKind.CohortPart, Reserved: false),
         new("unbounded", KeywordKind.CohortPart, Reserved: false),
         new("counts", KeywordKind.CohortPart, Reserved: false),
+        new("window", KeywordKind.CohortPart, Reserved: false),
+        new("within", KeywordKind.CohortPart, Reserved: false),
         // A statement of its own, and a cohort's option ("... by week percent").
         new("percent", KeywordKind.CohortPart, StartsStatement: true) { Help = new("percent SET of SET", "percent month(active) of month(signup, -1)") },
         new("first", KeywordKind.CohortPart, Reserved: false),
@@ -119,6 +123,15 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public NonTerminal CohortFirst { get; } = new("cohortFirst");
     public NonTerminal CohortOptions { get; } = new("cohortOptions");
     public NonTerminal CohortOption { get; } = new("cohortOption");
+    public NonTerminal TrendStatement { get; } = new("trendStatement");
+    public NonTerminal TrendOptions { get; } = new("trendOptions");
+    public NonTerminal TrendOption { get; } = new("trendOption");
+    public NonTerminal TrendWhole { get; } = new("trendWhole");
+    public NonTerminal WholeOptions { get; } = new("wholeOptions");
+    public NonTerminal FunnelStatement { get; } = new("funnelStatement");
+    public NonTerminal FunnelSteps { get; } = new("funnelSteps");
+    public NonTerminal FunnelOptions { get; } = new("funnelOptions");
+    public NonTerminal FunnelOption { get; } = new("funnelOption");
     public NonTerminal BareStatement { get; } = new("bareStatement");
     public NonTerminal IdsOptions { get; } = new("idsOptions");
     public NonTerminal IdsOption { get; } = new("idsOption");
@@ -162,9 +175,12 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
 
         // Statements: ';' is optional between them (a new line is white space).
         Program.Rule = MakeStarRule(Program, Statement | ";");
-        Statement.Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | ExplainStatement
-            | EventsStatement | LetStatement | DescribeStatement | BareStatement;
-        var explainable = new NonTerminal("explainable") { Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | BareStatement };
+        Statement.Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | TrendStatement
+            | FunnelStatement | ExplainStatement | EventsStatement | LetStatement | DescribeStatement | BareStatement;
+        var explainable = new NonTerminal("explainable")
+        {
+            Rule = CountStatement | IdsStatement | InStatement | PercentStatement | CohortStatement | TrendStatement | FunnelStatement | BareStatement,
+        };
         // cohort [first] SET then SET by UNIT [rows N] [cols N] [from DATE|OFFSET] [since DATE] [unbounded] [counts|percent]
         CohortStatement.Rule = ToTerm("cohort") + CohortFirst + Set + "then" + Set + "by" + Unit + CohortOptions;
         // "percent" after a cohort is its option, not a new percent statement (write ";" to start one).
@@ -172,6 +188,18 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         CohortOptions.Rule = Empty | CohortOptions + CohortOption;
         CohortOption.Rule = ToTerm("rows") + Number | ToTerm("cols") + Number | ToTerm("from") + Number | ToTerm("since") + Number
             | "unbounded" | "counts" | PreferShiftHere() + "percent";
+        // trend SET by UNIT [rows N] [from DATE|OFFSET] [window W] [of SET by UNIT [window W]]: the whole comes last,
+        // so "window" after it is the whole's.
+        TrendStatement.Rule = ToTerm("trend") + Set + "by" + Unit + TrendOptions + TrendWhole;
+        TrendOptions.Rule = Empty | TrendOptions + TrendOption;
+        TrendOption.Rule = ToTerm("rows") + Number | ToTerm("from") + Number | ToTerm("window") + Number;
+        TrendWhole.Rule = Empty | ToTerm("of") + Set + "by" + Unit + WholeOptions;
+        WholeOptions.Rule = Empty | ToTerm("window") + Number;
+        // funnel SET then SET [then SET ...] by UNIT [rows N] [from DATE|OFFSET] [within W] (two steps at least: the walker says so with a caret).
+        FunnelStatement.Rule = ToTerm("funnel") + FunnelSteps + "by" + Unit + FunnelOptions;
+        FunnelSteps.Rule = MakePlusRule(FunnelSteps, ToTerm("then"), Set);
+        FunnelOptions.Rule = Empty | FunnelOptions + FunnelOption;
+        FunnelOption.Rule = ToTerm("rows") + Number | ToTerm("from") + Number | ToTerm("within") + Number;
         CountStatement.Rule = ToTerm("count") + Set;
         // "limit N" and "after ID" in either order, each at most once (checked by the walker, with a caret).
         IdsStatement.Rule = ToTerm("ids") + Set + IdsOptions;
@@ -283,7 +311,7 @@ public enum KeywordKind
     /// <summary>A word inside a statement: <c>in</c>, <c>of</c>, <c>limit</c>, <c>after</c>, <c>during</c>.</summary>
     Part,
 
-    /// <summary>A word that only a cohort statement uses: <c>then</c>, <c>by</c>, its options.</summary>
+    /// <summary>A word that only a cohort, trend or funnel statement uses: <c>then</c>, <c>by</c>, their options.</summary>
     CohortPart,
 }
 

@@ -18,7 +18,7 @@ namespace Bitmapist.Linq.IntegrationTests;
 /// and use ids across [0, 2^32) on the embedded store; on Redis, where a key costs max id / 8 bytes, most
 /// ids stay below 2^17 and a few users go up to 2^20, so results span several 64 KiB GETRANGE pages (ids near 2^32 have their own test below).
 /// </summary>
-public class DifferentialOracleTests(ITestOutputHelper output)
+public partial class DifferentialOracleTests(ITestOutputHelper output)
 {
     private static readonly string[] Events = ["a", "b", "c:d", "e f", "h", "never"];
 

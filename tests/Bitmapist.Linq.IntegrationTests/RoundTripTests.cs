@@ -203,7 +203,30 @@ public class RoundTripTests
 
     [SkippableTheory]
     [MemberData(nameof(Kinds))]
-    public async Task A_cohort_table_is_one_round_trip_of_the_explained_batch(string kind)
+    public Task A_cohort_table_is_one_round_trip_of_the_explained_batch(string kind)
+    {
+        var query = CohortTests.Parse("cohort signup & active then active by day rows 3 cols 2");
+        return A_table_is_one_round_trip_of_the_explained_batch(kind, "a cohort table", store => store.Explain(query), store => store.CohortAsync(query));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public Task A_trend_is_one_round_trip_of_the_explained_batch(string kind)
+    {
+        // A rolling window and a whole: three counts a row, all in the one batch.
+        var query = ((TrendStatement)TextQuery.Parse("trend signup & active by day rows 3 window 2 of active by month").Single()).Query;
+        return A_table_is_one_round_trip_of_the_explained_batch(kind, "a trend", store => store.Explain(query), store => store.TrendAsync(query));
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Kinds))]
+    public Task A_funnel_is_one_round_trip_of_the_explained_batch(string kind)
+    {
+        var query = ((FunnelStatement)TextQuery.Parse("funnel signup then active then signup & active by day rows 3 within 2").Single()).Query;
+        return A_table_is_one_round_trip_of_the_explained_batch(kind, "a funnel", store => store.Explain(query), store => store.FunnelAsync(query));
+    }
+
+    private static async Task A_table_is_one_round_trip_of_the_explained_batch(string kind, string what, Func<BitmapStore, string> explain, Func<BitmapStore, Task> run)
     {
         await using var redis = await ObservedRedis.StartAsync();
         await using var store = await redis.ConnectAsync(kind, Options());
@@ -214,17 +237,16 @@ public class RoundTripTests
             foreach (var id in new long[] { 1, 2, 3, 4 })
                 batch.Mark("signup", id, day).Mark("active", id, day);
         await batch.ExecuteAsync();
-        var query = CohortTests.Parse("cohort signup & active then active by day rows 3 cols 2");
-        var explained = ExplainedCommands.Parse(store.Explain(query));
+        var explained = ExplainedCommands.Parse(explain(store));
 
-        var first = await redis.ObserveAsync(store, () => store.CohortAsync(query));
-        var again = await redis.ObserveAsync(store, () => store.CohortAsync(query));
+        var first = await redis.ObserveAsync(store, () => run(store));
+        var again = await redis.ObserveAsync(store, () => run(store));
         if (kind == StoreKind.RedisAsBitmapistServer)
         {
             explained.Sent[0].ShouldBe("MULTI");
             explained.InScript.ShouldBeEmpty();
-            ShouldBe(first, [explained.Sent], explained.ServerCalls(), "a cohort table as MULTI/EXEC");
-            ShouldBe(again, [explained.Sent], explained.ServerCalls(), "a cohort table as MULTI/EXEC, again");
+            ShouldBe(first, [explained.Sent], explained.ServerCalls(), $"{what} as MULTI/EXEC");
+            ShouldBe(again, [explained.Sent], explained.ServerCalls(), $"{what} as MULTI/EXEC, again");
         }
         else
         {
@@ -248,7 +270,7 @@ public class RoundTripTests
             var firstCalls = ExplainedCommands.Count(explained.InScript);
             firstCalls["script|load"] = 1;
             firstCalls["eval"] = 1;
-            first.ServerCalls.OrderBy(kv => kv.Key).ShouldBe(firstCalls.OrderBy(kv => kv.Key), "the commands the first table ran");
+            first.ServerCalls.OrderBy(kv => kv.Key).ShouldBe(firstCalls.OrderBy(kv => kv.Key), $"the commands {what} ran first");
         }
         (await store.ListTemporariesAsync()).ShouldBeEmpty();
     }

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Bitmapist.Linq.Migration;
 using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Stores;
+using Bitmapist.Linq.Text;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Bitmapist.Linq.Tests;
@@ -108,6 +109,47 @@ public class ReadmeSnippetTests
         firstPage.ShouldBe([8]);  // October minus November = {7, 8}; 7 is a VIP
         october.ShouldBe(3);      // 7, 8 (Oct 31 23:00 is still October), 9
         SnippetShouldMatchReadme("LINQ");
+    }
+
+    [Fact]
+    public async Task The_trends_section_runs()
+    {
+        // Now is Sat 2026-11-28 (ISO week W48, Nov 23..29).
+        await using var store = new EmbeddedStore(new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 14, 0, 0, TimeSpan.Zero)) });
+        await store.MarkAsync("active", 1, new DateTime(2026, 11, 21));   // the day before the 7 rows
+        await store.MarkAsync("active", 1, new DateTime(2026, 11, 27));
+        await store.MarkAsync("active", 2, new DateTime(2026, 11, 28));
+        await store.MarkAsync("active", 3, new DateTime(2026, 11, 28));
+        await store.MarkAsync("signup", 2, new DateTime(2026, 11, 23));
+        await store.MarkAsync("signup", 3, new DateTime(2026, 11, 24));
+        await store.MarkAsync("paid", 2, new DateTime(2026, 12, 1));      // the week after: within 2 weeks
+
+        // README: Trends, funnels and cohorts
+        // Daily actives for the last 7 days, oldest first: one batch for the whole series.
+        var dau = await store.Trend(p => store.At("active", p)).ByDay().Rows(7).RunAsync();
+        foreach (var row in dau.Rows) Console.WriteLine($"{row.Label} {row.Count}");
+
+        // Rolling 7-day actives per day, and stickiness: each day's actives as a share of its month's (DAU/MAU).
+        var rolling = await store.Trend(p => store.At("active", p)).ByDay().Rows(7).Window(7).RunAsync();
+        var sticky = await store.Trend(p => store.At("active", p)).ByDay().Rows(7).Of(p => store.At("active", p), PeriodUnit.Month).RunAsync();
+
+        // Of the users who signed up each week, how many were active, then paid, within two weeks.
+        var funnel = await store.Funnel(p => store.At("signup", p), p => store.At("active", p), p => store.At("paid", p))
+            .ByWeek().Rows(4).Within(2).RunAsync();
+
+        // The same, as text: trend active by day rows 7 of active by month; funnel signup then active then paid by week rows 4 within 2
+        var text = (TrendStatement)TextQuery.Parse("trend active by day rows 7 window 7").Single();
+        var again = await store.TrendAsync(text.Query);
+        // README: end
+
+        dau.Rows.Select(r => r.Count).ShouldBe([0L, 0L, 0L, 0L, 0L, 1L, 2L]);        // Nov 22..28
+        dau.Rows[0].Label.ShouldBe("2026-11-22");
+        rolling.Rows.Select(r => r.Count).ShouldBe([1L, 1L, 1L, 1L, 1L, 1L, 3L]);    // user 1 (Nov 21, Nov 27) is in every window
+        sticky.Rows[^1].Whole.ShouldBe(3);                                           // November's actives: 1, 2, 3
+        sticky.Rows[^1].Percent.ShouldBe(200.0 / 3);
+        funnel.Rows[^1].Counts.ShouldBe([2L, 2L, 1L]);                               // W48: signups 2 and 3, both active, 2 paid in W49
+        again.Rows.Select(r => r.Count).ShouldBe(rolling.Rows.Select(r => r.Count));
+        SnippetShouldMatchReadme("Trends, funnels and cohorts");
     }
 
     [Fact]

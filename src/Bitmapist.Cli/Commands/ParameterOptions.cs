@@ -62,6 +62,8 @@ internal static class ParameterOptions
         QueryStatement q => [q.Query.Set],
         PercentStatement p => [p.Part, p.Whole],
         CohortStatement c => [c.Query.Cohort, c.Query.Return],
+        TrendStatement t => t.Query.Of is { } of ? [t.Query.Template, of.Template] : [t.Query.Template],
+        FunnelStatement f => f.Query.Steps,
         ExplainStatement e => Sets(e.Statement),
         _ => [],
     };

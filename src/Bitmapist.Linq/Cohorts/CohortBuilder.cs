@@ -31,16 +31,7 @@ public sealed class CohortBuilder
 
     /// <summary>Groups rows and columns by <paramref name="unit"/> (day, week, month or year; day by default).</summary>
     /// <remarks>A start already given moves to the new unit: a date to the period containing it, an offset stays an offset.</remarks>
-    public CohortBuilder By(PeriodUnit unit) => With(Query with
-    {
-        By = unit,
-        From = Query.From switch
-        {
-            { Fixed: { } p } => PeriodRef.Of(Period.Of(unit, p.Start)),
-            { } relative => PeriodRef.Relative(unit, relative.Offset),
-            null => null,
-        },
-    });
+    public CohortBuilder By(PeriodUnit unit) => With(Query with { By = unit, From = Trends.SeriesStart.In(unit, Query.From) });
 
     /// <summary>Groups by day.</summary>
     public CohortBuilder ByDay() => By(PeriodUnit.Day);

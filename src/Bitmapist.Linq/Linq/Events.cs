@@ -71,6 +71,12 @@ public static class Events
         System.Linq.Expressions.Expression<Func<Period, UserSet>> cohort,
         System.Linq.Expressions.Expression<Func<Period, UserSet>> then) => DefaultStore.Cohort(cohort, then);
 
+    /// <summary>A trend builder on the default store; the template is a lambda from a period to a set (see <see cref="BitmapStore.Trend"/>).</summary>
+    public static Trends.TrendBuilder Trend(System.Linq.Expressions.Expression<Func<Period, UserSet>> template) => DefaultStore.Trend(template);
+
+    /// <summary>A funnel builder on the default store; steps are lambdas from a period to a set (see <see cref="BitmapStore.Funnel"/>).</summary>
+    public static Trends.FunnelBuilder Funnel(params System.Linq.Expressions.Expression<Func<Period, UserSet>>[] steps) => DefaultStore.Funnel(steps);
+
     /// <summary>A literal set of ids.</summary>
     public static UserSet Ids(params IEnumerable<long> ids) => DefaultStore.Ids(ids);
 

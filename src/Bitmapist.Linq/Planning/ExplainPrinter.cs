@@ -33,14 +33,14 @@ public static class ExplainPrinter
         return sb.ToString();
     }
 
-    /// <summary>Prints a cohort table's plan: the statement, the rows, the counted sets, the program and its one batch.</summary>
-    public static string Print(Cohorts.CohortPlan plan, Func<BatchProgram, IEnumerable<string>> describe)
+    /// <summary>Prints a table's plan (a cohort table, a trend, a funnel): the statement, the rows, the counted sets, the program and its one batch.</summary>
+    public static string Print(TablePlan plan, Func<BatchProgram, IEnumerable<string>> describe)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"query:     {plan.Query}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"query:     {plan.Text}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"now:       {plan.Now:yyyy-MM-dd'T'HH:mm:ss}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"rows:      {plan.Rows.Length} ({plan.Rows[0]} .. {plan.Rows[^1]}), {plan.Query.Cols + 1} cells each");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"counts:    {plan.Counted.Length} distinct sets (cohort sizes, return sizes, cells)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"rows:      {plan.Rows.Length} ({plan.Rows[0]} .. {plan.Rows[^1]}), {plan.RowLine}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"counts:    {plan.Counted.Length} distinct sets ({plan.CountsLine})");
         for (var i = 0; i < plan.Counted.Length; i++)
             sb.AppendLine(CultureInfo.InvariantCulture, $"  #{i} {plan.Counted[i]}  =>  {plan.Optimized[i]}");
         AppendCounts(sb, plan.Program, describe);

@@ -13,8 +13,9 @@ internal sealed class Planner(Stores.StoreOptions options, Func<CapabilityProfil
     // 1024 plans, and at most about 64 MB of them (a plan of a 1 MB query is some megabytes).
     private readonly PlanCache<QueryPlan> _plans = new(1024, 64L << 20);
 
-    // 16 tables, and at most about 64 MB of plans: one 1000 x 99 table (some 100,000 counted sets) fits alone.
-    private readonly PlanCache<Cohorts.CohortPlan> _cohortPlans = new(16, 64L << 20);
+    // 16 tables (cohorts, trends, funnels), and at most about 64 MB of plans: one 1000 x 99 cohort table (some
+    // 100,000 counted sets) fits alone.
+    private readonly PlanCache<TablePlan> _tablePlans = new(16, 64L << 20);
 
     private DateTime Now => options.Clock.GetUtcNow().UtcDateTime;
 
@@ -38,18 +39,30 @@ internal sealed class Planner(Stores.StoreOptions options, Func<CapabilityProfil
     }
 
     /// <summary>Plans the cohort table <paramref name="query"/> now (cancellation is checked as each row and set is planned).</summary>
-    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
+    public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct) =>
+        PlanTable(query.Text, parameters, (context, profile) => Cohorts.CohortPlan.Create(query, context, profile, ct));
+
+    /// <summary>Plans the trend <paramref name="query"/> now.</summary>
+    public Trends.TrendPlan Plan(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct) =>
+        PlanTable(query.Text, parameters, (context, profile) => Trends.TrendPlan.Create(query, context, profile, ct));
+
+    /// <summary>Plans the funnel <paramref name="query"/> now.</summary>
+    public Trends.FunnelPlan Plan(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct) =>
+        PlanTable(query.Text, parameters, (context, profile) => Trends.FunnelPlan.Create(query, context, profile, ct));
+
+    private T PlanTable<T>(string text, IReadOnlyDictionary<string, SetExpr>? parameters, Func<BindContext, CapabilityProfile, T> create)
+        where T : TablePlan
     {
         var now = Now;
         var current = profile();
-        if (parameters is not null) return Cohorts.CohortPlan.Create(query, Context(now, parameters), current, ct);
-        // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 table's time on Redis;
+        if (parameters is not null) return create(Context(now, parameters), current);
+        // Planning a table binds and optimizes hundreds of sets (a third of a 31 x 13 cohort table's time on Redis;
         // docs/performance.md, suite 8). The plan depends on "now" only through periods, the smallest of
-        // which is the hour, so a table asked again within the hour reuses it.
-        var key = $"{query.Text}\n{now:yyyy-MM-dd'T'HH}";
-        if (_cohortPlans.TryGet(key, out var known) && known.Program.Profile == current) return known with { Now = now };
-        var plan = Cohorts.CohortPlan.Create(query, Context(now, null), current, ct);
-        _cohortPlans.Add(key, plan, plan.EstimatedBytes);
+        // which is the hour, so a table asked again within the hour reuses it. The statement's text names its kind.
+        var key = $"{text}\n{now:yyyy-MM-dd'T'HH}";
+        if (_tablePlans.TryGet(key, out var known) && known is T && known.Program.Profile == current) return (T)(known with { Now = now });
+        var plan = create(Context(now, null), current);
+        _tablePlans.Add(key, plan, plan.EstimatedBytes);
         return plan;
     }
 
@@ -58,5 +71,5 @@ internal sealed class Planner(Stores.StoreOptions options, Func<CapabilityProfil
 
     /// <summary>The plan caches' contents (plans, estimated bytes), for tests of their bounds.</summary>
     public (int QueryPlans, long QueryBytes, int CohortPlans, long CohortBytes) CacheUse =>
-        (_plans.Count, _plans.Bytes, _cohortPlans.Count, _cohortPlans.Bytes);
+        (_plans.Count, _plans.Bytes, _tablePlans.Count, _tablePlans.Bytes);
 }

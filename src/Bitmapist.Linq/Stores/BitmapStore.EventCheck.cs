@@ -76,6 +76,24 @@ public partial class BitmapStore
         return CheckEventsAsync(Plan(query, parameters is { Count: > 0 } ? parameters : null, ct).Counted, ct);
     }
 
+    /// <summary>Warns about every event the trend <paramref name="query"/> reads that has no key in any period of this store.</summary>
+    /// <exception cref="BitmapistQueryException">The trend cannot be planned (the same error computing it gives).</exception>
+    /// <exception cref="BitmapistStoreException">The store cannot be reached.</exception>
+    public Task<IReadOnlyList<EventWarning>> CheckEventsAsync(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return CheckEventsAsync(Plan(query, parameters is { Count: > 0 } ? parameters : null, ct).Counted, ct);
+    }
+
+    /// <summary>Warns about every event the funnel <paramref name="query"/> reads that has no key in any period of this store.</summary>
+    /// <exception cref="BitmapistQueryException">The funnel cannot be planned (the same error computing it gives).</exception>
+    /// <exception cref="BitmapistStoreException">The store cannot be reached.</exception>
+    public Task<IReadOnlyList<EventWarning>> CheckEventsAsync(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return CheckEventsAsync(Plan(query, parameters is { Count: > 0 } ? parameters : null, ct).Counted, ct);
+    }
+
     private async Task<IReadOnlyList<EventWarning>> CheckEventsAsync(IEnumerable<SetExpr> sets, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();

@@ -197,6 +197,65 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
         System.Linq.Expressions.Expression<Func<Period, UserSet>> then) =>
         new(this, Cohorts.CohortTemplateTranslator.Translate(this, cohort), Cohorts.CohortTemplateTranslator.Translate(this, then));
 
+    /// <summary>Plans the trend <paramref name="query"/> for this store now: every row's set, and one program counting them all.</summary>
+    /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
+    public Trends.TrendPlan Plan(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default) =>
+        Planner.Plan(query, parameters, ct);
+
+    /// <summary>The explain document of a trend: its rows, its program and its one batch.</summary>
+    public string Explain(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        ExplainPrinter.Print(Plan(query, parameters), Backend.Describe);
+
+    /// <summary>Computes the trend <paramref name="query"/>: every row in one batch (one round trip on Redis).</summary>
+    /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
+    /// <exception cref="BitmapistStoreException">The store failed.</exception>
+    public async Task<Trends.TrendTable> TrendAsync(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ct.ThrowIfCancellationRequested();
+        var plan = Plan(query, parameters, ct);
+        return Trends.TrendTable.From(plan, await CountAsync(plan.Program, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Plans the funnel <paramref name="query"/> for this store now: every step of every row, and one program counting them all.</summary>
+    /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
+    public Trends.FunnelPlan Plan(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default) =>
+        Planner.Plan(query, parameters, ct);
+
+    /// <summary>The explain document of a funnel: its rows, its program and its one batch.</summary>
+    public string Explain(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        ExplainPrinter.Print(Plan(query, parameters), Backend.Describe);
+
+    /// <summary>Computes the funnel <paramref name="query"/>: every step of every row in one batch (one round trip on Redis).</summary>
+    /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
+    /// <exception cref="BitmapistStoreException">The store failed.</exception>
+    public async Task<Trends.FunnelTable> FunnelAsync(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ct.ThrowIfCancellationRequested();
+        var plan = Plan(query, parameters, ct);
+        return Trends.FunnelTable.From(plan, await CountAsync(plan.Program, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// A trend builder whose template is a lambda from a period to a set:
+    /// <c>store.Trend(p =&gt; store.At("active", p)).ByDay().Rows(30).Window(7).RunAsync()</c>.
+    /// </summary>
+    /// <exception cref="UnsupportedQueryException">The lambda is not a template (see <see cref="Cohort"/>).</exception>
+    public Trends.TrendBuilder Trend(System.Linq.Expressions.Expression<Func<Period, UserSet>> template) =>
+        new(this, new Trends.TrendQuery(Cohorts.CohortTemplateTranslator.Translate(this, template), PeriodUnit.Day));
+
+    /// <summary>
+    /// A funnel builder whose steps are lambdas from a period to a set:
+    /// <c>store.Funnel(p =&gt; store.At("signup", p), p =&gt; store.At("paid", p)).ByDay().Within(7).RunAsync()</c>.
+    /// </summary>
+    /// <exception cref="UnsupportedQueryException">A lambda is not a template (see <see cref="Cohort"/>).</exception>
+    public Trends.FunnelBuilder Funnel(params System.Linq.Expressions.Expression<Func<Period, UserSet>>[] steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        return new(this, new Trends.FunnelQuery([.. steps.Select(s => Cohorts.CohortTemplateTranslator.Translate(this, s))], PeriodUnit.Day));
+    }
+
     /// <summary>Plans the counts of <paramref name="sets"/> as one program (see <see cref="CountAllAsync"/>).</summary>
     public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
         Planner.PlanCounts(sets, parameters);

@@ -67,6 +67,6 @@ internal static class CohortWalker
     }
 
     /// <summary>A cohort's first row: an offset in the grouping's unit, or any date (the period of the unit containing its start).</summary>
-    private static PeriodRef Start(ParseTreeNode value, PeriodUnit unit, SetWalker sets) =>
+    internal static PeriodRef Start(ParseTreeNode value, PeriodUnit unit, SetWalker sets) =>
         sets.RelativeOffset(value, unit) ?? PeriodRef.Of(Period.Of(unit, sets.Date(value).Start));
 }

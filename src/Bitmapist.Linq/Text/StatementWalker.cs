@@ -39,6 +39,8 @@ internal sealed class StatementWalker(string source, IReadOnlyDictionary<string,
         if (node.Term == Grammar.PercentStatement) return new PercentStatement(_sets.Set(c[1]), _sets.Set(c[3]));
         if (node.Term == Grammar.ExplainStatement) return new ExplainStatement(Statement(c[1]) with { Line = c[1].Span.Location.Line + 1 });
         if (node.Term == Grammar.CohortStatement) return new CohortStatement(CohortWalker.Cohort(source, c, _sets));
+        if (node.Term == Grammar.TrendStatement) return new TrendStatement(SeriesWalker.Trend(source, c, _sets));
+        if (node.Term == Grammar.FunnelStatement) return new FunnelStatement(SeriesWalker.Funnel(source, c, _sets));
         if (node.Term == Grammar.EventsStatement) return new EventsStatement(c.Count > 1 ? SetWalker.NameOf(c[1]) : "");
         if (node.Term == Grammar.DescribeStatement) return new Statements.DescribeStatement(SetWalker.NameOf(c[1]));
         if (node.Term == Grammar.LetStatement)

@@ -39,7 +39,7 @@ public abstract record TextStatement
     /// <summary>The explain document of what running the statement sends; a statement without a plan refuses.</summary>
     /// <exception cref="BitmapistQueryException">The statement has no plan (events, let, explain).</exception>
     protected internal virtual string Explain(StatementContext context) =>
-        throw new BitmapistQueryException($"'{Text}' has no plan to explain.", "Explain a count, ids, in, percent or cohort statement, or a set.");
+        throw new BitmapistQueryException($"'{Text}' has no plan to explain.", "Explain a count, ids, in, percent, cohort, trend or funnel statement, or a set.");
 
     /// <inheritdoc />
     public sealed override string ToString() => Text;
@@ -177,6 +177,42 @@ public sealed record CohortStatement(Cohorts.CohortQuery Query) : TextStatement
     /// <inheritdoc />
     protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
         new CohortResult(await context.Store.CohortAsync(Query, context.Parameters, ct).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
+        context.Store.CheckEventsAsync(Query, context.Parameters, ct);
+
+    /// <inheritdoc />
+    protected internal override string Explain(StatementContext context) => context.Store.Explain(Query, context.Parameters);
+}
+
+/// <summary><c>trend SET by UNIT [options] [of SET by UNIT [window W]]</c>: one count (or share) per period.</summary>
+public sealed record TrendStatement(Trends.TrendQuery Query) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => Query.Text;
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        new TrendResult(await context.Store.TrendAsync(Query, context.Parameters, ct).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
+        context.Store.CheckEventsAsync(Query, context.Parameters, ct);
+
+    /// <inheritdoc />
+    protected internal override string Explain(StatementContext context) => context.Store.Explain(Query, context.Parameters);
+}
+
+/// <summary><c>funnel SET then SET [then SET ...] by UNIT [options]</c>: one funnel per period.</summary>
+public sealed record FunnelStatement(Trends.FunnelQuery Query) : TextStatement
+{
+    /// <inheritdoc />
+    public override string Text => Query.Text;
+
+    /// <inheritdoc />
+    protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
+        new FunnelResult(await context.Store.FunnelAsync(Query, context.Parameters, ct).ConfigureAwait(false));
 
     /// <inheritdoc />
     protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>

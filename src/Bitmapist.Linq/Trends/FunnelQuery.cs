@@ -46,6 +46,7 @@ public sealed record FunnelQuery(ImmutableArray<SetExpr> Steps, PeriodUnit By)
             throw new BitmapistQueryException($"A funnel's 'within' is 1 to {TrendQuery.MaxWindow} periods, not {Within}.", "Change within.");
         if (From is { } from && from.Unit != By)
             throw new ArgumentException($"The start must be a {PeriodRef.FunctionName(By)}, not a {PeriodRef.FunctionName(from.Unit)}.", nameof(From));
+        Series.CheckSize("funnel", RowCount, Steps.Select((s, k) => (s, k == 0 ? 1 : Within)));
     }
 
     /// <summary>The statement in the text query language.</summary>
@@ -61,6 +62,19 @@ public sealed record FunnelQuery(ImmutableArray<SetExpr> Steps, PeriodUnit By)
             if (Within != 1) sb.Append(CultureInfo.InvariantCulture, $" within {Within}");
             return sb.ToString();
         }
+    }
+
+    /// <summary>Equal when the steps are equal in order and every setting is (records compare arrays by reference).</summary>
+    public bool Equals(FunnelQuery? other) =>
+        other is not null && By == other.By && Rows == other.Rows && From == other.From && Within == other.Within
+        && Steps.AsSpan().SequenceEqual(other.Steps.AsSpan());
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        foreach (var step in Steps) hash.Add(step);
+        return HashCode.Combine(hash.ToHashCode(), By, Rows, From, Within);
     }
 
     /// <inheritdoc />

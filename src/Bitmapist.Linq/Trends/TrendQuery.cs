@@ -60,6 +60,7 @@ public sealed record TrendQuery(SetExpr Template, PeriodUnit By)
         if (From is { } from && from.Unit != By)
             throw new ArgumentException($"The start must be a {PeriodRef.FunctionName(By)}, not a {PeriodRef.FunctionName(from.Unit)}.", nameof(From));
         Of?.Validate(By);
+        Series.CheckSize("trend", RowCount, Of is { } of ? [(Template, Window), (of.Template, of.Window)] : [(Template, Window)]);
     }
 
     /// <summary>The statement in the text query language.</summary>

@@ -25,6 +25,24 @@ public sealed record TrendTable(TrendQuery Query, DateTime Now, ImmutableArray<T
 
     /// <summary>True when each row is a share of a whole (<see cref="TrendRow.Percent"/> is the value to show).</summary>
     public bool IsRatio => Query.Of is not null;
+
+    /// <summary>Builds the series from the program's counts.</summary>
+    internal static TrendTable From(TrendPlan plan, long[] counts)
+    {
+        var rows = ImmutableArray.CreateBuilder<TrendRow>(plan.Rows.Length);
+        for (var i = 0; i < plan.Rows.Length; i++)
+        {
+            var count = counts[plan.CountReads[i]];
+            if (plan.Query.Of is null)
+            {
+                rows.Add(new TrendRow(plan.Rows[i], count));
+                continue;
+            }
+            var whole = counts[plan.WholeReads[i]];
+            rows.Add(new TrendRow(plan.Rows[i], count, whole, whole == 0 ? null : 100.0 * count / whole));
+        }
+        return new TrendTable(plan.Query, plan.Now, rows.MoveToImmutable());
+    }
 }
 
 /// <summary>One funnel: a period and the users left after each step.</summary>
@@ -57,4 +75,8 @@ public sealed record FunnelTable(FunnelQuery Query, DateTime Now, ImmutableArray
 
     /// <summary>For each step, the sum over the rows (every row's funnel added up).</summary>
     public ImmutableArray<long> Totals => [.. Enumerable.Range(0, Query.Steps.Length).Select(k => Rows.Sum(r => r.Counts[k]))];
+
+    /// <summary>Builds the funnels from the program's counts.</summary>
+    internal static FunnelTable From(FunnelPlan plan, long[] counts) =>
+        new(plan.Query, plan.Now, [.. plan.Rows.Select((p, i) => new FunnelRow(p, [.. plan.StepReads[i].Select(r => counts[r])]))]);
 }

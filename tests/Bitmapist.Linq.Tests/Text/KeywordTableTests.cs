@@ -57,7 +57,7 @@ public class KeywordTableTests
     {
         QueryGrammar.PeriodFunctions.ShouldBe(["year", "month", "week", "day", "hour"]);
         QueryGrammar.FunctionNames.ShouldBe(["year", "month", "week", "day", "hour", "unique", "key"]);
-        QueryGrammar.StatementKeywords.Order().ShouldBe(["cohort", "count", "describe", "events", "explain", "ids", "let", "percent"]);
+        QueryGrammar.StatementKeywords.Order().ShouldBe(["cohort", "count", "describe", "events", "explain", "funnel", "ids", "let", "percent", "trend"]);
         QueryGrammar.Keywords.Where(k => !k.Reserved).Select(k => k.Word).Order()
             .ShouldBe(["by", "cohort", "cols", "counts", "describe", "first", "from", "rows", "since", "unbounded"]); // events may have these names unquoted
     }

@@ -184,6 +184,8 @@ public class TextQueryTests
                 case ExplainStatement e: PlanIt(e.Statement); break;
                 case LetStatement l: store.Plan(new SetQuery(l.Set, ReadKind.Count), parameters); break;
                 case CohortStatement c: store.Plan(c.Query, parameters).Program.Reads.ShouldNotBeEmpty(); break;
+                case TrendStatement t: store.Plan(t.Query, parameters).Program.Reads.ShouldNotBeEmpty(); break;
+                case FunnelStatement f: store.Plan(f.Query, parameters).Program.Reads.ShouldNotBeEmpty(); break;
             }
         }
         foreach (var s in statements) PlanIt(s);
