@@ -116,4 +116,78 @@ public sealed class TrendRenderingTests
         funnel.ShouldContain("(active & unique(premium))");
         funnel.ShouldMatch(@"│ 2026-W08 │\s+100 │\s+60 │\s+12 │\s+12 % │");
     }
+
+    [Theory]
+    [InlineData(123, 123, 10, "██████████")]
+    [InlineData(45, 123, 10, "███▋")] // 45/123 of 80 eighths = 29: 3 cells and 5 eighths
+    [InlineData(1, 1000, 10, "▏")] // a value that is not zero shows
+    [InlineData(0, 123, 10, "")]
+    [InlineData(200, 100, 4, "████")] // never past the width
+    public void A_bar_is_its_value_from_zero_to_an_eighth_of_a_cell(double value, double max, int width, string bar)
+    {
+        Charts.Bar(value, max, width).ShouldBe(bar);
+    }
+
+    [Fact]
+    public void A_sparkline_spans_the_lowest_to_the_highest_value()
+    {
+        Charts.Sparkline([123, 0, 45]).ShouldBe("█▁▄");
+        Charts.Sparkline([5, null, 5]).ShouldBe("▅ ▅");
+        Charts.Sparkline([null, null]).ShouldBe("  ");
+    }
+
+    [Fact]
+    public void The_REPL_draws_a_trend_with_bars_and_a_sparkline()
+    {
+        var trend = Repl(new TrendResult(Trend()), width: 80);
+        var lines = trend.Split('\n');
+        lines.Single(l => l.StartsWith("│ 2026-03-01", StringComparison.Ordinal)).ShouldContain(new string('█', 40)); // the highest row: the widest bar (80 columns less the numbers')
+        lines.Single(l => l.StartsWith("│ 2026-03-02", StringComparison.Ordinal)).ShouldNotContain("█");
+        trend.ShouldContain("█▁▄  low 0 (2026-03-02), high 123 (2026-03-01)");
+        // A ratio's bars and sparkline are its percents; the empty whole has neither.
+        var ratio = Repl(new TrendResult(Ratio()), width: 80);
+        ratio.ShouldNotContain("low"); // one known value: no line to draw
+        ratio.Split("\n").Single(l => l.StartsWith("│ 2026-03-01", StringComparison.Ordinal)).ShouldContain("█");
+    }
+
+    [Fact]
+    public void The_REPL_draws_a_funnels_steps_as_bars_with_their_conversions()
+    {
+        var funnel = Repl(new FunnelResult(Funnel()), width: 100);
+        funnel.ShouldContain("all 2 rows added up:");
+        funnel.ShouldMatch(@"signup\s+█+\s+100\s");
+        funnel.ShouldMatch(@"\(active & unique\(premium\)\)\s+█+.?\s+60\s+60 %\s");
+        funnel.ShouldMatch(@"paid\s+█+.?\s+12\s+20 %\s+12 %");
+        // Each step's bar is its users out of the first step's: 100 %, 60 %, 12 % of the widest.
+        int Blocks(string step) => funnel.Split('\n').Single(l => l.TrimStart().StartsWith(step, StringComparison.Ordinal)).Count(c => c == '█');
+        var full = Blocks("signup");
+        full.ShouldBeGreaterThanOrEqualTo(10);
+        Blocks("(active").ShouldBe((int)Math.Round(full * 0.6 * 8) / 8);
+        Blocks("paid").ShouldBe((int)Math.Round(full * 0.12 * 8) / 8);
+    }
+
+    [Theory]
+    [InlineData(40)]
+    [InlineData(60)]
+    [InlineData(80)]
+    [InlineData(100)]
+    [InlineData(200)]
+    public void A_bar_is_never_wrapped_onto_a_line_of_its_own(int width)
+    {
+        // Spectre shrinks a column that does not fit: a bar cut in two put its end on a line with no label.
+        foreach (var result in new StatementResult[] { new TrendResult(Trend()), new TrendResult(Ratio()), new FunnelResult(Funnel()) })
+            foreach (var line in Repl(result, width).Split('\n').Where(l => l.Contains('█')))
+                line.Any(char.IsAsciiLetterOrDigit).ShouldBeTrue($"at {width} columns: '{line}'");
+    }
+
+    [Fact]
+    public async Task Pipes_and_the_other_formats_draw_no_chart()
+    {
+        foreach (var format in new[] { OutputFormat.Table, OutputFormat.Csv, OutputFormat.Json })
+        {
+            var text = await Render(format, new TrendResult(Trend()), new FunnelResult(Funnel()));
+            text.ShouldNotContain("█");
+            text.ShouldNotContain("▁");
+        }
+    }
 }
