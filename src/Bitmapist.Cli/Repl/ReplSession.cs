@@ -419,9 +419,19 @@ internal sealed class ReplSession
     private void Help()
     {
         var table = new Table { Border = TableBorder.Rounded, Title = new TableTitle("statements (grammar/README.md has them all)") };
-        table.AddColumn("statement");
-        table.AddColumn("example");
-        foreach (var (statement, example) in HelpRows) table.AddRow(new Text(statement), new Text(example));
+        // Side by side when both fit on the terminal's row (borders and padding: 7 columns), else each example under
+        // its statement: a long syntax (a trend's) wrapped over two lines reads as two statements.
+        if (HelpRows.Max(r => r.Statement.Length) + HelpRows.Max(r => r.Example.Length) + 7 <= _console.Profile.Width)
+        {
+            table.AddColumn("statement");
+            table.AddColumn("example");
+            foreach (var (statement, example) in HelpRows) table.AddRow(new Text(statement), new Text(example));
+        }
+        else
+        {
+            table.AddColumn("statement, then an example");
+            foreach (var (statement, example) in HelpRows) table.AddRow(new Markup(Markup.Escape(statement) + "\n  [grey]" + Markup.Escape(example) + "[/]"));
+        }
         _console.Write(table);
         _console.MarkupLine(Markup.Escape(SetsHelp));
         _console.MarkupLine(Markup.Escape("Session: set universe SET (what users, ~x and not x mean, e.g. set universe unique(user)); universe shows it; unset universe removes it. " +
