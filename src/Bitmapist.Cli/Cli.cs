@@ -24,7 +24,8 @@ public static class Cli
 
     /// <summary>
     /// Runs one command line, writing results to <paramref name="stdout"/> and notes and errors to
-    /// <paramref name="stderr"/>; returns the process exit code. Nothing is static: calls may run in parallel.
+    /// <paramref name="stderr"/>; returns the process exit code. Nothing is static: calls may run in parallel. Reads no
+    /// environment variable and no config file (the tool itself reads them): the arguments alone name the store.
     /// </summary>
     public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken ct = default) =>
         RunAsync(args, stdout, stderr, null, ct);
@@ -33,10 +34,13 @@ public static class Cli
     /// Runs one command line with <paramref name="input"/> as stdin for the REPL (<c>bitmapist</c> alone or
     /// <c>bitmapist repl</c>): a terminal for the interactive REPL, or a stream of statements. Without one the REPL refuses to start.
     /// </summary>
-    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Repl.ReplInput? input, CancellationToken ct = default)
+    /// <param name="environment">The variables and config file the run reads its defaults from; the tool passes the
+    /// process's, an in-process run none (<see cref="Config.CliEnvironment"/>).</param>
+    internal static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Repl.ReplInput? input, CancellationToken ct = default,
+        Config.CliEnvironment? environment = null)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var context = new CliContext(stdout, stderr);
+        var context = new CliContext(stdout, stderr) { Environment = environment ?? Config.CliEnvironment.None };
         var root = BuildRootCommand(context, input);
         // No response files: '@name' is a parameter of the query language (bitmapist cohort @cohort then active).
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -62,7 +66,7 @@ public static class Cli
     /// <summary>The command tree; a new one per run, bound to that run's writers.</summary>
     internal static Command BuildRootCommand(CliContext context, Repl.ReplInput? input = null)
     {
-        var global = new GlobalOptions();
+        var global = new GlobalOptions(context.Environment);
         // A plain command named "bitmapist" rather than a RootCommand, whose name is the host process's
         // (in tests "testhost"): help then reads "bitmapist count ..." however the tool is started.
         var root = new Command("bitmapist",

@@ -7,6 +7,9 @@ internal sealed class CliContext(TextWriter stdout, TextWriter stderr)
 
     public TextWriter Err { get; } = stderr;
 
+    /// <summary>The environment variables and config file the run reads its defaults from (none in process unless given).</summary>
+    public Config.CliEnvironment Environment { get; init; } = Config.CliEnvironment.None;
+
     /// <summary>Writes one line <c>bitmapist: message</c> to stderr (line breaks folded, so an error stays one line).</summary>
     public void Error(string message) => Err.WriteLine("bitmapist: " + OneLine(message));
 

@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Bitmapist.Cli.Config;
 using Bitmapist.Cli.Rendering;
 using Bitmapist.Linq.Model;
+using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli;
 
@@ -11,7 +14,11 @@ namespace Bitmapist.Cli;
 /// <param name="Now">The pinned "now", or null for the system clock.</param>
 /// <param name="Format">Output format.</param>
 /// <param name="Layout">The key layout given with --layout, or null (bitmapist's, except where a command says otherwise).</param>
-internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format, KeyLayout? Layout = null)
+/// <param name="Universe">The set of every user (--universe), or null: queries with <c>users</c>, <c>~x</c> or <c>not x</c> then fail.</param>
+/// <param name="Source">Where <see cref="Redis"/> or <see cref="Data"/> came from when not the command line (<c>profile 'prod'</c>,
+/// <c>BITMAPIST_REDIS</c>), for messages; null when given as an option.</param>
+internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format, KeyLayout? Layout = null,
+    SetExpr? Universe = null, string? Source = null)
 {
     /// <summary>The clock stores run on: fixed at <see cref="Now"/> when given.</summary>
     public TimeProvider Clock => Now is { } now ? new FixedTimeProvider(now) : TimeProvider.System;
@@ -19,10 +26,14 @@ internal sealed record CliSettings(string? Redis, string? Data, string Prefix, D
 
 /// <summary>
 /// The options every command accepts (before or after the command name): where the data is, the key prefix,
-/// the pinned "now" and the output format.
+/// the pinned "now" and the output format. Without <c>--redis</c> or <c>--data</c> the store comes from, in this order,
+/// <c>--profile NAME</c>, the <c>BITMAPIST_REDIS</c> variable, the config file's default profile, else the built-in sample.
 /// </summary>
-internal sealed class GlobalOptions
+/// <param name="environment">The variables and config file of the run (<see cref="CliEnvironment.None"/> in process).</param>
+internal sealed class GlobalOptions(CliEnvironment? environment = null)
 {
+    private readonly CliEnvironment _environment = environment ?? CliEnvironment.None;
+
     public Option<string?> Redis { get; } = new("--redis")
     {
         Description = "Use the Redis server at this StackExchange.Redis connection string (e.g. localhost:6379); " +
@@ -33,8 +44,17 @@ internal sealed class GlobalOptions
 
     public Option<string?> Data { get; } = new("--data")
     {
-        Description = "Use the embedded store in this file. Without --redis or --data: the built-in sample data, in memory.",
+        Description = "Use the embedded store in this file. Without --redis or --data: --profile, else $" + CliEnvironment.RedisVariable +
+            ", else the config file's default profile, else the built-in sample data, in memory.",
         HelpName = "file",
+        Recursive = true,
+    };
+
+    public Option<string?> Profile { get; } = new("--profile")
+    {
+        Description = "Use this named connection of the config file ($XDG_CONFIG_HOME/bitmapist/config.json, else ~/.config/bitmapist/config.json): " +
+            "its redis or data, and its prefix, layout and universe unless given as options.",
+        HelpName = "name",
         Recursive = true,
     };
 
@@ -54,6 +74,14 @@ internal sealed class GlobalOptions
             "The built-in sample takes it too, to show what a sharded store runs (explain); an embedded file (--data) keeps bitmapist's " +
             "layout: it stores large ids compactly already, so shards would only add work.",
         HelpName = "layout",
+        Recursive = true,
+    };
+
+    public Option<string?> Universe { get; } = new("--universe")
+    {
+        Description = "The set of every user, a set of the query language, e.g. unique(user) (a unique flag the application marks for every user) " +
+            "or year(active, -2..0): what 'users', '~x' and 'not x' mean. Without it those fail; 'a - b' needs none.",
+        HelpName = "set",
         Recursive = true,
     };
 
@@ -85,33 +113,101 @@ internal sealed class GlobalOptions
     {
         root.Options.Add(Redis);
         root.Options.Add(Data);
+        root.Options.Add(Profile);
         root.Options.Add(Prefix);
         root.Options.Add(Layout);
+        root.Options.Add(Universe);
         root.Options.Add(Now);
         root.Options.Add(Format);
         root.Options.Add(Verbose);
     }
 
-    /// <summary>The settings of <paramref name="parse"/>, validated.</summary>
+    /// <summary>The settings of <paramref name="parse"/>, validated, with the store from the environment when the options name none.</summary>
     public CliSettings Read(ParseResult parse)
     {
         var redis = parse.GetValue(Redis);
         var data = parse.GetValue(Data);
+        var profileName = parse.GetValue(Profile);
         if (redis is not null && data is not null)
             throw new CliException("Give either --redis or --data, not both.");
         if (redis is { Length: 0 }) throw new CliException("--redis needs a connection string, e.g. localhost:6379.");
         if (data is { Length: 0 }) throw new CliException("--data needs a file name.");
+        if (profileName is not null && (redis ?? data) is not null)
+            throw new CliException($"Give either --profile or {(redis is not null ? "--redis" : "--data")}, not both: a profile names its own store.");
+        if (profileName is { Length: 0 }) throw new CliException("--profile needs the name of a profile of the config file.");
+        string? source = null;
+        ConnectionProfile? profile = null;
+        if (redis is null && data is null)
+            (redis, data, source, profile) = DefaultStore(profileName);
         DateTimeOffset? now = parse.GetValue(Now) is { } text
             ? new DateTimeOffset(DateTime.SpecifyKind(Parsing.Instant(text, "--now"), DateTimeKind.Utc))
             : null;
         var format = OutputFormats.Parse(parse.GetValue(Format) ?? "table");
-        var layout = ReadLayout(parse.GetValue(Layout), "--layout");
+        // An option given on the command line wins over the profile's setting.
+        var layout = ReadLayout(parse.GetValue(Layout), "--layout") ?? ReadLayout(profile?.Layout, $"The layout of the profile '{profile?.Name}'");
         if (data is not null && layout is { IsSharded: true })
             throw new CliException(
                 $"--layout {layout} with --data: an embedded store file keeps bitmapist's layout (it stores large ids compactly already, so " +
                 "shards would only add work). Leave --layout out for --data; the sharded layout is for Redis (--redis), where a cluster needs it.");
-        return new CliSettings(redis, data, parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix, now, format, layout);
+        var prefix = parse.GetResult(Prefix) is { Implicit: false } || profile?.Prefix is null ? parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix : profile.Prefix;
+        var universe = ReadUniverse(parse.GetValue(Universe), "--universe")
+            ?? (profile?.Universe is { } u ? ParseUniverse(u, $"The universe of the profile '{profile.Name}'") : null);
+        return new CliSettings(redis, data, prefix, now, format, layout, universe, source);
     }
+
+    /// <summary>
+    /// The store when no option names one: the profile <paramref name="profileName"/>, else <c>BITMAPIST_REDIS</c>, else
+    /// the config file's default profile; none of them: the built-in sample (both null). The config file is read only
+    /// when needed, so a broken one does not stop a command that names its store.
+    /// </summary>
+    private (string? Redis, string? Data, string? Source, ConnectionProfile? Profile) DefaultStore(string? profileName)
+    {
+        if (profileName is not null)
+        {
+            var config = ConfigFile.Load(_environment) ?? throw new CliException(
+                $"--profile {profileName}: there is no config file ({_environment.ConfigPath ?? "no home directory to look in"}). " +
+                "Create it with the profile (docs/repl.md, \"Connections\"), or give --redis or --data.");
+            var named = config.Get(profileName);
+            return (named.Redis, named.Data, $"profile '{named.Name}'", named);
+        }
+        if (_environment.Variable(CliEnvironment.RedisVariable) is { } redis) return (redis, null, "$" + CliEnvironment.RedisVariable, null);
+        if (ConfigFile.Load(_environment) is { Default: { } name } file)
+        {
+            var chosen = file.Get(name);
+            return (chosen.Redis, chosen.Data, $"default profile '{chosen.Name}'", chosen);
+        }
+        return (null, null, null, null);
+    }
+
+    /// <summary>A universe option's set, or null when not given.</summary>
+    public static SetExpr? ReadUniverse(string? text, string option) => text is null ? null : ParseUniverse(text, option);
+
+    /// <summary>
+    /// The universe <paramref name="text"/> names (with <paramref name="names"/>, a REPL session's let names). It must be
+    /// a positive set: <c>users</c> or a complement in it would mean the universe itself, which has no definition.
+    /// </summary>
+    /// <param name="what">How the user gave it, for the message: <c>--universe</c> or <c>set universe</c>.</param>
+    /// <exception cref="CliException">Not a set, or not a positive one; the message says how to give one.</exception>
+    public static SetExpr ParseUniverse(string text, string what, IReadOnlyDictionary<string, SetExpr>? names = null)
+    {
+        var example = $"e.g. {what} 'unique(user)'";
+        if (text.Trim().Length == 0) throw new CliException($"{what} needs a set, {example}.");
+        SetExpr set;
+        try
+        {
+            set = TextQuery.ParseSet(text, names);
+        }
+        catch (QuerySyntaxException e)
+        {
+            throw new CliException($"{what} '{text}' is not a set: {e.Problem}. Give a set of the query language, {example}.");
+        }
+        if (Descendants(set).FirstOrDefault(n => n.Kind is SetKind.Universe or SetKind.Not or SetKind.Parameter) is { } bad)
+            throw new CliException($"{what} '{text}' uses {(bad.Kind == SetKind.Parameter ? "a parameter" : bad.Kind == SetKind.Universe ? "users" : "a complement")}: " +
+                $"the universe is the set 'users' and '~x' stand for, so it must be made of events, flags and ids, {example} or year(active, -2..0).");
+        return set;
+    }
+
+    private static IEnumerable<SetExpr> Descendants(SetExpr set) => set.Children.SelectMany(Descendants).Prepend(set);
 
     /// <summary>A layout option's value, or null when not given; the library's own message when it names no layout.</summary>
     public static KeyLayout? ReadLayout(string? text, string option)

@@ -18,7 +18,8 @@ var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(fal
 int code;
 try
 {
-    code = await Bitmapist.Cli.Cli.RunAsync(args, stdout, Console.Error, Bitmapist.Cli.Repl.ReplInput.FromConsole(), cancel.Token);
+    code = await Bitmapist.Cli.Cli.RunAsync(args, stdout, Console.Error, Bitmapist.Cli.Repl.ReplInput.FromConsole(), cancel.Token,
+        Bitmapist.Cli.Config.CliEnvironment.FromProcess());
     await stdout.FlushAsync();
 }
 catch (IOException e)

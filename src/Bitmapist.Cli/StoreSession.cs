@@ -19,7 +19,8 @@ internal enum StoreAccess
 
 /// <summary>
 /// The store one command runs on, chosen by the global options: Redis (<c>--redis</c>), an embedded store file
-/// (<c>--data</c>), or with neither the built-in sample data in memory.
+/// (<c>--data</c>), a profile of the config file or <c>BITMAPIST_REDIS</c> (<see cref="GlobalOptions.Read"/>), or with
+/// none of them the built-in sample data in memory.
 /// </summary>
 internal sealed class StoreSession : IAsyncDisposable
 {
@@ -47,6 +48,7 @@ internal sealed class StoreSession : IAsyncDisposable
         Layout = settings.Layout ?? KeyLayout.Bitmapist,
         Clock = settings.Clock,
         Tracking = tracking ?? TrackingOptions.Bitmapist3,
+        Universe = settings.Universe,
     };
 
     /// <summary>Opens the store the global options name.</summary>
@@ -54,15 +56,17 @@ internal sealed class StoreSession : IAsyncDisposable
         TrackingOptions? tracking = null, CancellationToken ct = default)
     {
         var options = OptionsFor(settings, tracking);
+        // Where the store came from, when not an option: "Redis at 'h:6379,password=***' (profile 'prod')".
+        var from = settings.Source is { } source ? $" ({source})" : "";
         if (settings.Redis is { } redis)
-            return new StoreSession(await RedisStore.ConnectAsync(redis, options).ConfigureAwait(false), $"Redis at '{ConnectionString.Redact(redis)}'");
+            return new StoreSession(await RedisStore.ConnectAsync(redis, options).ConfigureAwait(false), $"Redis at '{ConnectionString.Redact(redis)}'{from}");
         if (settings.Data is { } path)
         {
             if (access != StoreAccess.Write && !File.Exists(path))
                 throw new CliException(
                     $"The store file '{path}' does not exist: create it with 'bitmapist sample --data {path}' or 'bitmapist mark --data {path} ...'.",
                     Cli.Failed);
-            return new StoreSession(OpenFile(path, options, readOnly: access != StoreAccess.Write), $"file '{path}'");
+            return new StoreSession(OpenFile(path, options, readOnly: access != StoreAccess.Write), $"file '{path}'{from}");
         }
 
         if (access == StoreAccess.Write)
@@ -71,7 +75,7 @@ internal sealed class StoreSession : IAsyncDisposable
         if (access == StoreAccess.Plan) return new StoreSession(store, "the in-memory sample data");
         var summary = await SampleData.GenerateAsync(store, DefaultSample, ct: ct).ConfigureAwait(false);
         context.Note(string.Create(CultureInfo.InvariantCulture,
-            $"no --redis or --data given: using the built-in sample data ({DefaultSample.Users} users, {summary.FirstDay:yyyy-MM-dd} to {summary.LastDay:yyyy-MM-dd}, in memory)."));
+            $"no --redis, --data, --profile, ${Config.CliEnvironment.RedisVariable} or default profile: using the built-in sample data ({DefaultSample.Users} users, {summary.FirstDay:yyyy-MM-dd} to {summary.LastDay:yyyy-MM-dd}, in memory)."));
         return new StoreSession(store, "the in-memory sample data");
     }
 

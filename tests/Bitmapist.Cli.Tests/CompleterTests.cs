@@ -42,6 +42,22 @@ public sealed class CompleterTests
     }
 
     [Fact]
+    public async Task Trend_and_funnel_and_their_words_are_offered_where_they_fit()
+    {
+        (await Offered("", "tre")).ShouldBe(["trend"]);
+        (await Offered("", "fun")).ShouldBe(["funnel"]);
+        (await Offered("trend active ", "b")).ShouldBe(["by"]);
+        (await Offered("trend active by day ", "wi")).ShouldBe(["window", "within"]);
+        (await Offered("trend active by day ", "r")).ShouldBe(["rows"]);
+        (await Offered("trend active by day rows 30 ", "fr")).ShouldBe(["from"]);
+        (await Offered("trend active by day window 7 ", "o")).ShouldBe(["of", "or"]);
+        (await Offered("funnel signup ", "th")).ShouldBe(["then"]);
+        (await Offered("FUNNEL signup then active by week ", "withi")).ShouldBe(["within"]);
+        (await Offered("count month(a) ", "wi")).ShouldBeEmpty("the table statements' words only inside one");
+        (await Offered("trend active by day; count month(a) ", "wi")).ShouldBeEmpty("the trend ended at ';'");
+    }
+
+    [Fact]
     public async Task Functions_are_offered_with_their_parenthesis_and_keywords_with_a_space()
     {
         var completions = await NoStore.CompleteAsync("cohort signup then active ", "mon", CancellationToken.None);

@@ -44,6 +44,9 @@ public sealed class RendererTests
             new HelpResult("statements ...\n"),
             new CommandSummary("marked 'a' for user 1", w => w.WriteString("event", "a"), ["event", "id"], [["a", "1"]]),
             new DescribeResult(await store.DescribeEventAsync("signup")), // a TableResult: rendered by its generic case
+            new TrendResult(TrendRenderingTests.Trend()),
+            new TrendResult(TrendRenderingTests.Ratio()),
+            new FunnelResult(TrendRenderingTests.Funnel()),
         ];
     }
 

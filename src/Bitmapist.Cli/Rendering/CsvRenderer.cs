@@ -7,7 +7,8 @@ namespace Bitmapist.Cli.Rendering;
 /// <summary>
 /// <c>--format csv</c>: each result is one RFC 4180 table, a header row naming its column(s) then its rows
 /// (<c>count</c>, <c>contains</c>, <c>percent</c> with an empty field for an empty whole, <c>id</c>, <c>event</c>,
-/// <c>explain</c>, <c>help</c>, a cohort table in bitmapist's layout). Several statements write their tables one
+/// <c>explain</c>, <c>help</c>, a cohort table in bitmapist's layout, a trend as <c>day,count</c> (with
+/// <c>whole,percent</c> for a ratio), a funnel as <c>day</c> then one column of counts per step). Several statements write their tables one
 /// after another with nothing between them, as <c>psql --csv</c> does: each starts with its header row. No
 /// separator line is written because none is unambiguous in CSV: an empty line is also a one-column row with an
 /// empty field (the percent of an empty whole). A reader that wants one table runs one statement per call.
@@ -45,6 +46,12 @@ internal sealed class CsvRenderer(TextWriter stdout) : ResultRenderer(stdout)
                 break;
             case CohortResult c:
                 Output.Writer.Write(CohortCsv.Render(c.Table));
+                break;
+            case TrendResult t:
+                Output.Csv(TrendColumns.Header(t.Table), t.Table.Rows.Select(r => TrendColumns.Cells(t.Table, r, "")));
+                break;
+            case FunnelResult f:
+                Output.Csv([CohortFormat.Unit(f.Table.Unit), .. f.Table.Steps], f.Table.Rows.Select(r => (IReadOnlyList<string>)[r.Label, .. r.Counts.Select(c => Output.Text(c))]));
                 break;
             case CommandSummary s:
                 Output.Csv(s.Columns, s.Rows);

@@ -1,13 +1,14 @@
 using Bitmapist.Cli.Commands;
 using Bitmapist.Linq.Cohorts.Rendering;
 using Bitmapist.Linq.Statements;
+using Bitmapist.Linq.Trends.Rendering;
 
 namespace Bitmapist.Cli.Rendering;
 
 /// <summary>
 /// <c>--format json</c>: one JSON object per result, on one line, named by the statement
 /// (<c>{"count":3}</c>, <c>{"contains":true}</c>, <c>{"percent":null}</c> for an empty whole, <c>{"ids":[...]}</c>
-/// streamed, <c>{"events":[...]}</c>, <c>{"explain":"..."}</c>, <c>{"help":"..."}</c>, a cohort table's object).
+/// streamed, <c>{"events":[...]}</c>, <c>{"explain":"..."}</c>, <c>{"help":"..."}</c>, a cohort table's, a trend's and a funnel's object).
 /// Scripts read this shape: keep it.
 /// </summary>
 internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
@@ -59,6 +60,12 @@ internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
                 break;
             case CohortResult c:
                 Output.Writer.WriteLine(CohortJson.Render(c.Table));
+                break;
+            case TrendResult t:
+                Output.Writer.WriteLine(TrendJson.Render(t.Table));
+                break;
+            case FunnelResult f:
+                Output.Writer.WriteLine(FunnelJson.Render(f.Table));
                 break;
             case CommandSummary s:
                 Output.Json(s.Json);

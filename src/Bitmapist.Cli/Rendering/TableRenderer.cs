@@ -3,6 +3,7 @@ using Bitmapist.Cli.Commands;
 using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Cohorts.Rendering;
 using Bitmapist.Linq.Statements;
+using Bitmapist.Linq.Trends;
 
 namespace Bitmapist.Cli.Rendering;
 
@@ -10,7 +11,7 @@ namespace Bitmapist.Cli.Rendering;
 /// <c>--format table</c>, for people. A value is labelled as psql does, a header row naming it above the value
 /// (<c>count</c>, <c>contains</c>, <c>percent</c>); lists (ids, events) are one value per line with no header, so they
 /// pipe into other tools; documents (explain, help) print as they are; a cohort table is aligned, with its average
-/// row and a legend. Results after the first are set apart by an empty line, as psql does.
+/// row and a legend; a trend is a row per period, a funnel a row per period with a column per step. Results after the first are set apart by an empty line, as psql does.
 /// </summary>
 internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
 {
@@ -48,6 +49,12 @@ internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CohortResult c:
                 Cohort(c.Table);
                 break;
+            case TrendResult t:
+                Output.Table(TrendColumns.Header(t.Table), t.Table.Rows.Select(r => TrendColumns.Cells(t.Table, r, Undefined)));
+                break;
+            case FunnelResult f:
+                Funnel(f.Table);
+                break;
             case CommandSummary s:
                 Output.Writer.WriteLine(s.Sentence);
                 break;
@@ -65,6 +72,13 @@ internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
     {
         if (text.EndsWith('\n')) Output.Writer.Write(text);
         else Output.Writer.WriteLine(text);
+    }
+
+    /// <summary>A funnel: a row per period, the users left after each step, and the overall conversion (last step of first).</summary>
+    private void Funnel(FunnelTable table)
+    {
+        var rows = table.Rows.Select(r => (IReadOnlyList<string>)[r.Label, .. r.Counts.Select(c => Output.Text(c)), r.Overall is { } p ? Percent(p) : Undefined]);
+        Output.Table([CohortFormat.Unit(table.Unit), .. table.Steps, "conversion %"], rows);
     }
 
     /// <summary>An aligned cohort table with the average row, then a line saying what the cells are.</summary>

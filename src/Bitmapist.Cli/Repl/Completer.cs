@@ -16,7 +16,10 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
         .. Repl.ReplSession.Commands,
     ];
 
-    /// <summary>The words only a cohort statement has (<c>then</c>, <c>by</c>, its options): offered only inside one.</summary>
+    /// <summary>
+    /// The words only the table statements have (<c>then</c>, <c>by</c>, <c>rows</c>, <c>from</c>, a trend's <c>window</c>, a
+    /// funnel's <c>within</c>...): offered only inside a cohort, trend or funnel.
+    /// </summary>
     public static readonly IReadOnlyList<string> CohortWords =
         QueryGrammar.Words(k => k.Kind == KeywordKind.CohortPart && !k.StartsStatement);
 
@@ -51,7 +54,7 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
 
     /// <summary>
     /// The candidates for the word <paramref name="word"/>, sorted; <paramref name="before"/> is the line before it,
-    /// which decides whether a cohort's words fit (only after <c>cohort</c> in the same statement).
+    /// which decides whether a table statement's words fit (only after <c>cohort</c>, <c>trend</c> or <c>funnel</c> in the same statement).
     /// </summary>
     public async Task<IReadOnlyList<Completion>> CompleteAsync(string before, string word, CancellationToken ct)
     {
@@ -87,7 +90,7 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
         return result;
     }
 
-    /// <summary>True when the statement the cursor is in (after the last <c>;</c>) is a cohort.</summary>
+    /// <summary>True when the statement the cursor is in (after the last <c>;</c>) is a cohort, a trend or a funnel.</summary>
     private static bool InCohort(string before) => CohortStatement().IsMatch(before[(before.LastIndexOf(';') + 1)..]);
 
     /// <summary>An event name as it is written: bare when it can be (not a keyword of the language or a REPL command), else quoted.</summary>
@@ -110,7 +113,7 @@ internal sealed partial class Completer(Func<string, CancellationToken, Task<IRe
         return prefix;
     }
 
-    [GeneratedRegex(@"(^|[^A-Za-z0-9_:.'""])cohort($|[^A-Za-z0-9_:.'""])", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"(^|[^A-Za-z0-9_:.'""])(cohort|trend|funnel)($|[^A-Za-z0-9_:.'""])", RegexOptions.IgnoreCase)]
     private static partial Regex CohortStatement();
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_:.]*$")]

@@ -16,8 +16,9 @@ internal enum ReadStatus
 internal readonly record struct ReadResult(ReadStatus Status, string Text);
 
 /// <summary>
-/// Reads one line from an <see cref="ITerminal"/> with editing (emacs-style keys), history (up and down) and tab
-/// completion. The line is drawn on one row; a line wider than the terminal scrolls sideways around the cursor.
+/// Reads one line from an <see cref="ITerminal"/> with editing (emacs-style keys), history (up and down, Ctrl-R
+/// reverse search) and tab completion. The line is drawn on one row; a line wider than the terminal scrolls
+/// sideways around the cursor.
 /// </summary>
 internal sealed class LineEditor(ITerminal terminal, History history, Completer? completer)
 {
@@ -26,6 +27,13 @@ internal sealed class LineEditor(ITerminal terminal, History history, Completer?
     private readonly StringBuilder _line = new();
     private int _cursor;
     private string _prompt = "";
+    private HistorySearch? _search;
+
+    /// <summary>The prompt of a reverse search (as bash's): what is searched for, then the entry found.</summary>
+    internal const string SearchPrompt = "(reverse-i-search)";
+
+    /// <summary>The prompt when no entry holds what is typed.</summary>
+    internal const string FailedSearchPrompt = "(failed reverse-i-search)";
 
     /// <summary>Keys read while a statement ran (typed ahead): read before the terminal's.</summary>
     public void TypeAhead(ConsoleKeyInfo key) => _pending.Enqueue(key);
@@ -38,6 +46,7 @@ internal sealed class LineEditor(ITerminal terminal, History history, Completer?
         _prompt = prompt;
         _line.Clear();
         _cursor = 0;
+        _search = null;
         var index = history.Entries.Count; // the history entry shown; Count is the line being typed
         var draft = "";
         Redraw();
@@ -54,8 +63,25 @@ internal sealed class LineEditor(ITerminal terminal, History history, Completer?
             else key = read;
 
             var control = (key.Modifiers & ConsoleModifiers.Control) != 0;
+            if (_search is { } search)
+            {
+                // Keys of the search; any other key takes the entry found into the line and then does what it does.
+                if (Search(search, key, control)) continue;
+                if (search.Found >= 0) index = search.Found;
+                _search = null;
+                if (key.Key == ConsoleKey.Escape)
+                {
+                    Redraw();
+                    continue;
+                }
+            }
             switch (key.Key)
             {
+                case ConsoleKey.R when control:
+                    if (index == history.Entries.Count) draft = _line.ToString();
+                    _search = new HistorySearch(_line.ToString(), _cursor);
+                    DrawSearch();
+                    continue;
                 case ConsoleKey.Enter:
                 case ConsoleKey.J when control:
                     MoveToEnd();
@@ -150,6 +176,86 @@ internal sealed class LineEditor(ITerminal terminal, History history, Completer?
             }
             Redraw();
         }
+    }
+
+    /// <summary>A Ctrl-R search under way: what is typed, the entry found (-1: none yet) and the line to restore on Ctrl-G.</summary>
+    private sealed class HistorySearch(string line, int cursor)
+    {
+        public StringBuilder Query { get; } = new();
+        public int Found { get; set; } = -1;
+        public bool Failed { get; set; }
+        public string Line { get; } = line;
+        public int Cursor { get; } = cursor;
+    }
+
+    /// <summary>
+    /// One key of a reverse search: a character narrows it (from the entry found, back), Ctrl-R finds the next older
+    /// entry, Backspace widens it (from the newest again), Ctrl-G gives it up (the line as it was). True when the
+    /// key was the search's; false for any other key, which ends the search with the entry found in the line.
+    /// </summary>
+    private bool Search(HistorySearch search, ConsoleKeyInfo key, bool control)
+    {
+        switch (key.Key)
+        {
+            case ConsoleKey.R when control:
+                if (search.Query.Length > 0) Find(search, search.Found >= 0 ? search.Found - 1 : history.Entries.Count - 1);
+                break;
+            case ConsoleKey.G when control:
+                _search = null;
+                Replace(search.Line);
+                _cursor = search.Cursor;
+                Redraw();
+                return true;
+            case ConsoleKey.Backspace:
+            case ConsoleKey.H when control:
+                if (search.Query.Length > 0) search.Query.Length--;
+                if (search.Query.Length == 0)
+                {
+                    search.Found = -1;
+                    search.Failed = false;
+                    Replace(search.Line);
+                }
+                else Find(search, history.Entries.Count - 1);
+                break;
+            default:
+                if (control || key.KeyChar < ' ' || key.KeyChar == '\x7f') return false;
+                search.Query.Append(key.KeyChar);
+                Find(search, search.Found >= 0 ? search.Found : history.Entries.Count - 1);
+                break;
+        }
+        DrawSearch();
+        return true;
+    }
+
+    /// <summary>The newest entry at or before <paramref name="from"/> holding the query (ignoring case) goes into the line; none: the search fails and the line stays.</summary>
+    private void Find(HistorySearch search, int from)
+    {
+        var query = search.Query.ToString();
+        for (var i = Math.Min(from, history.Entries.Count - 1); i >= 0; i--)
+        {
+            var at = history.Entries[i].IndexOf(query, StringComparison.OrdinalIgnoreCase);
+            if (at < 0) continue;
+            search.Found = i;
+            search.Failed = false;
+            _line.Clear().Append(history.Entries[i]);
+            _cursor = at;
+            return;
+        }
+        search.Failed = true;
+    }
+
+    /// <summary>Draws <c>(reverse-i-search)'query': entry</c>, the cursor on the match.</summary>
+    private void DrawSearch()
+    {
+        var search = _search!;
+        var head = $"{(search.Failed ? FailedSearchPrompt : SearchPrompt)}'{search.Query}': ";
+        var text = _line.ToString();
+        var room = Math.Max(10, terminal.Width - head.Length - 1);
+        var from = text.Length > room ? Math.Clamp(_cursor - room / 2, 0, text.Length - room) : 0;
+        text = text.Substring(from, Math.Min(room, text.Length - from));
+        var back = from + text.Length - _cursor;
+        terminal.Out.Write("\r" + head + text + "\x1b[K" + (back > 0 ? $"\x1b[{back}D" : ""));
+        terminal.Out.Flush();
     }
 
     private void Replace(string text)

@@ -5,6 +5,7 @@ using Bitmapist.Linq;
 using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Cohorts.Rendering;
 using Bitmapist.Linq.Statements;
+using Bitmapist.Linq.Trends;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
@@ -12,7 +13,8 @@ namespace Bitmapist.Cli.Repl;
 
 /// <summary>
 /// The interactive REPL's output format: rich tables (a header naming each value, numbers on the right),
-/// <c>explain</c> as a panel, ids ten to a row with how to page on, cohort tables with heat-map cells. Renders
+/// <c>explain</c> as a panel, ids ten to a row with how to page on, cohort tables with heat-map cells, trends and funnels
+/// as tables. Renders
 /// every result type; the ids of an <see cref="IdsResult"/> are read first by <see cref="PrepareAsync"/>, so the
 /// statement's timing includes them and nothing is read while drawing.
 /// </summary>
@@ -25,6 +27,9 @@ internal sealed class ReplRenderer(IAnsiConsole console)
 
     /// <summary>An <see cref="IdsResult"/> with the ids shown read, and the paging of the ids after them, if any.</summary>
     internal sealed record ShownIds(IdsPage Page) : StatementResult;
+
+    /// <summary>A result written to a file (<c>ids SET &gt; out.txt</c>): where, and how many ids when it was a list of ids.</summary>
+    internal sealed record WrittenFile(string Path, long? Ids) : StatementResult;
 
     /// <summary>Reads what <see cref="Render"/> shows of a lazy result: up to <see cref="IdsShown"/> ids (the statement's limit, at most <see cref="MaxIdsShown"/>).</summary>
     public static async Task<StatementResult> PrepareAsync(StatementResult result, CancellationToken ct)
@@ -82,8 +87,17 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             case ShownIds i:
                 RenderIds(i.Page);
                 break;
+            case WrittenFile w:
+                console.MarkupLine(Markup.Escape(w.Ids is { } n ? $"wrote {Number(n)} ids to {w.Path}" : $"wrote the result to {w.Path}"));
+                break;
             case CohortResult c:
                 RenderCohort(c.Table);
+                break;
+            case TrendResult t:
+                RenderTrend(t.Table);
+                break;
+            case FunnelResult f:
+                RenderFunnel(f.Table);
                 break;
             case IdsResult:
                 throw new InvalidOperationException("The REPL reads the ids it shows before drawing them: pass the result through PrepareAsync first.");
@@ -118,6 +132,63 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             : "[grey]users of each row's cohort who returned t periods later; empty: no cohort, or no data in that period[/]");
     }
 
+    /// <summary>
+    /// A trend: a row per period, oldest first (with the whole and the percent for a ratio), each with a bar of its
+    /// value (the count, or the percent of a ratio), then the series as a sparkline with its lowest and highest rows.
+    /// </summary>
+    private void RenderTrend(TrendTable table)
+    {
+        double? Value(TrendRow r) => table.IsRatio ? r.Percent : r.Count;
+        var rows = table.Rows.Select(r => table.IsRatio
+            ? new[] { r.Label, Number(r.Count), r.Whole is { } w ? Number(w) : "", r.Percent is { } p ? ResultRenderer.Percent(p) + " %" : ResultRenderer.Undefined }
+            : [r.Label, Number(r.Count)]).ToList();
+        var columns = table.IsRatio ? new[] { CohortFormat.Unit(table.Unit), "count", "whole", "percent" } : [CohortFormat.Unit(table.Unit), "count"];
+        // The bars fill what the terminal has left beside the numbers (borders and padding: 3 columns a cell).
+        var used = columns.Select((c, i) => rows.Select(r => r[i].Length).Append(c.Length).Max() + 3).Sum() + 4;
+        var width = Charts.BarWidth(console.Profile.Width, used);
+        var max = table.Rows.Select(Value).Max() ?? 0;
+        var grid = Periods(Table([.. columns, ""], [.. rows.Select((r, i) => (string[])[.. r, Charts.Bar(Value(table.Rows[i]), max, width)])]));
+        grid.Columns[^1].Alignment = Justify.Left;
+        grid.Columns[^1].Width = width;
+        grid.Columns[^1].NoWrap = true; // a bar is never wrapped onto a second line
+        console.Write(grid);
+        var known = table.Rows.Where(r => Value(r) is not null).ToList();
+        if (known.Count < 2) return;
+        var low = known.MinBy(r => Value(r)!.Value)!;
+        var high = known.MaxBy(r => Value(r)!.Value)!;
+        string Shown(TrendRow r) => table.IsRatio ? ResultRenderer.Percent(r.Percent!.Value) + " %" : Number(r.Count);
+        console.MarkupLine($"{Markup.Escape(Charts.Sparkline([.. table.Rows.Select(Value)]))}  [grey]low {Markup.Escape(Shown(low))} ({Markup.Escape(low.Label)}), high {Markup.Escape(Shown(high))} ({Markup.Escape(high.Label)})[/]");
+    }
+
+    /// <summary>
+    /// A funnel: a row per period with the users left after each step and the overall conversion, then the steps as
+    /// bars (every row's funnel added up) with each step's conversion from the step before and from the first.
+    /// </summary>
+    private void RenderFunnel(FunnelTable table)
+    {
+        var rows = table.Rows.Select(r => (string[])[r.Label, .. r.Counts.Select(Number), r.Overall is { } p ? ResultRenderer.Percent(p) + " %" : ResultRenderer.Undefined]).ToList();
+        console.Write(Periods(Table([CohortFormat.Unit(table.Unit), .. table.Steps, "conversion"], rows)));
+        var totals = table.Totals;
+        string Share(long part, long whole) => whole == 0 ? ResultRenderer.Undefined : ResultRenderer.Percent(100.0 * part / whole) + " %";
+        var labels = table.Steps.Select(s => s.Length > 30 ? s[..29] + "…" : s).ToList();
+        var cells = Enumerable.Range(0, totals.Length).Select(k => (Users: Number(totals[k]),
+            Before: k == 0 ? "" : Share(totals[k], totals[k - 1]), First: k <= 1 ? "" : Share(totals[k], totals[0]))).ToList();
+        // The bars fill what the terminal has left beside the label and the numbers (borders and padding: 3 columns a cell).
+        var used = labels.Max(l => l.Length) + Math.Max("users".Length, cells.Max(c => c.Users.Length)) + "of previous".Length + "of first".Length + 5 * 3 + 2;
+        var width = Charts.BarWidth(console.Profile.Width, used);
+        var bars = new Table { Border = TableBorder.Simple };
+        bars.AddColumn(new TableColumn("step"));
+        bars.AddColumn(new TableColumn("") { Width = width, NoWrap = true }); // a bar is never wrapped onto a second line
+        bars.AddColumn(new TableColumn("users") { Alignment = Justify.Right });
+        bars.AddColumn(new TableColumn("of previous") { Alignment = Justify.Right });
+        bars.AddColumn(new TableColumn("of first") { Alignment = Justify.Right });
+        var scale = totals[0] == 0 ? totals.Max() : totals[0];
+        for (var k = 0; k < totals.Length; k++)
+            bars.AddRow(new Text(labels[k]), new Text(Charts.Bar(totals[k], scale, width)), new Text(cells[k].Users), new Text(cells[k].Before), new Text(cells[k].First));
+        console.MarkupLine(table.Rows.Length == 1 ? "[grey]the funnel:[/]" : $"[grey]all {table.Rows.Length} rows added up:[/]");
+        console.Write(bars);
+    }
+
     private static readonly string[] Shades = ["default", "lightcyan1", "paleturquoise1", "skyblue1", "deepskyblue3", "dodgerblue3"];
 
     private void RenderIds(IdsPage page)
@@ -140,6 +211,13 @@ internal sealed class ReplRenderer(IAnsiConsole console)
     }
 
     private static string Number(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>A table whose first column is a period and the others numbers: labels on the left, numbers on the right (a week's label starts with a digit).</summary>
+    private static Table Periods(Table table)
+    {
+        for (var i = 0; i < table.Columns.Count; i++) table.Columns[i].Alignment = i == 0 ? Justify.Left : Justify.Right;
+        return table;
+    }
 
     private static Table Table(IReadOnlyList<string> columns, IReadOnlyList<string[]> rows)
     {
