@@ -59,6 +59,6 @@ public class KeywordTableTests
         QueryGrammar.FunctionNames.ShouldBe(["year", "month", "week", "day", "hour", "unique", "key"]);
         QueryGrammar.StatementKeywords.Order().ShouldBe(["cohort", "count", "describe", "events", "explain", "funnel", "ids", "let", "percent", "trend"]);
         QueryGrammar.Keywords.Where(k => !k.Reserved).Select(k => k.Word).Order()
-            .ShouldBe(["by", "cohort", "cols", "counts", "describe", "first", "from", "rows", "since", "unbounded"]); // events may have these names unquoted
+            .ShouldBe(["by", "cohort", "cols", "counts", "describe", "first", "from", "funnel", "rows", "since", "trend", "unbounded", "window", "within"]); // events may have these names unquoted
     }
 }
