@@ -91,6 +91,12 @@ public static class BitmapistServiceCollectionExtensions
             try
             {
                 universe = TextQuery.ParseSet(o.Universe);
+                if (StoreOptions.UniverseProblem(universe) is { } problem)
+                {
+                    problems.Add(new(setting, $"The universe {setting} ({o.Universe}) uses {problem}: the universe is the set 'users' and '~x' stand for, " +
+                        "so it must be made of events, flags and ids, e.g. unique(user) or year(active, -2..0)."));
+                    universe = null;
+                }
             }
             catch (QuerySyntaxException e)
             {

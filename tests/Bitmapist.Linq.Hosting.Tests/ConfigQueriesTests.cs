@@ -219,6 +219,18 @@ public sealed class ConfigQueriesTests
         e.Message.ShouldEndWith("\nunique(user\n           ^");
     }
 
+    [Theory]
+    [InlineData("users", "users")]
+    [InlineData("unique(user) - ~year(active)", "a complement")]
+    public void A_universe_made_of_itself_stops_start_up(string universe, string problem)
+    {
+        using var services = Fixture.Services($$"""{ "Bitmapist": { "Universe": "{{universe}}" } }""");
+        var e = Should.Throw<BitmapistConfigurationException>(() => services.GetRequiredService<NamedQueries>());
+        e.Setting.ShouldBe("Bitmapist:Universe");
+        e.Message.ShouldBe($"The universe Bitmapist:Universe ({universe}) uses {problem}: the universe is the set 'users' and '~x' stand for, " +
+            "so it must be made of events, flags and ids, e.g. unique(user) or year(active, -2..0).");
+    }
+
     [Fact]
     public async Task A_missing_parameter_is_a_clear_error()
     {

@@ -31,6 +31,10 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
                 "to the back end when it is made (the library's stores take StoreOptions.Profile and do so), or leave StoreOptions.Profile unset.",
                 nameof(options));
         Options = options ?? new StoreOptions();
+        if (Options.Universe is { } universe && StoreOptions.UniverseProblem(universe) is { } problem)
+            throw new ArgumentException(
+                $"StoreOptions.Universe {universe.Text} uses {problem}: the universe is the set 'users' and '~x' stand for, so it must be made of " +
+                "events, flags and ids, e.g. SetExpr.Unique(\"user\") (a flag the application marks for every user) or year(active, -2..0).", nameof(options));
         // The sharded layout is scatter-gather over the back end: every store kind gets it the same way.
         Backend = Options.Layout.ShardBits is { } shardBits && backend is not Backends.Sharded.ShardedBackend
             ? new Backends.Sharded.ShardedBackend(backend, Options.Keys, shardBits)

@@ -31,7 +31,29 @@ public sealed record StoreOptions
     /// The set of every user, needed only by queries with a bare complement (<c>~a</c>) or an explicit
     /// <c>users</c>; typically a unique flag the application marks for every user, e.g. <c>unique(user)</c>.
     /// </summary>
+    /// <remarks>
+    /// It must be a positive set of events, flags and ids: <c>users</c> or a complement inside it would stand for the
+    /// universe itself, and a parameter has no value at the store. A store refuses such a universe when it is made
+    /// (<see cref="UniverseProblem"/>).
+    /// </remarks>
     public SetExpr? Universe { get; init; }
+
+    /// <summary>
+    /// What is wrong with <paramref name="universe"/> as a store's universe (<c>"users"</c>, <c>"a complement"</c> or
+    /// <c>"a parameter"</c> inside it), or null when it is a positive set the universe can be.
+    /// </summary>
+    public static string? UniverseProblem(SetExpr universe)
+    {
+        ArgumentNullException.ThrowIfNull(universe);
+        static IEnumerable<SetExpr> All(SetExpr e) => e.Children.SelectMany(All).Prepend(e);
+        return All(universe).FirstOrDefault(n => n.Kind is SetKind.Universe or SetKind.Not or SetKind.Parameter) switch
+        {
+            null => null,
+            { Kind: SetKind.Universe } => "users",
+            { Kind: SetKind.Not } => "a complement",
+            _ => "a parameter",
+        };
+    }
 
     /// <summary>Forces a capability profile instead of detecting it from the server.</summary>
     public CapabilityProfile? Profile { get; init; }
