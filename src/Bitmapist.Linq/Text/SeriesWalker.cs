@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Query;
 using Bitmapist.Linq.Trends;
 using Irony.Parsing;
@@ -18,23 +19,13 @@ internal static class SeriesWalker
     {
         var template = Templates(sets, () => sets.Set(c[1]));
         var unit = SetWalker.Unit(c[3]);
-        var query = new TrendQuery(template, unit);
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var option in StatementWalker.Options(c[4]))
-        {
-            var (keyword, arg) = Option(source, option, seen);
-            query = keyword.Text.ToLowerInvariant() switch
-            {
-                "rows" => query with { Rows = Number(source, keyword, arg, TrendQuery.MaxRows) },
-                "from" => query with { From = CohortWalker.Start(arg, unit, sets) },
-                _ => query with { Window = Number(source, keyword, arg, TrendQuery.MaxWindow) },
-            };
-        }
+        var (rows, from, window) = Options(source, c[4], unit, sets);
+        var query = new TrendQuery(template, unit) { Rows = rows, From = from, Window = window ?? 1 };
         var whole = c[5].ChildNodes;
         if (whole.Count > 0)
         {
             var of = new TrendRatio(Templates(sets, () => sets.Set(whole[1])), SetWalker.Unit(whole[3]));
-            if (whole[4].ChildNodes is [var window, var n]) of = of with { Window = Number(source, window.Token, n, TrendQuery.MaxWindow) };
+            if (whole[4].ChildNodes is [var keyword, var n]) of = of with { Window = Number(source, keyword.Token, n, TrendQuery.MaxWindow) };
             query = query with { Of = of };
         }
         return Checked(source, c[0], query.Validate, query);
@@ -51,18 +42,8 @@ internal static class SeriesWalker
         if (steps.Length > FunnelQuery.MaxSteps)
             throw SourceError.At(source, stepNodes[FunnelQuery.MaxSteps].Span.Location, $"a funnel has at most {FunnelQuery.MaxSteps} steps");
         var unit = SetWalker.Unit(c[3]);
-        var query = new FunnelQuery(steps, unit);
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var option in StatementWalker.Options(c[4]))
-        {
-            var (keyword, arg) = Option(source, option, seen);
-            query = keyword.Text.ToLowerInvariant() switch
-            {
-                "rows" => query with { Rows = Number(source, keyword, arg, TrendQuery.MaxRows) },
-                "from" => query with { From = CohortWalker.Start(arg, unit, sets) },
-                _ => query with { Within = Number(source, keyword, arg, TrendQuery.MaxWindow) },
-            };
-        }
+        var (rows, from, within) = Options(source, c[4], unit, sets);
+        var query = new FunnelQuery(steps, unit) { Rows = rows, From = from, Within = within ?? 1 };
         return Checked(source, c[0], query.Validate, query);
     }
 
@@ -80,11 +61,27 @@ internal static class SeriesWalker
         }
     }
 
-    private static (Token Keyword, ParseTreeNode Arg) Option(string source, ParseTreeNode option, HashSet<string> seen)
+    /// <summary>
+    /// The options of a trend or a funnel, each at most once: <c>rows N</c>, <c>from X</c>, and the width of its
+    /// periods (a trend's <c>window W</c>, a funnel's <c>within W</c>: the grammar allows each only in its statement).
+    /// </summary>
+    private static (int? Rows, PeriodRef? From, int? Width) Options(string source, ParseTreeNode options, PeriodUnit unit, SetWalker sets)
     {
-        var keyword = option.ChildNodes[0].Token;
-        if (!seen.Add(keyword.Text)) throw SourceError.At(source, keyword.Location, $"'{keyword.Text.ToLowerInvariant()}' is given twice");
-        return (keyword, option.ChildNodes[1]);
+        var (rows, from, width) = ((int?)null, (PeriodRef?)null, (int?)null);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var option in StatementWalker.Options(options))
+        {
+            var keyword = option.ChildNodes[0].Token;
+            if (!seen.Add(keyword.Text)) throw SourceError.At(source, keyword.Location, $"'{keyword.Text.ToLowerInvariant()}' is given twice");
+            var arg = option.ChildNodes[1];
+            switch (keyword.Text.ToLowerInvariant())
+            {
+                case "rows": rows = Number(source, keyword, arg, TrendQuery.MaxRows); break;
+                case "from": from = CohortWalker.Start(arg, unit, sets); break;
+                default: width = Number(source, keyword, arg, TrendQuery.MaxWindow); break;
+            }
+        }
+        return (rows, from, width);
     }
 
     private static int Number(string source, Token keyword, ParseTreeNode arg, int max)
