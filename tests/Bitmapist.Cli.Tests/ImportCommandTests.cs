@@ -81,6 +81,39 @@ public sealed class ImportCommandTests : IDisposable
         (await saved.Month("active", 2026, 11).ToListAsync()).ShouldBe([10, 11]);
     }
 
+    [SkippableFact]
+    public async Task A_cancelled_import_from_a_pipe_says_how_far_it_got_and_that_rerunning_finishes_it()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "mkfifo");
+        var fifo = _dir.File("events.fifo");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) await mkfifo.WaitForExitAsync();
+        var store = _dir.File("store.bms");
+        // More than the 64 KiB the import reads ahead to detect the format, so it is busy importing when cancelled.
+        var lines = Enumerable.Range(0, 5000).Select(i => $"{i},signup,2026-11-28T10:00:00").ToList();
+        using var cancel = new CancellationTokenSource();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var import = Task.Run(() => Cli.RunAsync(["import", fifo, "--data", store, "--no-header"], stdout, stderr, cancel.Token));
+        await using (var writer = new StreamWriter(fifo)) // opens once the import opens the pipe
+        {
+            foreach (var line in lines) await writer.WriteLineAsync(line);
+            await writer.FlushAsync(); // returns once the import has read all but the pipe's buffer
+            await cancel.CancelAsync();
+            await writer.WriteLineAsync("5000,signup,2026-11-28T10:00:00"); // the record after the cancel: never all imported
+        }
+        (await import).ShouldBe(Cli.Cancelled, stderr.ToString());
+        stderr.ToString().ShouldContain("bitmapist: Cancelled after reading ");
+        stderr.ToString().ShouldContain("Marking is idempotent: run the same import again to finish it.");
+
+        // The rerun the message promises: every record, none twice.
+        var csv = _dir.File("events.csv");
+        await File.WriteAllLinesAsync(csv, [.. lines, "5000,signup,2026-11-28T10:00:00"]);
+        var again = await CliHarness.Run("import", csv, "--data", store, "--no-header", "--format", "json");
+        again.ExitCode.ShouldBe(0, again.Err);
+        using var saved = CliHarness.OpenStore(store);
+        (await saved.Day("signup", 2026, 11, 28).CountAsync()).ShouldBe(5001);
+    }
+
     [Fact]
     public async Task A_missing_file_or_no_store_is_an_error()
     {

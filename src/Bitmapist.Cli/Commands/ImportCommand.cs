@@ -77,20 +77,36 @@ internal static class ImportCommand
                 await import.FlushAsync(ct).ConfigureAwait(false);
             }
 
-            var size = input.Length;
-            if (size > 4 << 20 && !Console.IsErrorRedirected && ReferenceEquals(context.Err, Console.Error))
+            async Task LoadWithProgress()
             {
-                var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-                await console.Progress().StartAsync(async p =>
+                var size = input.Length;
+                if (size > 4 << 20 && !Console.IsErrorRedirected && ReferenceEquals(context.Err, Console.Error))
                 {
-                    var task = p.AddTask($"importing {Path.GetFileName(path)}", maxValue: size);
-                    await Load(() => task.Value = Math.Min(input.Position, size)).ConfigureAwait(false);
-                    task.Value = size;
-                }).ConfigureAwait(false);
+                    var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+                    await console.Progress().StartAsync(async p =>
+                    {
+                        var task = p.AddTask($"importing {Path.GetFileName(path)}", maxValue: size);
+                        await Load(() => task.Value = Math.Min(input.Position, size)).ConfigureAwait(false);
+                        task.Value = size;
+                    }).ConfigureAwait(false);
+                }
+                else
+                {
+                    await Load(null).ConfigureAwait(false);
+                }
             }
-            else
+
+            try
             {
-                await Load(null).ConfigureAwait(false);
+                await LoadWithProgress().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Groups already sent stay in the store: say so, and that a rerun finishes the job (a mark sets a bit,
+                // so marking a record twice changes nothing).
+                throw new CliException(
+                    $"Cancelled after reading {Plural(imported, "record")}: some of them may already be in {session.Description}. " +
+                    "Marking is idempotent: run the same import again to finish it.", Cli.Cancelled);
             }
             session.Save();
 

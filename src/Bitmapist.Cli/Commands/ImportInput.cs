@@ -62,7 +62,8 @@ internal sealed class ImportInput : IDisposable
             var text = Decode(prefix.AsSpan(0, count), complete: count < prefix.Length, name);
             var chosen = delimiter ?? Detect(text);
             var reader = new StreamReader(new PrefixedStream(prefix, count, stream), Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 1 << 16);
-            return new ImportInput(stream, reader, chosen, fromStdin ? 0 : stream.Length);
+            // A pipe (stdin, a FIFO, bash's <(zcat big.csv.gz)) has no length: no progress bar for it.
+            return new ImportInput(stream, reader, chosen, fromStdin || !stream.CanSeek ? 0 : stream.Length);
         }
         catch
         {
