@@ -2,6 +2,7 @@
 // Run: dotnet run --project examples/Quickstart
 using System.Diagnostics;
 using Bitmapist.Linq;
+using Bitmapist.Linq.Model;
 using Bitmapist.Linq.Sample;
 using Bitmapist.Linq.Stores;
 
@@ -39,6 +40,13 @@ Console.WriteLine($"...of whom still active this month:          {stillActive:N0
 
 Console.Write("First 10 users active today:                 ");
 Console.WriteLine(string.Join(", ", await Events.Day("active").Take(10).ToListAsync()));
+
+// Series in one batch each: rolling weekly actives per day with their share of the month's (stickiness), and a funnel.
+var sticky = await Events.Trend(p => Events.At("active", p)).ByDay().Rows(7).Window(7).Of(p => Events.At("active", p), PeriodUnit.Month).RunAsync();
+Console.WriteLine("\nRolling 7-day actives, last 7 days, as a share of the month's actives:");
+foreach (var row in sticky.Rows) Console.WriteLine($"  {row.Label}  {row.Count,7:N0} of {row.Whole,7:N0}  {row.Percent,6:F2}%");
+var funnel = await Events.Funnel(p => Events.At("signup", p), p => Events.At("active", p), p => Events.At("song:played", p)).ByWeek().Rows(1).Within(2).RunAsync();
+Console.WriteLine($"This week's signups -> active -> played a song: {string.Join(" -> ", funnel.Rows[0].Counts.Select(c => c.ToString("N0")))}");
 
 Console.WriteLine("\nHow 'active this month, no song this week' runs (ToPlanString):\n");
 Console.WriteLine(Events.Month("active").Where(u => !Events.Week("song:played").Contains(u)).ToPlanString());
