@@ -88,18 +88,29 @@ public sealed class ImportCommandTests : IDisposable
         var fifo = _dir.File("events.fifo");
         using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) await mkfifo.WaitForExitAsync();
         var store = _dir.File("store.bms");
-        // More than the 64 KiB the import reads ahead to detect the format, so it is busy importing when cancelled.
-        var lines = Enumerable.Range(0, 5000).Select(i => $"{i},signup,2026-11-28T10:00:00").ToList();
+        // 600 KB: far more than the 64 KiB the import reads ahead to detect the format plus a pipe's buffer (64 KiB), so
+        // the writer's flush below returns only once the import is reading records, past opening the store.
+        var lines = Enumerable.Range(0, 20_000).Select(i => $"{i},signup,2026-11-28T10:00:00").ToList();
         using var cancel = new CancellationTokenSource();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var import = Task.Run(() => Cli.RunAsync(["import", fifo, "--data", store, "--no-header"], stdout, stderr, cancel.Token));
-        await using (var writer = new StreamWriter(fifo)) // opens once the import opens the pipe
+        var writer = new StreamWriter(fifo); // opens once the import opens the pipe
+        try
         {
             foreach (var line in lines) await writer.WriteLineAsync(line);
             await writer.FlushAsync(); // returns once the import has read all but the pipe's buffer
             await cancel.CancelAsync();
-            await writer.WriteLineAsync("5000,signup,2026-11-28T10:00:00"); // the record after the cancel: never all imported
+            await writer.WriteLineAsync("20000,signup,2026-11-28T10:00:00"); // the record after the cancel: never all imported
+            await writer.FlushAsync();
+        }
+        catch (IOException)
+        {
+            // The import stopped at the cancel and closed the pipe before the last line: a broken pipe, as expected.
+        }
+        finally
+        {
+            try { await writer.DisposeAsync(); } catch (IOException) { }
         }
         (await import).ShouldBe(Cli.Cancelled, stderr.ToString());
         stderr.ToString().ShouldContain("bitmapist: Cancelled after reading ");
@@ -107,11 +118,11 @@ public sealed class ImportCommandTests : IDisposable
 
         // The rerun the message promises: every record, none twice.
         var csv = _dir.File("events.csv");
-        await File.WriteAllLinesAsync(csv, [.. lines, "5000,signup,2026-11-28T10:00:00"]);
+        await File.WriteAllLinesAsync(csv, [.. lines, "20000,signup,2026-11-28T10:00:00"]);
         var again = await CliHarness.Run("import", csv, "--data", store, "--no-header", "--format", "json");
         again.ExitCode.ShouldBe(0, again.Err);
         using var saved = CliHarness.OpenStore(store);
-        (await saved.Day("signup", 2026, 11, 28).CountAsync()).ShouldBe(5001);
+        (await saved.Day("signup", 2026, 11, 28).CountAsync()).ShouldBe(20_001);
     }
 
     [Fact]
