@@ -84,25 +84,6 @@ internal static class CohortFormPage
         sb.Append(CultureInfo.InvariantCulture, $"<td class=\"heat{tenths}\">{CohortFormat.Cell(value, values)}</td>");
     }
 
-    private static void Form(StringBuilder sb, CohortForm f)
-    {
-        void Select(string label, string name, string current, params (string Value, string Text)[] options)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"<label>{label}<select name=\"{name}\">");
-            foreach (var (value, text) in options)
-                sb.Append(CultureInfo.InvariantCulture, $"<option value=\"{value}\"{(string.Equals(current.Trim(), value, StringComparison.OrdinalIgnoreCase) ? " selected" : "")}>{text}</option>");
-            sb.Append("</select></label>\n");
-        }
-        sb.Append("<form method=\"get\" action=\"/\" class=\"cohort\">\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Cohort set<input name=\"cohort\" value=\"{E(f.Cohort)}\"></label>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Then (return set)<input name=\"then\" value=\"{E(f.Then)}\"></label>\n");
-        Select("Group by", "by", f.By, ("day", "day"), ("week", "week"), ("month", "month"), ("year", "year"));
-        Select("Show", "values", f.Values, ("percent", "percent"), ("counts", "counts"));
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Rows<input name=\"rows\" type=\"number\" min=\"1\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{E(f.Rows)}\"></label>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Columns<input name=\"cols\" type=\"number\" min=\"0\" max=\"{CohortQuery.MaxRowsOrColumns}\" value=\"{E(f.Cols)}\"></label>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<label>Start date<input name=\"from\" type=\"date\" value=\"{E(f.From)}\"></label>\n");
-        Select("Retention", "retention", f.Retention, ("n-day", "in that period"), ("unbounded", "in that period or later"));
-        Select("Cohort", "membership", f.Membership, ("any", "any time"), ("first", "first time"));
-        sb.Append("<button type=\"submit\">Show</button>\n</form>\n");
-    }
+    // The library's form, with a class for the console's stylesheet.
+    private static void Form(StringBuilder sb, CohortForm f) => sb.Append(CohortHtml.FormHtml(f, "/", "cohort"));
 }

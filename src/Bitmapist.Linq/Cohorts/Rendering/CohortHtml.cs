@@ -112,7 +112,23 @@ public static class CohortHtml
             $"<td style=\"background: hsla(200, 70%, 40%, {alpha:0.0}); color: {color}\">{CohortFormat.Cell(value, values)}</td>");
     }
 
-    private static void Form(StringBuilder sb, CohortForm f, string action)
+    /// <summary>
+    /// The form alone (the sets, the grouping, counts or percent, rows, columns, a start date), its fields filled from
+    /// <paramref name="form"/>, submitting by GET to <paramref name="action"/>: for a host that draws its own page,
+    /// as the CLI's console does under a policy that forbids this report's inline styles.
+    /// </summary>
+    /// <param name="form">The fields as typed.</param>
+    /// <param name="action">Where the form submits.</param>
+    /// <param name="cssClass">A class for the form element, or null for none.</param>
+    public static string FormHtml(CohortForm form, string action, string? cssClass = null)
+    {
+        ArgumentNullException.ThrowIfNull(form);
+        var sb = new StringBuilder();
+        Form(sb, form, action, cssClass);
+        return sb.ToString();
+    }
+
+    private static void Form(StringBuilder sb, CohortForm f, string action, string? cssClass = null)
     {
         void Select(string label, string name, string current, params (string Value, string Text)[] options)
         {
@@ -121,7 +137,7 @@ public static class CohortHtml
                 sb.Append(CultureInfo.InvariantCulture, $"<option value=\"{value}\"{(string.Equals(current.Trim(), value, StringComparison.OrdinalIgnoreCase) ? " selected" : "")}>{text}</option>");
             sb.Append("</select></label>\n");
         }
-        sb.Append(CultureInfo.InvariantCulture, $"<form method=\"get\" action=\"{E(action)}\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<form method=\"get\" action=\"{E(action)}\"{(cssClass is null ? "" : $" class=\"{E(cssClass)}\"")}>\n");
         sb.Append(CultureInfo.InvariantCulture, $"<label>Cohort set<input name=\"cohort\" value=\"{E(f.Cohort)}\"></label>\n");
         sb.Append(CultureInfo.InvariantCulture, $"<label>Then (return set)<input name=\"then\" value=\"{E(f.Then)}\"></label>\n");
         Select("Group by", "by", f.By, ("day", "day"), ("week", "week"), ("month", "month"), ("year", "year"));
