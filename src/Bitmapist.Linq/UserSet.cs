@@ -224,8 +224,20 @@ public sealed partial class UserSet : IOrderedQueryable<long>
     /// <summary>Synchronous <see cref="CountAsync"/>.</summary>
     public long LongCount() => CountAsync().GetAwaiter().GetResult();
 
-    /// <summary>Synchronous <see cref="ContainsAsync"/>.</summary>
+    /// <summary>Synchronous <see cref="ContainsAsync(long, CancellationToken)"/>.</summary>
     public bool Contains(long userId) => ContainsAsync(userId).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Whether the user with external id <paramref name="externalId"/> is in the set: its internal id is looked up in
+    /// the store's id map (<see cref="StoreOptions.IdMap"/>), and one with none is in no set (false, no query).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store has no id map.</exception>
+    public async Task<bool> ContainsAsync(string externalId, CancellationToken ct = default)
+    {
+        IdMapping.IdMap.ValidateExternalId(externalId, nameof(externalId));
+        var id = await Store.RequireIdMap("A membership test by external id").FindAsync(externalId, ct).ConfigureAwait(false);
+        return id is { } internalId && await ContainsAsync(internalId, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Synchronous <see cref="AnyAsync"/>.</summary>
     public bool Any() => AnyAsync().GetAwaiter().GetResult();

@@ -80,6 +80,12 @@ public static class Events
     /// <summary>A literal set of ids.</summary>
     public static UserSet Ids(params IEnumerable<long> ids) => DefaultStore.Ids(ids);
 
+    /// <summary>
+    /// A literal set of external ids (<c>Events.Ids("alice", "bob")</c>), looked up in the store's id map
+    /// (<see cref="StoreOptions.IdMap"/>) when the query runs; an external id with no internal id adds nothing.
+    /// </summary>
+    public static UserSet Ids(params IEnumerable<string> externalIds) => DefaultStore.Ids(externalIds);
+
     /// <summary>The configured universe.</summary>
     public static UserSet Users => DefaultStore.Users;
 }

@@ -13,9 +13,14 @@ namespace Bitmapist.Linq.Planning;
 /// the OR of its 24 hour keys and an hour range may cover its whole days with day, week and month keys.
 /// Without it an hour range reads hour keys only: a day key would count marks that have no hour key.
 /// </param>
+/// <param name="ExternalIds">
+/// The internal id of each external id the statement names (<see cref="Query.ExternalIdsNode"/>), looked up by the store
+/// before planning; an external id missing here has no internal id. Null when nothing was looked up.
+/// </param>
 public sealed record BindContext(
     DateTime Now,
     KeyScheme Keys,
     SetExpr? Universe = null,
     IReadOnlyDictionary<string, SetExpr>? Parameters = null,
-    bool HourlyTracked = false);
+    bool HourlyTracked = false,
+    IReadOnlyDictionary<string, uint>? ExternalIds = null);

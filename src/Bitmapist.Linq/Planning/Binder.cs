@@ -17,6 +17,7 @@ internal static class Binder
         UniqueNode u => SetExpr.Key(context.Keys.Key(u.EventName, Period.Unique)),
         EventRangeNode r => InCalendar(r, () => BindRange(r, context)),
         ParameterNode p => Bind(LookUp(p, context), context),
+        ExternalIdsNode x => BindExternal(x, context),
         TemplateNode t => throw new BitmapistQueryException(
             $"'{t}' has no period: a bare event name is a template that only a cohort table gives a period to.",
             $"Outside a cohort, write a period function like month({t}) or day({t}, -1)."),
@@ -71,6 +72,14 @@ internal static class Binder
 
     private static SetExpr Keys(BindContext context, string eventName, IEnumerable<Period> periods) =>
         SetExpr.Or(periods.Select(p => SetExpr.Key(context.Keys.Key(eventName, p))));
+
+    /// <summary>The literal of the internal ids the store looked up before planning (an unmapped external id adds nothing).</summary>
+    private static SetExpr BindExternal(ExternalIdsNode x, BindContext context) =>
+        context.ExternalIds is { } found
+            ? SetExpr.Ids(x.Members.Where(found.ContainsKey).Select(e => (long)found[e]))
+            : throw new BitmapistQueryException(
+                $"{x} names users by external id, which the store looks up in its id map when the query runs; this plan was made without the lookup.",
+                "Run the query (CountAsync, ExecuteAsync...) or explain it through the store, which look the ids up first.");
 
     private static SetExpr LookUp(ParameterNode p, BindContext context) =>
         context.Parameters is not null && context.Parameters.TryGetValue(p.Name, out var value)

@@ -127,6 +127,18 @@ public abstract class SetExpr : IEquatable<SetExpr>, IComparable<SetExpr>
         return members.Length == 0 ? Empty : new IdsNode([.. members]);
     }
 
+    /// <summary>
+    /// A literal set of external ids, looked up in the store's id map (<see cref="Stores.StoreOptions.IdMap"/>) when the
+    /// query runs; repeats removed. Each is checked as <see cref="IdMapping.IdMap.ValidateExternalId"/> does.
+    /// </summary>
+    public static SetExpr ExternalIds(IEnumerable<string> externalIds)
+    {
+        ArgumentNullException.ThrowIfNull(externalIds);
+        string[] members = [.. externalIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        foreach (var id in members) IdMapping.IdMap.ValidateExternalId(id, nameof(externalIds));
+        return members.Length == 0 ? Empty : new ExternalIdsNode([.. members]);
+    }
+
     /// <summary>The literal set of one id, validated to [0, 2^32).</summary>
     public static SetExpr Id(long id) => new IdsNode([UserIds.Validate(id, nameof(id))]);
 

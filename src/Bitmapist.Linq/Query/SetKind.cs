@@ -31,4 +31,7 @@ public enum SetKind
     Diff,
     /// <summary>Complement relative to the universe.</summary>
     Not,
+
+    /// <summary>A literal set of external ids, looked up in the store's id map when the query runs.</summary>
+    ExternalIds,
 }

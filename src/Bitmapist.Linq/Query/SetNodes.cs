@@ -119,6 +119,29 @@ public sealed class IdsNode : SetExpr
     public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
 }
 
+/// <summary>
+/// A literal set of external ids (<c>{'alice', 'bob'}</c>): users named by the store's id map
+/// (<see cref="Stores.StoreOptions.IdMap"/>), looked up when the query runs and bound to the literal of their internal
+/// ids. An external id with no internal id is in no set, so it adds nothing.
+/// </summary>
+public sealed class ExternalIdsNode : SetExpr
+{
+    /// <param name="ids">Distinct and in ordinal order: the printer and the plan cache rely on it.</param>
+    internal ExternalIdsNode(ImmutableArray<string> ids)
+        : base(SetKind.ExternalIds, ids.IsDefaultOrEmpty
+            ? throw new ArgumentException("An empty literal is SetExpr.Empty.", nameof(ids))
+            : "{" + string.Join(", ", ids.Select(TextSyntax.Quote)) + "}")
+    {
+        Members = ids;
+    }
+
+    /// <summary>The external ids, in ordinal order.</summary>
+    public ImmutableArray<string> Members { get; }
+
+    /// <inheritdoc />
+    public override SetExpr WithChildren(ImmutableArray<SetExpr> children) => this;
+}
+
 /// <summary>The configured universe.</summary>
 public sealed class UniverseNode() : SetExpr(SetKind.Universe, "users")
 {

@@ -39,6 +39,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
         Backend = Options.Layout.ShardBits is { } shardBits && backend is not Backends.Sharded.ShardedBackend
             ? new Backends.Sharded.ShardedBackend(backend, Options.Keys, shardBits)
             : backend;
+        if (Options.IdMap is { } idMap) IdMapping.IdMap.ValidateName(idMap);
         Planner = new Planner(Options, () => Backend.Profile);
     }
 
@@ -80,7 +81,25 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     public Task UnmarkUniqueAsync(string eventName, long userId, CancellationToken ct = default) =>
         CreateBatch().UnmarkUnique(eventName, userId).ExecuteAsync(ct);
 
-    /// <summary>Synchronous <see cref="MarkAsync"/>.</summary>
+    /// <summary>
+    /// Marks that the user with external id <paramref name="externalId"/> (a name, an e-mail, a UUID) did
+    /// <paramref name="eventName"/>: the store's id map (<see cref="StoreOptions.IdMap"/>) gives it an internal id
+    /// (created on first use), then the bits are written. Two round trips on Redis: the map's, then the mark's.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store has no id map.</exception>
+    /// <exception cref="ArgumentException">The external id cannot be mapped (empty, over 1,024 bytes, not valid Unicode).</exception>
+    public Task MarkAsync(string eventName, string externalId, DateTime? at = null, CancellationToken ct = default) =>
+        CreateBatch().Mark(eventName, externalId, at).ExecuteAsync(ct);
+
+    /// <summary>Clears the bits a mark of <paramref name="externalId"/> at <paramref name="at"/> set; nothing when it has no internal id.</summary>
+    public Task UnmarkAsync(string eventName, string externalId, DateTime? at = null, CancellationToken ct = default) =>
+        CreateBatch().Unmark(eventName, externalId, at).ExecuteAsync(ct);
+
+    /// <summary>Sets the unique flag <paramref name="eventName"/> for the user with external id <paramref name="externalId"/>.</summary>
+    public Task MarkUniqueAsync(string eventName, string externalId, CancellationToken ct = default) =>
+        CreateBatch().MarkUnique(eventName, externalId).ExecuteAsync(ct);
+
+    /// <summary>Synchronous <see cref="MarkAsync(string, long, DateTime?, CancellationToken)"/>.</summary>
     public void Mark(string eventName, long userId, DateTime? at = null) => MarkAsync(eventName, userId, at).GetAwaiter().GetResult();
 
     /// <summary>A batch of marks sent in one round trip (one MULTI/EXEC on Redis).</summary>
@@ -155,13 +174,41 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     /// <summary>A literal set of ids.</summary>
     public UserSet Ids(params IEnumerable<long> ids) => Set(SetExpr.Ids(ids));
 
+    /// <summary>
+    /// A literal set of external ids, looked up in the store's id map (<see cref="StoreOptions.IdMap"/>) when the query
+    /// runs: an external id with no internal id is in no set, so it adds nothing.
+    /// </summary>
+    public UserSet Ids(params IEnumerable<string> externalIds) => Set(SetExpr.ExternalIds(externalIds));
+
+    // ---------------------------------------------------------------- id maps
+
+    /// <summary>
+    /// The id map named <paramref name="name"/> of this store (<see cref="IdMapping.IdMap"/>): external ids to internal ids
+    /// and back. Any number of maps may live in one store; <see cref="StoreOptions.IdMap"/> names the one marking and
+    /// the text language use.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name cannot name a map.</exception>
+    public IdMapping.IdMap IdMap(string name) => _idMaps.GetOrAdd(name, n => new IdMapping.IdMap(this, n));
+
+    /// <summary>The store's id map (<see cref="StoreOptions.IdMap"/>), or null when it has none.</summary>
+    public IdMapping.IdMap? DefaultIdMap => Options.IdMap is { } name ? IdMap(name) : null;
+
+    /// <summary>The store's id map, or an error that says how to configure one.</summary>
+    internal IdMapping.IdMap RequireIdMap(string what) => DefaultIdMap ?? throw new InvalidOperationException(
+        $"{what} needs an id map to turn external ids into the internal ids bitmaps hold, and this store has none. " +
+        "Set StoreOptions.IdMap (e.g. new StoreOptions { IdMap = \"users\" }; in appsettings \"IdMap\": \"users\"; on the command line --id-map users).");
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IdMapping.IdMap> _idMaps = new(StringComparer.Ordinal);
+
     /// <summary>The configured universe (every user); querying it without one configured is an error.</summary>
     public UserSet Users => Set(SetExpr.Universe);
 
     // ---------------------------------------------------------------- planning
 
     /// <summary>Plans <paramref name="query"/> for this store now, with optional set parameters.</summary>
-    public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) => Planner.Plan(query, parameters);
+    /// <remarks>External ids in literal sets are looked up in the store's id map first (a round trip on Redis, only then).</remarks>
+    public QueryPlan Plan(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
+        Planner.Plan(query, parameters, LookUpExternalIds([query.Set], parameters));
 
     /// <summary>Plans every statement this store runs, and owns the plan caches and the plan log.</summary>
     internal Planner Planner { get; }
@@ -174,7 +221,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled (checked as each row and set is planned).</exception>
     public Cohorts.CohortPlan Plan(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default) =>
-        Planner.Plan(query, parameters, ct);
+        Planner.Plan(query, parameters, ct, LookUpExternalIds(RootsOf(query), parameters));
 
     /// <summary>The plan caches' contents (plans, estimated bytes), for tests of their bounds.</summary>
     internal (int QueryPlans, long QueryBytes, int CohortPlans, long CohortBytes) PlanCacheUse => Planner.CacheUse;
@@ -187,7 +234,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     public async Task<Cohorts.CohortTable> CohortAsync(Cohorts.CohortQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var plan = Plan(query, parameters, ct);
+        var plan = Planner.Plan(query, parameters, ct, await LookUpExternalIdsAsync(RootsOf(query), parameters, ct).ConfigureAwait(false));
         var counts = await CountAsync(plan.Program, ct).ConfigureAwait(false);
         return Cohorts.CohortTable.From(plan, counts);
     }
@@ -204,7 +251,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     /// <summary>Plans the trend <paramref name="query"/> for this store now: every row's set, and one program counting them all.</summary>
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
     public Trends.TrendPlan Plan(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default) =>
-        Planner.Plan(query, parameters, ct);
+        Planner.Plan(query, parameters, ct, LookUpExternalIds(RootsOf(query), parameters));
 
     /// <summary>The explain document of a trend: its rows, its program and its one batch.</summary>
     public string Explain(Trends.TrendQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
@@ -217,14 +264,14 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         ct.ThrowIfCancellationRequested();
-        var plan = Plan(query, parameters, ct);
+        var plan = Planner.Plan(query, parameters, ct, await LookUpExternalIdsAsync(RootsOf(query), parameters, ct).ConfigureAwait(false));
         return Trends.TrendTable.From(plan, await CountAsync(plan.Program, ct).ConfigureAwait(false));
     }
 
     /// <summary>Plans the funnel <paramref name="query"/> for this store now: every step of every row, and one program counting them all.</summary>
     /// <exception cref="BitmapistQueryException">A setting is out of range, or a set cannot be planned.</exception>
     public Trends.FunnelPlan Plan(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default) =>
-        Planner.Plan(query, parameters, ct);
+        Planner.Plan(query, parameters, ct, LookUpExternalIds(RootsOf(query), parameters));
 
     /// <summary>The explain document of a funnel: its rows, its program and its one batch.</summary>
     public string Explain(Trends.FunnelQuery query, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
@@ -237,7 +284,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         ct.ThrowIfCancellationRequested();
-        var plan = Plan(query, parameters, ct);
+        var plan = Planner.Plan(query, parameters, ct, await LookUpExternalIdsAsync(RootsOf(query), parameters, ct).ConfigureAwait(false));
         return Trends.FunnelTable.From(plan, await CountAsync(plan.Program, ct).ConfigureAwait(false));
     }
 
@@ -262,7 +309,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
 
     /// <summary>Plans the counts of <paramref name="sets"/> as one program (see <see cref="CountAllAsync"/>).</summary>
     public BatchPlan PlanCounts(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null) =>
-        Planner.PlanCounts(sets, parameters);
+        Planner.PlanCounts(sets, parameters, LookUpExternalIds(sets, parameters));
 
     /// <summary>
     /// Counts every set of <paramref name="sets"/> in one batch: one round trip on Redis, one pass under the read
@@ -271,7 +318,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     public async Task<long[]> CountAllAsync(IReadOnlyList<SetExpr> sets, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ct.ThrowIfCancellationRequested();
-        var plan = PlanCounts(sets, parameters);
+        var plan = Planner.PlanCounts(sets, parameters, await LookUpExternalIdsAsync(sets, parameters, ct).ConfigureAwait(false));
         foreach (var query in plan.Queries) Planner.Log(query);
         return await CountAsync(plan.Program, ct).ConfigureAwait(false);
     }
@@ -284,7 +331,7 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     internal async Task<ReadResult> ExecuteAsync(SetQuery query, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        var plan = Plan(query, parameters);
+        var plan = Planner.Plan(query, parameters, await LookUpExternalIdsAsync([query.Set], parameters, ct).ConfigureAwait(false));
         Planner.Log(plan);
         return (await RunAsync(plan.Program, ct).ConfigureAwait(false))[0];
     }

@@ -100,6 +100,14 @@ public sealed record StoreOptions
     /// <summary>The most LINQ query shapes the translation cache keeps (see <see cref="Linq.TranslationCache"/>).</summary>
     public int TranslationCacheCapacity { get; init; } = 1024;
 
+    /// <summary>
+    /// The id map (<see cref="IdMapping.IdMap"/>) that maps this store's external ids (strings, UUIDs, 64-bit ids) to the
+    /// dense internal ids bitmaps need, e.g. <c>"users"</c>; null (the default) for none. With it,
+    /// <c>MarkAsync("active", "user-7f3a")</c>, <c>store.Ids("alice")</c>, literal sets of quoted ids in the text
+    /// language (<c>{'alice', 'bob'}</c>, <c>'alice' in active</c>) and <c>ids</c> output mapped back use it.
+    /// </summary>
+    public string? IdMap { get; init; }
+
     /// <summary>A name for this store among several ("systems" in bitmapist).</summary>
     public string Name { get; init; } = "default";
 

@@ -21,6 +21,12 @@ public sealed class BulkImport
     private readonly Dictionary<(string Event, DateTime Day, int Hour), PagedBitmap[]> _bitmapsByDay = [];
     private long _pendingPages;
 
+    // Records of users named by external id, waiting for one id map call that maps them all (see AddAsync).
+    private readonly List<(string Event, string ExternalId, DateTime At, bool Unique)> _unmapped = [];
+
+    /// <summary>Records by external id mapped in one id map call (one round trip per lane and 10,000 distinct ids).</summary>
+    public int MapBatchSize { get; init; } = 50_000;
+
     internal BulkImport(BitmapStore store, IProgress<long>? progress)
     {
         _store = store;
@@ -30,7 +36,7 @@ public sealed class BulkImport
     /// <summary>Pages (8 KiB each) held in memory before an automatic flush. Default 32768 (256 MiB).</summary>
     public long MaxPendingPages { get; init; } = 32_768;
 
-    /// <summary>Records added so far.</summary>
+    /// <summary>Records added so far (a record by external id once it is mapped, in batches of <see cref="MapBatchSize"/>).</summary>
     public long Added { get; private set; }
 
     /// <summary>Adds one mark. The id is validated here, before any I/O.</summary>
@@ -61,9 +67,53 @@ public sealed class BulkImport
         Added++;
     }
 
-    /// <summary>Merges everything added so far into the store.</summary>
+    /// <summary>
+    /// Adds one mark of the user with external id <paramref name="externalId"/>. Records are mapped through the store's
+    /// id map (<see cref="StoreOptions.IdMap"/>) in batches of <see cref="MapBatchSize"/>, creating missing mappings,
+    /// then set like any other; a mapping made for an import that then fails is kept (re-running it reuses it).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The store has no id map.</exception>
+    /// <exception cref="ArgumentException">The external id cannot be mapped (checked here, before any I/O).</exception>
+    public async ValueTask AddAsync(string eventName, string externalId, DateTime at, CancellationToken ct = default)
+    {
+        CheckExternal(externalId);
+        _unmapped.Add((eventName, externalId, at, false));
+        if (_unmapped.Count >= MapBatchSize) await MapPendingAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Adds a unique flag for the user with external id <paramref name="externalId"/> (mapped as <see cref="AddAsync(string, string, DateTime, CancellationToken)"/> is).</summary>
+    public async ValueTask AddUniqueAsync(string eventName, string externalId, CancellationToken ct = default)
+    {
+        CheckExternal(externalId);
+        _unmapped.Add((eventName, externalId, default, true));
+        if (_unmapped.Count >= MapBatchSize) await MapPendingAsync(ct).ConfigureAwait(false);
+    }
+
+    private void CheckExternal(string externalId)
+    {
+        _store.RequireIdMap("Importing by external id");
+        IdMapping.IdMap.ValidateExternalId(externalId, nameof(externalId));
+    }
+
+    /// <summary>Maps the records waiting for internal ids (one id map call) and adds them.</summary>
+    private async Task MapPendingAsync(CancellationToken ct)
+    {
+        if (_unmapped.Count == 0) return;
+        var records = _unmapped.ToArray();
+        var ids = await _store.RequireIdMap("Importing by external id").GetOrCreateAsync([.. records.Select(r => r.ExternalId)], ct).ConfigureAwait(false);
+        _unmapped.Clear();
+        for (var i = 0; i < records.Length; i++)
+        {
+            var r = records[i];
+            if (r.Unique) AddUnique(r.Event, ids[i]);
+            else await AddAsync(r.Event, ids[i], r.At, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Merges everything added so far into the store (records by external id are mapped first).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {
+        await MapPendingAsync(ct).ConfigureAwait(false);
         if (_pending.Count > 0)
         {
             BitmapMerge[] bitmaps = [.. _pending.Select(p => new BitmapMerge(p.Key, p.Value))];

@@ -12,10 +12,13 @@ namespace Bitmapist.Linq.Backends.Embedded;
 /// every write is appended to it, under the write lock and before it is applied and acknowledged, so it survives
 /// the process (<see cref="WriteJournal"/>).
 /// </summary>
-internal sealed class EmbeddedBackend(CapabilityProfile profile, Dictionary<string, PagedBitmap> keys, WriteJournal? journal = null)
+internal sealed partial class EmbeddedBackend(CapabilityProfile profile, Dictionary<string, PagedBitmap> keys, WriteJournal? journal = null, IdMapTables? idMaps = null)
     : IBitmapBackend, IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+
+    /// <summary>The id maps (<see cref="IdMapping.IdMap"/>) the engine holds beside its bitmaps.</summary>
+    private readonly IdMapTables _idMaps = idMaps ?? new IdMapTables();
 
     /// <inheritdoc />
     public CapabilityProfile Profile { get; } = profile;

@@ -25,7 +25,7 @@ internal static class JournalFormat
     /// <summary>After the payload: the XxHash64 of frame and payload.</summary>
     public const int FrameTail = 8;
 
-    public const byte BitsKind = 1, MergeKind = 2, DeleteKind = 3;
+    public const byte BitsKind = 1, MergeKind = 2, DeleteKind = 3, IdMapKind = 4, IdEraseKind = 5;
 
     /// <summary>Larger than any record written (a merge of one bitmap of 65,536 dense pages is 537 MB): a longer one is damage.</summary>
     public const int MaxPayload = 1 << 30;
@@ -152,6 +152,27 @@ internal static class JournalFormat
                 for (var i = 0; i < keys.Length; i++) keys[i] = reader.Name();
                 reader.End();
                 Wait(engine.DeleteAsync(keys, CancellationToken.None));
+                break;
+            }
+            case IdMapKind:
+            {
+                var lane = reader.Name();
+                var next = (long)reader.U32() << 32;
+                next |= reader.U32();
+                var created = new (string, uint)[reader.U32()];
+                for (var i = 0; i < created.Length; i++) created[i] = (reader.Name(), reader.U32());
+                reader.End();
+                engine.ReplayIdMappings(lane, created, next);
+                break;
+            }
+            case IdEraseKind:
+            {
+                var lane = reader.Name();
+                var externalId = reader.Name();
+                var id = reader.U32();
+                var finished = reader.U8() != 0;
+                reader.End();
+                engine.ReplayIdErasure(lane, externalId, id, finished);
                 break;
             }
             default:

@@ -236,6 +236,37 @@ internal sealed class WriteJournal : IDisposable
         });
     }
 
+    /// <summary>Appends new mappings of an id map lane and the lane's counter after them (one record).</summary>
+    public void AppendIdMappings(string lane, IReadOnlyList<(string ExternalId, uint Id)> created, long next)
+    {
+        Append(() =>
+        {
+            var pos = Name(FrameHead, lane);
+            pos = U32(pos, (uint)(next >> 32));
+            pos = U32(pos, (uint)next);
+            pos = U32(pos, (uint)created.Count);
+            foreach (var (externalId, id) in created)
+            {
+                pos = Name(pos, externalId);
+                pos = U32(pos, id);
+            }
+            Record(IdMapKind, pos);
+        });
+    }
+
+    /// <summary>Appends the start (or, with <paramref name="finished"/>, the end) of an id's erasure (one record).</summary>
+    public void AppendIdErasure(string lane, string externalId, uint id, bool finished)
+    {
+        Append(() =>
+        {
+            var pos = Name(FrameHead, lane);
+            pos = Name(pos, externalId);
+            pos = U32(pos, id);
+            pos = U8(pos, finished ? (byte)1 : (byte)0);
+            Record(IdEraseKind, pos);
+        });
+    }
+
     /// <summary>
     /// Compaction: writes the snapshot of <paramref name="engine"/>'s keys (under its read lock, so no write lands
     /// meanwhile), then empties the journal. What <see cref="EmbeddedStore.Save"/> does, and what a write does

@@ -36,7 +36,7 @@ internal interface IShardableBackend
 /// program instead, run as one batch: one round trip and one snapshot whatever the number of shards, and a mark
 /// batch stays atomic as a whole.
 /// </summary>
-internal sealed class ShardedBackend : IBitmapBackend
+internal sealed partial class ShardedBackend : IBitmapBackend
 {
     private readonly IBitmapBackend _root;
     private readonly ShardMap _map;
