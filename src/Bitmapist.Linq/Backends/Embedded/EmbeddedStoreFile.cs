@@ -289,6 +289,10 @@ internal static class EmbeddedStoreFile
                 foreach (var erasing in (bool[])[false, true])
                 {
                     var entries = U32(body);
+                    // Sized once (an entry takes at least 9 bytes, so a damaged count cannot ask for more than the file holds).
+                    var capacity = (int)Math.Min(entries, (body.Length - pos) / 9);
+                    (erasing ? lane.Erasing : lane.Forward).EnsureCapacity(capacity);
+                    lane.Reverse.EnsureCapacity(lane.Reverse.Count + capacity);
                     for (var e = 0; e < entries; e++)
                     {
                         var externalId = Name(body, $"an external id of the id map lane '{forwardKey}'");
