@@ -145,6 +145,29 @@ public class ReferenceIdMapTests
     }
 
     [Fact]
+    public async Task Copied_mappings_land_whole_or_not_at_all_and_a_migrated_reverse_mapping_is_erased_only_for_its_user()
+    {
+        await using var backend = new ReferenceBackend();
+        var ct = CancellationToken.None;
+        var lane = new IdMapLane("f", "r", "n", "e", 0, 1, 32);
+        var alice = (await backend.GetOrCreateIdsAsync(lane, ["alice"], ct))[0];
+        // A conflict (alice named another id) writes nothing, not even the entries that would fit.
+        (await backend.AddMappingsAsync(lane, [("bob", 500), ("alice", 501)], [(500, "bob")], 600, ct)).ShouldBe([("alice", alice)]);
+        (await backend.CountAsync(lane, ct)).ShouldBe((1L, 1L));
+        (await backend.AddMappingsAsync(lane, [("bob", 500), ("alice", alice)], [(500, "bob"), (900, "zed")], 600, ct)).ShouldBeEmpty();
+        (await backend.CountAsync(lane, ct)).ShouldBe((2L, 600L), "the counter moves past the copied ids");
+        var scanned = new List<(string, uint)>();
+        await foreach (var entry in backend.ScanMappingsAsync(lane, ct)) scanned.Add(entry);
+        scanned.ShouldBe([("alice", alice), ("bob", 500u)], ignoreOrder: true);
+
+        // 900 -> zed is a reverse mapping with no forward one here (a migrated map keeps it in its shard's lane).
+        await backend.EndEraseAsync(lane, "someone-else", 900, ct);
+        (await backend.FindExternalIdsAsync(lane, [900], ct)).ShouldBe(["zed"], "another user's erasure leaves it");
+        await backend.EndEraseAsync(lane, "zed", 900, ct);
+        (await backend.FindExternalIdsAsync(lane, [900], ct)).ShouldBe([null]);
+    }
+
+    [Fact]
     public async Task A_store_over_the_reference_back_end_marks_and_queries_by_external_id_on_both_layouts()
     {
         foreach (var layout in new[] { KeyLayout.Bitmapist, KeyLayout.Sharded(8) })

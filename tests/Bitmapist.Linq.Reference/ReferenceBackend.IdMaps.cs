@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Bitmapist.Linq.Backends;
 
 namespace Bitmapist.Linq.Reference;
@@ -100,17 +101,21 @@ public sealed partial class ReferenceBackend : IIdMapBackend
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Forgets the erasure of <paramref name="externalId"/> if the lane has one, and the reverse mapping of
+    /// <paramref name="id"/> only while it names <paramref name="externalId"/>: a migrated map may keep the reverse
+    /// mapping in another lane, where the library calls this too, and a stale call must not drop another user's.
+    /// </remarks>
     public Task EndEraseAsync(IdMapLane lane, string externalId, uint id, CancellationToken ct)
     {
         Check(lane, [externalId], ct);
         lock (_gate)
         {
             ThrowIfDisposed();
-            // Only the erasure that was started: a stale call for an id since re-mapped must not drop the new mapping.
-            if (_idMaps.GetValueOrDefault(lane.ForwardKey) is { } state && state.Erasing.TryGetValue(externalId, out var pending) && pending == id)
+            if (_idMaps.GetValueOrDefault(lane.ForwardKey) is { } state)
             {
                 state.Erasing.Remove(externalId);
-                state.Reverse.Remove(id);
+                if (state.Reverse.TryGetValue(id, out var named) && named == externalId) state.Reverse.Remove(id);
             }
         }
         return Task.CompletedTask;
@@ -128,6 +133,52 @@ public sealed partial class ReferenceBackend : IIdMapBackend
                 ? [.. state.Erasing.Select(e => (e.Key, e.Value)).OrderBy(e => e.Value)]
                 : [];
             return Task.FromResult(pending);
+        }
+    }
+
+    /// <summary>Every mapping in the lane's forward map, in no particular order: a copy taken under the lock, then streamed.</summary>
+    public async IAsyncEnumerable<(string ExternalId, uint Id)> ScanMappingsAsync(IdMapLane lane, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(lane);
+        ct.ThrowIfCancellationRequested();
+        KeyValuePair<string, uint>[] entries;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            entries = _idMaps.GetValueOrDefault(lane.ForwardKey)?.Forward.ToArray() ?? [];
+        }
+        foreach (var (externalId, id) in entries)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return (externalId, id);
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Adds mappings made elsewhere (a migration copies a map), all at once: <paramref name="forward"/> into the forward
+    /// map, <paramref name="reverse"/> into the reverse map, and the counter raised to at least
+    /// <paramref name="counterAtLeast"/>. When an external id of <paramref name="forward"/> is mapped to another id,
+    /// nothing is written and those conflicts are returned (the same mapping again is no conflict).
+    /// </summary>
+    public Task<IReadOnlyList<(string ExternalId, uint Existing)>> AddMappingsAsync(IdMapLane lane, IReadOnlyList<(string ExternalId, uint Id)> forward,
+        IReadOnlyList<(uint Id, string ExternalId)> reverse, long counterAtLeast, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(lane);
+        ArgumentNullException.ThrowIfNull(forward);
+        ArgumentNullException.ThrowIfNull(reverse);
+        ct.ThrowIfCancellationRequested();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var state = LaneFor(lane);
+            IReadOnlyList<(string, uint)> conflicts =
+                [.. forward.Where(e => state.Forward.TryGetValue(e.ExternalId, out var id) && id != e.Id).Select(e => (e.ExternalId, state.Forward[e.ExternalId]))];
+            if (conflicts.Count > 0) return Task.FromResult(conflicts);
+            foreach (var (externalId, id) in forward) state.Forward[externalId] = id;
+            foreach (var (id, externalId) in reverse) state.Reverse[id] = externalId;
+            state.Next = Math.Max(state.Next, counterAtLeast);
+            return Task.FromResult(conflicts);
         }
     }
 
