@@ -103,10 +103,11 @@ public sealed record IdsResult(Paging Paging, IAsyncEnumerable<long> Ids) : Stat
 public readonly record struct MappedId(long Id, string? ExternalId)
 {
     /// <summary>
-    /// How the one-column outputs (table, REPL, console) show it: the external id, or <c>#</c> and the internal id when
-    /// it has none (<c>#123</c>), so such a user is still listed and cannot be taken for an external id written as a number.
+    /// How the one-column outputs (table, REPL, console) show it: the external id (a control character in it escaped,
+    /// <c>\n</c>, so one id stays one line), or <c>#</c> and the internal id when it has none (<c>#123</c>), so such a
+    /// user is still listed and is not taken for an external id written as a number. JSON and CSV give both exactly.
     /// </summary>
-    public string Display => ExternalId ?? "#" + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public string Display => ExternalId is { } x ? Printable.Escape(x) : "#" + Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <inheritdoc cref="Display"/>
     public override string ToString() => Display;
