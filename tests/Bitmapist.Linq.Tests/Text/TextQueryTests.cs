@@ -170,6 +170,7 @@ public class TextQueryTests
         {
             Clock = new FakeTimeProvider(new DateTimeOffset(Now)),
             Universe = SetExpr.Unique("registered"),
+            IdMap = "users", // the corpus names users by external id too
         });
         var parameters = new Dictionary<string, SetExpr> { ["cohort"] = SetExpr.Unique("premium") };
         void PlanIt(TextStatement s)
