@@ -10,7 +10,7 @@ namespace Bitmapist.Linq.Hosting;
 /// </summary>
 internal static class BitmapistSectionCheck
 {
-    private static readonly string[] Settings = ["Redis", "DataFile", "SampleData", "SampleUsers", "SampleDays", "Prefix", "Layout", "Universe", "Tracking", "Queries"];
+    private static readonly string[] Settings = ["Redis", "DataFile", "SampleData", "SampleUsers", "SampleDays", "Prefix", "Layout", "Universe", "IdMap", "Tracking", "Queries"];
     private static readonly string[] TrackingSettings = ["Hourly", "Unique"];
     private static readonly string[] Booleans = ["SampleData", "Tracking:Hourly", "Tracking:Unique"];
     private static readonly string[] Integers = ["SampleUsers", "SampleDays"];

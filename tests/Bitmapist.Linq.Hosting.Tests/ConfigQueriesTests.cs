@@ -338,7 +338,7 @@ public sealed class ConfigQueriesTests
         using var host = Fixture.Host("""{ "Bitmapist": { "Querys": { "a": "month(active)" }, "SampleData": "maybe", "SampleDays": "ten", "Tracking": { "Hourli": true } } }""");
         var e = await Should.ThrowAsync<BitmapistConfigurationException>(() => host.StartAsync());
         e.Problems.Select(p => p.Message).ShouldBe([
-            "Bitmapist:Querys is not a setting (did you mean Queries?): the settings are Redis, DataFile, SampleData, SampleUsers, SampleDays, Prefix, Layout, Universe, Tracking, Queries.",
+            "Bitmapist:Querys is not a setting (did you mean Queries?): the settings are Redis, DataFile, SampleData, SampleUsers, SampleDays, Prefix, Layout, Universe, IdMap, Tracking, Queries.",
             "Bitmapist:Tracking:Hourli is not a setting (did you mean Hourly?): the settings are Hourly, Unique.",
             "Bitmapist:SampleData is 'maybe': write true or false.",
             "Bitmapist:SampleDays is 'ten': write a whole number.",
