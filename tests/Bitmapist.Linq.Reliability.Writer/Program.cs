@@ -1,6 +1,9 @@
 using System.Globalization;
 using Bitmapist.Linq.Stores;
 
+// "writer idmap ...": the id map concurrency tests' worker instead (IdMapWorker.cs says what it does).
+if (args is ["idmap", ..]) return await Bitmapist.Linq.Reliability.Writer.IdMapWorker.RunAsync(args[1..]);
+
 // The writer the durability tests start, kill (SIGKILL) and watch: it opens an embedded store file with
 // EmbeddedStore.Open and writes to it in a known sequence, printing one line per write after the write returned
 // (acknowledged), so the test knows exactly which writes must survive a kill.
@@ -14,9 +17,6 @@ using Bitmapist.Linq.Stores;
 //   8    a mark of id i in event d{i}z ("d+ i"), then the deletion of that event ("d- i")
 //   9    a save (compaction) every 5th time ("s i"), else as 0-6
 // Prints "open" once the store is open; "error MESSAGE" and exit status 3 when it cannot be opened.
-//
-//   writer idmap ...: the id map concurrency tests' worker (IdMapWorker.cs says what it does)
-if (args is ["idmap", ..]) return await Bitmapist.Linq.Reliability.Writer.IdMapWorker.RunAsync(args[1..]);
 if (args.Length != 6)
 {
     Console.Error.WriteLine("usage: writer STORE SYNC COMPACTION_BYTES FIRST_OP OP_COUNT LOCK_TIMEOUT_MS");
