@@ -160,6 +160,8 @@ public class IdMapErasureTests
         (await store.Month("active").ContainsAsync(newAlice)).ShouldBeTrue("the mapping made after the erasure started keeps its bits");
         (await map.FindExternalAsync([ids[0], ids[1], newAlice])).ShouldBe([null, null, "alice"]);
         (await map.ResumeErasuresAsync()).ShouldBeEmpty("nothing is left in progress");
+        (await map.EraseAsync(["alice"])).ShouldHaveSingleItem().InternalId.ShouldBe(newAlice, "erasing once more removes the new mapping too");
+        (await store.Month("active").ContainsAsync(newAlice)).ShouldBeFalse();
 
         // Erasing an id whose erasure was started finishes that erasure.
         (await backend.BeginEraseAsync(map.LaneOf("user-3"), "user-3", default)).ShouldBe(ids[2 + 3]);

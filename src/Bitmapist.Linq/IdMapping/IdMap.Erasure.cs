@@ -29,7 +29,8 @@ public sealed partial class IdMap
     /// (<see cref="IIdMapBackend.EndEraseAsync"/>).</para>
     /// <para>Resumable. If the process dies, or <paramref name="ct"/> is cancelled, after an erasure started, the id
     /// stays among the erasures in progress: <see cref="ResumeErasuresAsync"/>, or erasing the same external id again,
-    /// finishes it (clearing again is harmless).</para>
+    /// finishes it (clearing again is harmless). A mapping made for that external id after the interrupted erasure began
+    /// (a new internal id) is left alone by that: erase the id once more to remove it too.</para>
     /// <para>The race. A mark of the old internal id already in flight when the erasure starts (a writer looked the id
     /// up just before) may land in a key after the scan passed that key, and that bit stays. Erase once the writers of
     /// the external id have stopped, or their marks in flight have landed. SCAN returns every key that exists for the
