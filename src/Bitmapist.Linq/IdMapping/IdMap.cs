@@ -23,7 +23,7 @@ namespace Bitmapist.Linq.IdMapping;
 /// -> external), <c>:next</c> (the counter) and <c>:erasing</c> (erasures in progress); under <c>bitop_</c>, which
 /// event listing and bitmapist skip. On the sharded layout a lane's keys live in its first shard's slot.</para>
 /// </remarks>
-public sealed class IdMap
+public sealed partial class IdMap
 {
     /// <summary>Lanes of a map on the sharded layout (one on bitmapist's layout).</summary>
     public const int ShardedLanes = 16;
