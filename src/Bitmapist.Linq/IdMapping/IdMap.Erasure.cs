@@ -90,6 +90,17 @@ public sealed partial class IdMap
         return [.. erasing.Select((e, i) => new IdErasure(e.ExternalId, e.Id, scanned, cleared[i]))];
     }
 
+    /// <summary>
+    /// Finishes an erasure. A map copied between layouts may keep the id's reverse mapping in the lane of its shard, not
+    /// of its external id's hash (<see cref="IdMapCopy"/>): that lane forgets it first, so a crash in between leaves the
+    /// erasure in progress, to resume.
+    /// </summary>
+    private async Task EndAsync(IIdMapBackend backend, Erasing e, CancellationToken ct)
+    {
+        if (LaneOf(e.Id) is { } home && home != e.Lane) await backend.EndEraseAsync(home, e.ExternalId, e.Id, ct).ConfigureAwait(false);
+        await backend.EndEraseAsync(e.Lane, e.ExternalId, e.Id, ct).ConfigureAwait(false);
+    }
+
     /// <summary>An erasure started: the external id, its lane and the internal id whose bits go.</summary>
     private sealed record Erasing(IdMapLane Lane, string ExternalId, uint Id);
 
@@ -119,7 +130,7 @@ public sealed partial class IdMap
         }
         await Flush(scanned, scanned).ConfigureAwait(false);
         foreach (var chunk in erasing.Chunk(EraseStartsInFlight))
-            await Task.WhenAll(chunk.Select(e => backend.EndEraseAsync(e.Lane, e.ExternalId, e.Id, ct))).ConfigureAwait(false);
+            await Task.WhenAll(chunk.Select(e => EndAsync(backend, e, ct))).ConfigureAwait(false);
         return (scanned, cleared);
 
         // Reads whether each pending (key, id) bit is set, in one batch, and clears the set ones in one atomic write.

@@ -88,6 +88,25 @@ public sealed class IdMapMigrationTests
     }
 
     [Fact]
+    public async Task Erasing_a_migrated_user_forgets_the_reverse_mapping_kept_in_another_lane()
+    {
+        await using var source = new EmbeddedStore(Options("bitmapist"));
+        string[] users = [.. Enumerable.Range(0, 64).Select(i => $"user-{i}")];
+        foreach (var user in users) await source.MarkAsync("active", user);
+        await using var destination = new EmbeddedStore(Options("sharded:8"));
+        await new LayoutMigration(source, destination).CopyAsync();
+        var map = destination.IdMap("users");
+        // Ids 0..63 are all in shard 0 (lane 0's); most of these users hash to other lanes.
+        var moved = users.First(u => map.LaneOf(u).FirstShard != 0);
+        var id = (await map.FindAsync(moved))!.Value;
+        (await map.FindExternalAsync([id])).ShouldBe([moved]);
+        await map.EraseAsync([moved]);
+        (await map.FindExternalAsync([id])).ShouldBe([null]);
+        (await destination.Month("active").ContainsAsync(id)).ShouldBeFalse();
+        (await destination.Month("active").CountAsync()).ShouldBe(users.Length - 1);
+    }
+
+    [Fact]
     public async Task A_destination_that_names_a_copied_user_differently_stops_the_migration_before_any_bit()
     {
         await using var source = new EmbeddedStore(Options("bitmapist"));
