@@ -24,6 +24,11 @@ public sealed class BulkImport
     // Records of users named by external id, waiting for one id map call that maps them all (see AddAsync).
     private readonly List<(string Event, string ExternalId, DateTime At, bool Unique)> _unmapped = [];
 
+    // The internal ids this import mapped, by external id: a user's later records are marked without asking the map
+    // again (an import names the same users over and over). Bounded: past KnownLimit it starts over.
+    private readonly Dictionary<string, uint> _known = new(StringComparer.Ordinal);
+    private const int KnownLimit = 1_000_000;
+
     /// <summary>Records by external id mapped in one id map call (one round trip per lane and 10,000 distinct ids).</summary>
     public int MapBatchSize { get; init; } = 50_000;
 
@@ -71,11 +76,20 @@ public sealed class BulkImport
     /// Adds one mark of the user with external id <paramref name="externalId"/>. Records are mapped through the store's
     /// id map (<see cref="StoreOptions.IdMap"/>) in batches of <see cref="MapBatchSize"/>, creating missing mappings,
     /// then set like any other; a mapping made for an import that then fails is kept (re-running it reuses it).
+    /// The import remembers the internal ids it mapped (up to 1,000,000 external ids) and marks a user's later records
+    /// without asking the map again: erase a user (<see cref="IdMapping.IdMap.EraseAsync"/>) only after the imports that
+    /// name them have finished, or their later records go to the erased internal id.
     /// </summary>
     /// <exception cref="InvalidOperationException">The store has no id map.</exception>
     /// <exception cref="ArgumentException">The external id cannot be mapped (checked here, before any I/O).</exception>
     public async ValueTask AddAsync(string eventName, string externalId, DateTime at, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(externalId);
+        if (_known.TryGetValue(externalId, out var id))
+        {
+            await AddAsync(eventName, id, at, ct).ConfigureAwait(false);
+            return;
+        }
         CheckExternal(externalId);
         _unmapped.Add((eventName, externalId, at, false));
         if (_unmapped.Count >= MapBatchSize) await MapPendingAsync(ct).ConfigureAwait(false);
@@ -100,13 +114,21 @@ public sealed class BulkImport
     {
         if (_unmapped.Count == 0) return;
         var records = _unmapped.ToArray();
-        var ids = await _store.RequireIdMap("Importing by external id").GetOrCreateAsync([.. records.Select(r => r.ExternalId)], ct).ConfigureAwait(false);
-        _unmapped.Clear();
-        for (var i = 0; i < records.Length; i++)
+        string[] distinct = [.. records.Select(r => r.ExternalId).Where(e => !_known.ContainsKey(e)).Distinct(StringComparer.Ordinal)];
+        var ids = await _store.RequireIdMap("Importing by external id").GetOrCreateAsync(distinct, ct).ConfigureAwait(false);
+        if (_known.Count + distinct.Length > KnownLimit) _known.Clear();
+        var mapped = new Dictionary<string, uint>(distinct.Length, StringComparer.Ordinal);
+        for (var i = 0; i < distinct.Length; i++)
         {
-            var r = records[i];
-            if (r.Unique) AddUnique(r.Event, ids[i]);
-            else await AddAsync(r.Event, ids[i], r.At, ct).ConfigureAwait(false);
+            mapped[distinct[i]] = ids[i];
+            _known[distinct[i]] = ids[i];
+        }
+        _unmapped.Clear();
+        foreach (var r in records)
+        {
+            var id = mapped.TryGetValue(r.ExternalId, out var m) ? m : _known[r.ExternalId];
+            if (r.Unique) AddUnique(r.Event, id);
+            else await AddAsync(r.Event, id, r.At, ct).ConfigureAwait(false);
         }
     }
 
