@@ -41,6 +41,12 @@ public sealed class BitmapistOptions
     /// <summary>The set of every user as a text set expression, e.g. <c>unique(user)</c>; needed only by queries with <c>users</c> or a bare complement.</summary>
     public string? Universe { get; set; }
 
+    /// <summary>
+    /// The store's id map (<see cref="Stores.StoreOptions.IdMap"/>), e.g. <c>users</c>: marking and literal sets by external id
+    /// (strings, UUIDs, 64-bit ids) use it. Unset: none.
+    /// </summary>
+    public string? IdMap { get; set; }
+
     /// <summary>Which extra keys marks write.</summary>
     public BitmapistTrackingOptions Tracking { get; set; } = new();
 

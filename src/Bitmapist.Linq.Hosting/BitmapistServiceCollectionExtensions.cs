@@ -118,6 +118,7 @@ public static class BitmapistServiceCollectionExtensions
             Clock = services.GetService<TimeProvider>() ?? TimeProvider.System,
             Tracking = new TrackingOptions(o.Tracking.Hourly, o.Tracking.Unique),
             Universe = universe,
+            IdMap = o.IdMap,
         };
         if (custom is not null) return new BitmapStore(custom.Create(services, options), options);
         if (!string.IsNullOrWhiteSpace(o.Redis))
