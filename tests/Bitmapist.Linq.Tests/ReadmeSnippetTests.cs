@@ -58,7 +58,6 @@ public class ReadmeSnippetTests
         // What will run, and why: logical plan, rewrites, optimized plan, Redis commands.
         Console.WriteLine((active - store.Week("active")).Explain());
         // README: end
-
         // By hand, with now = Sat 2026-11-28 (ISO week 2026-W48, Mon Nov 23 .. Sun Nov 29):
         // November: 123, 1, 2 (default timestamps); October: 42 (imported). Played in W48: 123 (Fri Nov 27).
         was123.ShouldBeTrue();
@@ -68,6 +67,30 @@ public class ReadmeSnippetTests
         nov.ShouldBe(3);                           // the fixed month is this month
         year.ShouldBe(4);                          // October and November: 1, 2, 42, 123
         SnippetShouldMatchReadme("A short tour");
+    }
+
+    [Fact]
+    public async Task The_external_ids_section_runs()
+    {
+        var options = new StoreOptions { Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 14, 0, 0, TimeSpan.Zero)) };
+        // README: Users by name: external ids
+        await using var named = new EmbeddedStore(options with { IdMap = "users" });
+
+        await named.MarkAsync("active", "user-7f3a9c2e");                   // mapped to internal id 0, then marked
+        await named.CreateBatch().Mark("active", "alice@example.com").Mark("paid", "alice@example.com").ExecuteAsync();
+        bool isActive = await named.Month("active").ContainsAsync("alice@example.com");
+        long payers = await (named.Month("active") & named.Ids("alice@example.com", "bob")).CountAsync();  // 1: bob is unknown
+
+        // Back from internal ids to names (in order of internal id), e.g. for a page of ids.
+        var map = named.IdMap("users");
+        string?[] names = await map.FindExternalAsync([.. (await named.Month("active").ToListAsync()).Select(i => (uint)i)]);
+        uint dbUser = await map.GetOrCreateAsync(9_007_199_254_740_993);    // a 64-bit id is its decimal text
+        // README: end
+        SnippetShouldMatchReadme("Users by name: external ids");
+        isActive.ShouldBeTrue();
+        payers.ShouldBe(1);
+        names.ShouldBe(["user-7f3a9c2e", "alice@example.com"]);
+        dbUser.ShouldBe(2u);
     }
 
     [Fact]

@@ -37,11 +37,29 @@ public interface IIdMapBackend
     /// </summary>
     Task<long> BeginEraseAsync(IdMapLane lane, string externalId, CancellationToken ct);
 
-    /// <summary>Finishes an erasure once the id's bits are cleared: forgets the erasure and the id's reverse mapping.</summary>
+    /// <summary>
+    /// Finishes an erasure once the id's bits are cleared: forgets the lane's erasure of <paramref name="externalId"/>
+    /// (if any) and the reverse mapping of <paramref name="id"/> if the lane holds it and it names
+    /// <paramref name="externalId"/>. A migrated map may keep an id's reverse mapping in another lane than its
+    /// external id's (<see cref="AddMappingsAsync"/>): the library then calls this on both lanes, the reverse one first.
+    /// </summary>
     Task EndEraseAsync(IdMapLane lane, string externalId, uint id, CancellationToken ct);
 
     /// <summary>Erasures started and not finished (a process died part-way), to resume.</summary>
     Task<IReadOnlyList<(string ExternalId, uint Id)>> PendingErasuresAsync(IdMapLane lane, CancellationToken ct);
+
+    /// <summary>Every mapping in the lane's forward map (external id, internal id), in no particular order; read in pages.</summary>
+    IAsyncEnumerable<(string ExternalId, uint Id)> ScanMappingsAsync(IdMapLane lane, CancellationToken ct);
+
+    /// <summary>
+    /// Adds mappings made elsewhere (a migration copies a map), in one atomic step: <paramref name="forward"/> entries
+    /// into the lane's forward map, <paramref name="reverse"/> entries into its reverse map, and the lane's counter
+    /// moved up to at least <paramref name="counterAtLeast"/>, so it never hands out an id the entries use. When an
+    /// external id of <paramref name="forward"/> is already mapped to another internal id nothing is written and those
+    /// conflicts are returned (an entry already there with the same id is not one: adding again is safe).
+    /// </summary>
+    Task<IReadOnlyList<(string ExternalId, uint Existing)>> AddMappingsAsync(IdMapLane lane, IReadOnlyList<(string ExternalId, uint Id)> forward,
+        IReadOnlyList<(uint Id, string ExternalId)> reverse, long counterAtLeast, CancellationToken ct);
 
     /// <summary>How many external ids the lane maps, and how many internal ids its counter has handed out.</summary>
     Task<(long Mapped, long Allocated)> CountAsync(IdMapLane lane, CancellationToken ct);
@@ -73,6 +91,14 @@ public sealed record IdMapLane(string ForwardKey, string ReverseKey, string Coun
         var shard = FirstShard + ShardStride * (counter >> ShardBits);
         var id = (shard << ShardBits) | (counter & ((1L << ShardBits) - 1));
         return shard >> (32 - ShardBits) == 0 && id <= uint.MaxValue ? id : -1;
+    }
+
+    /// <summary>The counter value that stands for <paramref name="id"/> (the inverse of <see cref="IdAt"/>), or -1 when the lane cannot hand it out.</summary>
+    public long CounterOf(uint id)
+    {
+        if (!Holds(id)) return -1;
+        var shard = (long)id >> ShardBits;
+        return ((shard - FirstShard) / ShardStride << ShardBits) | (id & ((1L << ShardBits) - 1));
     }
 
     /// <summary>True when <paramref name="id"/> belongs to this lane's shards.</summary>

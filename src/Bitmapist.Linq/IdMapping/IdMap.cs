@@ -132,6 +132,9 @@ public sealed class IdMap
     public async Task<uint?> FindAsync(string externalId, CancellationToken ct = default) =>
         (await FindAsync([externalId], ct).ConfigureAwait(false))[0];
 
+    /// <summary>The internal id of a 64-bit external id (its decimal text, <see cref="TextOf"/>), or null when it has none.</summary>
+    public Task<uint?> FindAsync(long externalId, CancellationToken ct = default) => FindAsync(TextOf(externalId), ct);
+
     /// <summary>The internal id of each external id, in order (null where it has none), one server call per lane. Creates nothing.</summary>
     public async Task<uint?[]> FindAsync(IReadOnlyList<string> externalIds, CancellationToken ct = default)
     {

@@ -18,6 +18,9 @@ namespace Bitmapist.Linq.Migration;
 /// migration window) ends up with the union. Keys with no member are not copied (they read as empty either way), and
 /// the sharded layout stores no all-zero shard. Memory stays bounded: keys are read and merged in batches
 /// (<see cref="LayoutMigrationOptions"/>). <see cref="VerifyAsync"/> compares every key's count on both sides.
+/// Id maps (<see cref="IdMapping.IdMap"/>) are copied first, every mapping with its internal id (the bits copied are
+/// those ids), into the destination's lanes whatever its layout; a destination map that already names a copied user
+/// differently stops the migration before any bit is copied.
 /// </summary>
 /// <remarks>
 /// The source is not a snapshot: marks that land during the copy may or may not be copied (run it again after the
@@ -61,6 +64,10 @@ public sealed class LayoutMigration
     {
         var clock = Stopwatch.StartNew();
         progress?.Report(new MigrationProgress(MigrationPhase.Listing, 0, 0, 0, 0));
+        // Who is who first: bits copied without their map would be users nobody can name.
+        long mapped = 0;
+        foreach (var name in await IdMapping.IdMapCopy.MapNamesAsync(_source, ct).ConfigureAwait(false))
+            mapped += await IdMapping.IdMapCopy.CopyAsync(_source.IdMap(name), _destination.IdMap(name), ct).ConfigureAwait(false);
         var keys = await ListAsync(_source, ct).ConfigureAwait(false);
         long done = 0, empty = 0, ids = 0, bytes = 0;
         progress?.Report(new MigrationProgress(MigrationPhase.Copying, 0, keys.Count, 0, 0));
@@ -111,7 +118,7 @@ public sealed class LayoutMigration
             await IgnoreFailure(merging).ConfigureAwait(false);
             throw;
         }
-        return new MigrationSummary(keys.Count, empty, ids, bytes, clock.Elapsed);
+        return new MigrationSummary(keys.Count, empty, ids, bytes, clock.Elapsed) { MappedIds = mapped };
     }
 
     /// <summary>
@@ -136,7 +143,15 @@ public sealed class LayoutMigration
                     mismatches.Add(new KeyCountMismatch(batch[j].Event, batch[j].Period, counts[0][j], counts[1][j]));
             progress?.Report(new MigrationProgress(MigrationPhase.Verifying, i + batch.Length, keys.Length, 0, 0));
         }
-        return new VerificationReport(keys.Length, mismatches, clock.Elapsed);
+        var maps = new List<IdMapCountMismatch>();
+        var names = (await IdMapping.IdMapCopy.MapNamesAsync(_source, ct).ConfigureAwait(false))
+            .Union(await IdMapping.IdMapCopy.MapNamesAsync(_destination, ct).ConfigureAwait(false)).Order(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var counts = await Task.WhenAll(_source.IdMap(name).CountAsync(ct), _destination.IdMap(name).CountAsync(ct)).ConfigureAwait(false);
+            if (counts[0].Mapped != counts[1].Mapped) maps.Add(new IdMapCountMismatch(name, counts[0].Mapped, counts[1].Mapped));
+        }
+        return new VerificationReport(keys.Length, mismatches, clock.Elapsed) { IdMapMismatches = maps };
     }
 
     /// <summary>An event key, by event and period: the same key in both stores whatever their prefixes and layouts.</summary>

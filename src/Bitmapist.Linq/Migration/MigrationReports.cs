@@ -30,6 +30,9 @@ public sealed record MigrationProgress(MigrationPhase Phase, long KeysDone, long
 /// <param name="Elapsed">Wall time, listing included.</param>
 public sealed record MigrationSummary(long Keys, long EmptyKeys, long Ids, long Bytes, TimeSpan Elapsed)
 {
+    /// <summary>Id map entries copied (every map of the source, each entry with its internal id).</summary>
+    public long MappedIds { get; init; }
+
     /// <summary>Keys copied per second.</summary>
     public double KeysPerSecond => Keys / Math.Max(Elapsed.TotalSeconds, 1e-6);
 
@@ -44,14 +47,23 @@ public sealed record MigrationSummary(long Keys, long EmptyKeys, long Ids, long 
 /// <param name="DestinationCount">Its members in the destination (0 when the destination has no such key).</param>
 public sealed record KeyCountMismatch(string EventName, Period Period, long SourceCount, long DestinationCount);
 
+/// <summary>An id map that maps a different number of external ids in the source and the destination.</summary>
+/// <param name="Map">The map's name.</param>
+/// <param name="SourceMapped">External ids it maps in the source.</param>
+/// <param name="DestinationMapped">External ids it maps in the destination.</param>
+public sealed record IdMapCountMismatch(string Map, long SourceMapped, long DestinationMapped);
+
 /// <summary>What <see cref="LayoutMigration.VerifyAsync"/> found.</summary>
 /// <param name="KeysCompared">Keys compared: every event key of either side.</param>
 /// <param name="Mismatches">The keys whose counts differ, by event then period.</param>
 /// <param name="Elapsed">Wall time, listing included.</param>
 public sealed record VerificationReport(long KeysCompared, IReadOnlyList<KeyCountMismatch> Mismatches, TimeSpan Elapsed)
 {
-    /// <summary>True when every key has the same count on both sides.</summary>
-    public bool Matches => Mismatches.Count == 0;
+    /// <summary>The id maps whose numbers of mapped external ids differ between the two sides.</summary>
+    public IReadOnlyList<IdMapCountMismatch> IdMapMismatches { get; init; } = [];
+
+    /// <summary>True when every key has the same count on both sides, and every id map maps as many external ids.</summary>
+    public bool Matches => Mismatches.Count == 0 && IdMapMismatches.Count == 0;
 }
 
 /// <summary>How a <see cref="LayoutMigration"/> batches its work; the defaults suit a Redis with 2^24 ids per key.</summary>

@@ -99,10 +99,11 @@ internal sealed partial class EmbeddedBackend : IIdMapBackend
         ct.ThrowIfCancellationRequested();
         Write(() =>
         {
-            if (_idMaps.Find(lane.ForwardKey) is not { } table || !table.Erasing.ContainsKey(externalId)) return;
+            if (_idMaps.Find(lane.ForwardKey) is not { } table) return;
+            var reverseNamesIt = table.Reverse.TryGetValue(id, out var named) && named == externalId;
+            if (!table.Erasing.ContainsKey(externalId) && !reverseNamesIt) return;
             journal?.AppendIdErasure(lane.ForwardKey, externalId, id, finished: true);
-            table.Erasing.Remove(externalId);
-            table.Reverse.Remove(id);
+            ReplayIdErasure(lane.ForwardKey, externalId, id, finished: true);
         });
         return Task.CompletedTask;
     }
@@ -113,6 +114,49 @@ internal sealed partial class EmbeddedBackend : IIdMapBackend
         ct.ThrowIfCancellationRequested();
         return Task.FromResult<IReadOnlyList<(string, uint)>>(Read(() =>
             _idMaps.Find(lane.ForwardKey)?.Erasing.Select(e => (e.Key, e.Value)).OrderBy(e => e.Value).ToList() ?? []));
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<(string ExternalId, uint Id)> ScanMappingsAsync(IdMapLane lane,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        // A copy taken under the read lock, handed out after it: the caller may write meanwhile.
+        var entries = Read(() => _idMaps.Find(lane.ForwardKey)?.Forward.ToArray() ?? []);
+        foreach (var (externalId, id) in entries)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return (externalId, id);
+        }
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<(string ExternalId, uint Existing)>> AddMappingsAsync(IdMapLane lane, IReadOnlyList<(string ExternalId, uint Id)> forward,
+        IReadOnlyList<(uint Id, string ExternalId)> reverse, long counterAtLeast, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        IReadOnlyList<(string, uint)> conflicts = [];
+        Write(() =>
+        {
+            var table = _idMaps.Get(lane.ForwardKey);
+            conflicts = [.. forward.Where(e => table.Forward.TryGetValue(e.ExternalId, out var id) && id != e.Id)
+                .Select(e => (e.ExternalId, table.Forward[e.ExternalId]))];
+            if (conflicts.Count > 0) return;
+            journal?.AppendIdImport(lane.ForwardKey, forward, reverse, counterAtLeast);
+            ReplayIdImport(lane.ForwardKey, forward, reverse, counterAtLeast);
+        });
+        return Task.FromResult(conflicts);
+    }
+
+    /// <summary>Applies copied mappings (<see cref="AddMappingsAsync"/>, or its journal record when a store opens).</summary>
+    internal void ReplayIdImport(string forwardKey, IReadOnlyList<(string ExternalId, uint Id)> forward, IReadOnlyList<(uint Id, string ExternalId)> reverse,
+        long counterAtLeast)
+    {
+        var table = _idMaps.Get(forwardKey);
+        foreach (var (externalId, id) in forward) table.Forward[externalId] = id;
+        foreach (var (id, externalId) in reverse) table.Reverse[id] = externalId;
+        table.Next = Math.Max(table.Next, counterAtLeast);
     }
 
     /// <inheritdoc />
@@ -146,7 +190,7 @@ internal sealed partial class EmbeddedBackend : IIdMapBackend
         else
         {
             table.Erasing.Remove(externalId);
-            table.Reverse.Remove(id);
+            if (table.Reverse.TryGetValue(id, out var named) && named == externalId) table.Reverse.Remove(id);
         }
     }
 }

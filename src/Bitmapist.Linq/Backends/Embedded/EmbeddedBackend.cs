@@ -143,7 +143,8 @@ internal sealed partial class EmbeddedBackend(CapabilityProfile profile, Diction
     {
         ct.ThrowIfCancellationRequested();
         var regex = Glob.ToRegex(pattern);
-        var matches = Read(() => keys.Keys.Where(k => regex.IsMatch(k)).ToArray());
+        // An id map lane is listed by its forward key, as Redis lists its hash: migrations find maps by their keys.
+        var matches = Read(() => keys.Keys.Concat(_idMaps.All.Keys).Where(k => regex.IsMatch(k)).ToArray());
         foreach (var key in matches)
         {
             ct.ThrowIfCancellationRequested();

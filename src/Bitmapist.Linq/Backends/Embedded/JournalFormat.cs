@@ -25,7 +25,7 @@ internal static class JournalFormat
     /// <summary>After the payload: the XxHash64 of frame and payload.</summary>
     public const int FrameTail = 8;
 
-    public const byte BitsKind = 1, MergeKind = 2, DeleteKind = 3, IdMapKind = 4, IdEraseKind = 5;
+    public const byte BitsKind = 1, MergeKind = 2, DeleteKind = 3, IdMapKind = 4, IdEraseKind = 5, IdImportKind = 6;
 
     /// <summary>Larger than any record written (a merge of one bitmap of 65,536 dense pages is 537 MB): a longer one is damage.</summary>
     public const int MaxPayload = 1 << 30;
@@ -163,6 +163,19 @@ internal static class JournalFormat
                 for (var i = 0; i < created.Length; i++) created[i] = (reader.Name(), reader.U32());
                 reader.End();
                 engine.ReplayIdMappings(lane, created, next);
+                break;
+            }
+            case IdImportKind:
+            {
+                var lane = reader.Name();
+                var floor = (long)reader.U32() << 32;
+                floor |= reader.U32();
+                var forward = new (string, uint)[reader.U32()];
+                for (var i = 0; i < forward.Length; i++) forward[i] = (reader.Name(), reader.U32());
+                var reverse = new (uint, string)[reader.U32()];
+                for (var i = 0; i < reverse.Length; i++) reverse[i] = (reader.U32(), reader.Name());
+                reader.End();
+                engine.ReplayIdImport(lane, forward, reverse, floor);
                 break;
             }
             case IdEraseKind:

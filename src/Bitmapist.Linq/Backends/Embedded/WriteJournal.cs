@@ -254,6 +254,30 @@ internal sealed class WriteJournal : IDisposable
         });
     }
 
+    /// <summary>Appends mappings copied from another store (a migration) and the lane's counter floor (one record).</summary>
+    public void AppendIdImport(string lane, IReadOnlyList<(string ExternalId, uint Id)> forward, IReadOnlyList<(uint Id, string ExternalId)> reverse, long counterAtLeast)
+    {
+        Append(() =>
+        {
+            var pos = Name(FrameHead, lane);
+            pos = U32(pos, (uint)(counterAtLeast >> 32));
+            pos = U32(pos, (uint)counterAtLeast);
+            pos = U32(pos, (uint)forward.Count);
+            foreach (var (externalId, id) in forward)
+            {
+                pos = Name(pos, externalId);
+                pos = U32(pos, id);
+            }
+            pos = U32(pos, (uint)reverse.Count);
+            foreach (var (id, externalId) in reverse)
+            {
+                pos = U32(pos, id);
+                pos = Name(pos, externalId);
+            }
+            Record(IdImportKind, pos);
+        });
+    }
+
     /// <summary>Appends the start (or, with <paramref name="finished"/>, the end) of an id's erasure (one record).</summary>
     public void AppendIdErasure(string lane, string externalId, uint id, bool finished)
     {

@@ -73,10 +73,36 @@ internal sealed partial class RedisBackend : IIdMapBackend
         return tonumber(id)
         """;
 
-    /// <summary>KEYS: forward, reverse, counter, erasing. ARGV: the external id, its id. Forgets the erasure and the reverse mapping.</summary>
+    /// <summary>
+    /// KEYS: forward, reverse, counter, erasing. ARGV: the external id, its id. Forgets the reverse mapping if it names
+    /// the external id, then the erasure.
+    /// </summary>
     internal const string EndEraseScript = """
-        if redis.call('HDEL', KEYS[4], ARGV[1]) == 1 then redis.call('HDEL', KEYS[2], ARGV[2]) end
+        if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
+        redis.call('HDEL', KEYS[4], ARGV[1])
         return 1
+        """;
+
+    /// <summary>
+    /// KEYS: forward, reverse, counter. ARGV: the counter's floor, the number of forward entries F, then F pairs
+    /// (external id, id), then reverse pairs (id, external id). Checks every forward entry first: any external id mapped
+    /// to another id makes it write nothing and return those {external id, existing id} pairs; else it writes all.
+    /// </summary>
+    internal const string AddMappingsScript = """
+        local floor, f = tonumber(ARGV[1]), tonumber(ARGV[2])
+        local conflicts = {}
+        for i = 3, 2 + 2 * f, 2 do
+          local cur = redis.call('HGET', KEYS[1], ARGV[i])
+          if cur and cur ~= ARGV[i + 1] then
+            conflicts[#conflicts + 1] = ARGV[i]
+            conflicts[#conflicts + 1] = cur
+          end
+        end
+        if #conflicts > 0 then return conflicts end
+        for i = 3, 2 + 2 * f, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+        for i = 3 + 2 * f, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+        if tonumber(redis.call('GET', KEYS[3]) or '0') < floor then redis.call('SET', KEYS[3], floor) end
+        return conflicts
         """;
 
     /// <inheritdoc />
@@ -147,6 +173,29 @@ internal sealed partial class RedisBackend : IIdMapBackend
         var db = Db;
         var entries = await Guard(db, () => db.HashGetAllAsync(lane.ErasingKey), "HGETALL", lane.ErasingKey).ConfigureAwait(false);
         return [.. entries.Select(e => ((string)e.Name!, (uint)(long)e.Value)).OrderBy(e => e.Item2)];
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<(string ExternalId, uint Id)> ScanMappingsAsync(IdMapLane lane,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        // HSCAN pages of about 1,000 entries: no call holds Redis for long, whatever the map's size.
+        await foreach (var entry in Db.HashScanAsync(lane.ForwardKey, pageSize: 1000).WithCancellation(ct).ConfigureAwait(false))
+            yield return ((string)entry.Name!, (uint)(long)entry.Value);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<(string ExternalId, uint Existing)>> AddMappingsAsync(IdMapLane lane, IReadOnlyList<(string ExternalId, uint Id)> forward,
+        IReadOnlyList<(uint Id, string ExternalId)> reverse, long counterAtLeast, CancellationToken ct)
+    {
+        RedisValue[] args = [counterAtLeast, forward.Count,
+            .. forward.SelectMany(e => new RedisValue[] { e.ExternalId, e.Id }),
+            .. reverse.SelectMany(e => new RedisValue[] { e.Id, e.ExternalId })];
+        RedisKey[] keys = [lane.ForwardKey, lane.ReverseKey, lane.CounterKey];
+        var reply = (RedisResult[])(await IdMapScriptAsync(AddMappingsScript, keys, args, "copy", lane, ct).ConfigureAwait(false))!;
+        var conflicts = new List<(string, uint)>();
+        for (var i = 0; i + 1 < reply.Length; i += 2) conflicts.Add(((string)reply[i]!, (uint)(long)reply[i + 1]));
+        return conflicts;
     }
 
     /// <inheritdoc />

@@ -49,6 +49,18 @@ internal sealed partial class ShardedBackend : IIdMapBackend
         Maps.PendingErasuresAsync(Stored(lane), ct);
 
     /// <inheritdoc />
+    public IAsyncEnumerable<(string ExternalId, uint Id)> ScanMappingsAsync(IdMapLane lane, CancellationToken ct) =>
+        Maps.ScanMappingsAsync(Stored(lane), ct);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<(string ExternalId, uint Existing)>> AddMappingsAsync(IdMapLane lane, IReadOnlyList<(string ExternalId, uint Id)> forward,
+        IReadOnlyList<(uint Id, string ExternalId)> reverse, long counterAtLeast, CancellationToken ct)
+    {
+        await WriteMarkerAsync(ct).ConfigureAwait(false);
+        return await Maps.AddMappingsAsync(Stored(lane), forward, reverse, counterAtLeast, ct).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public Task<(long Mapped, long Allocated)> CountAsync(IdMapLane lane, CancellationToken ct) =>
         Maps.CountAsync(Stored(lane), ct);
 }
