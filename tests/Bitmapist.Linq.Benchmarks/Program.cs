@@ -18,6 +18,7 @@ ISuite[] suites =
     new EmbeddedSuite(),
     new EngineSuite(),
     new JournalSuite(),
+    new IdMapEmbeddedSuite(),
     new BatchDiagnosisSuite(),
     new CohortSuite(),
     new TrendSuite(),

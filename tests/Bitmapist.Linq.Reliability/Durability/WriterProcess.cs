@@ -29,13 +29,17 @@ internal sealed class WriterProcess : IDisposable
         });
     }
 
-    /// <summary>Starts the writer: operations from <paramref name="first"/>, <paramref name="count"/> of them (0: until killed).</summary>
-    public static WriterProcess Start(string store, string sync, long compactionBytes, long first, long count = 0, int lockTimeoutMs = 30_000)
+    /// <summary>
+    /// Starts the writer: operations from <paramref name="first"/>, <paramref name="count"/> of them (0: until killed);
+    /// with <paramref name="ids"/>, get-or-creates and marks by external id (the writer's "ids" mode).
+    /// </summary>
+    public static WriterProcess Start(string store, string sync, long compactionBytes, long first, long count = 0, int lockTimeoutMs = 30_000, bool ids = false)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Bitmapist.Linq.Reliability.Writer.dll");
         File.Exists(dll).ShouldBeTrue($"{dll} is built next to the tests");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { dll, store, sync, Text(compactionBytes), Text(first), Text(count), Text(lockTimeoutMs) }) start.ArgumentList.Add(a);
+        if (ids) start.ArgumentList.Add("ids");
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the writer");
         process.ErrorDataReceived += (_, _) => { };
         process.BeginErrorReadLine();

@@ -6,9 +6,6 @@ internal sealed partial class EmbeddedBackend : IIdMapBackend
     /// <inheritdoc />
     public bool SupportsIdMaps => true;
 
-    /// <summary>The id maps, for saving a snapshot (called under the read lock, by <see cref="Save"/>'s callback).</summary>
-    internal IdMapTables IdMaps => _idMaps;
-
     /// <inheritdoc />
     public Task<uint[]> GetOrCreateIdsAsync(IdMapLane lane, IReadOnlyList<string> externalIds, CancellationToken ct)
     {

@@ -29,16 +29,22 @@ internal sealed partial class EmbeddedBackend(CapabilityProfile profile, Diction
     /// <summary>Number of stored keys.</summary>
     public int KeyCount => Read(() => keys.Count);
 
-    /// <summary>Bytes held by the bitmaps (pages and their index), for memory comparisons.</summary>
-    public long MemoryBytes => Read(() => keys.Sum(k => k.Value.MemoryBytes + k.Key.Length * 2 + 48));
+    /// <summary>Bytes held by the bitmaps (pages and their index) and the id maps, for memory comparisons.</summary>
+    public long MemoryBytes => Read(() => keys.Sum(k => k.Value.MemoryBytes + k.Key.Length * 2 + 48) + _idMaps.MemoryBytes);
 
-    /// <summary>Runs <paramref name="save"/> on the keys under the read lock (no write can land meanwhile), then counts the store as saved.</summary>
-    public void Save(Action<Dictionary<string, PagedBitmap>> save, bool marksSaved)
+    /// <summary>Bytes held by the id maps alone (<see cref="IdMapTables.MemoryBytes"/>).</summary>
+    internal long IdMapMemoryBytes => Read(() => _idMaps.MemoryBytes);
+
+    /// <summary>
+    /// Runs <paramref name="save"/> on the keys and the id maps under the read lock (no write can land meanwhile, so
+    /// the two agree), then counts the store as saved.
+    /// </summary>
+    public void Save(Action<Dictionary<string, PagedBitmap>, IdMapTables> save, bool marksSaved)
     {
         _lock.EnterReadLock();
         try
         {
-            save(keys);
+            save(keys, _idMaps);
             if (marksSaved) Dirty = false;
         }
         finally

@@ -24,13 +24,14 @@ public sealed class EmbeddedStore : BitmapStore
     private readonly bool _readOnly;
 
     /// <summary>An empty store in memory only (no file, no journal).</summary>
-    public EmbeddedStore(StoreOptions? options = null) : this(options, new Dictionary<string, PagedBitmap>(StringComparer.Ordinal), null)
+    public EmbeddedStore(StoreOptions? options = null)
+        : this(options, new Dictionary<string, PagedBitmap>(StringComparer.Ordinal), new IdMapTables(), null)
     {
     }
 
-    private EmbeddedStore(StoreOptions? options, Dictionary<string, PagedBitmap> keys, string? path,
+    private EmbeddedStore(StoreOptions? options, Dictionary<string, PagedBitmap> keys, IdMapTables idMaps, string? path,
         StoreFileLock? fileLock = null, WriteJournal? journal = null, bool readOnly = false)
-        : base(new EmbeddedBackend(options?.Profile ?? CapabilityProfile.Embedded, keys, journal), options)
+        : base(new EmbeddedBackend(options?.Profile ?? CapabilityProfile.Embedded, keys, journal, idMaps), options)
     {
         FilePath = path;
         _fileLock = fileLock;
@@ -64,11 +65,11 @@ public sealed class EmbeddedStore : BitmapStore
         try
         {
             // Loaded under the lock: nobody else appends to the journal or replaces the file until it is released.
-            var (keys, snapshot) = File.Exists(full)
-                ? EmbeddedStoreFile.Load(full)
-                : (new Dictionary<string, PagedBitmap>(StringComparer.Ordinal), (EmbeddedStoreFile.Id?)null);
-            var journal = WriteJournal.OpenForWriting(full, snapshot, keys, options);
-            return new EmbeddedStore(options, keys, full, fileLock, journal);
+            var loaded = File.Exists(full) ? EmbeddedStoreFile.Load(full) : null;
+            var keys = loaded?.Keys ?? new Dictionary<string, PagedBitmap>(StringComparer.Ordinal);
+            var idMaps = loaded?.IdMaps ?? new IdMapTables();
+            var journal = WriteJournal.OpenForWriting(full, loaded?.Id, keys, idMaps, options);
+            return new EmbeddedStore(options, keys, idMaps, full, fileLock, journal);
         }
         catch
         {
@@ -89,7 +90,8 @@ public sealed class EmbeddedStore : BitmapStore
         var full = Path.GetFullPath(path);
         EmbeddedStoreFile.CheckIsFilePath(full);
         if (!File.Exists(full)) throw new EmbeddedStoreFileException($"The embedded store file '{path}' does not exist.");
-        return new EmbeddedStore(options, WriteJournal.ReadConsistent(full), full, readOnly: true);
+        var (keys, idMaps) = WriteJournal.ReadConsistent(full);
+        return new EmbeddedStore(options, keys, idMaps, full, readOnly: true);
     }
 
     /// <summary>A memory-only store holding the built-in sample data (see <see cref="Sample.SampleData"/>).</summary>
@@ -107,8 +109,11 @@ public sealed class EmbeddedStore : BitmapStore
     /// <summary>Number of stored keys.</summary>
     public int KeyCount => Engine.KeyCount;
 
-    /// <summary>Bytes held by the bitmaps (pages and their index), for memory comparisons.</summary>
+    /// <summary>Bytes held by the bitmaps (pages and their index) and the id maps, for memory comparisons.</summary>
     public long MemoryBytes => Engine.MemoryBytes;
+
+    /// <summary>Bytes held by the id maps alone (tests and measurements).</summary>
+    internal long IdMapMemoryBytes => Engine.IdMapMemoryBytes;
 
     /// <summary>
     /// Writes the store to <see cref="FilePath"/> (atomic replace) and empties its journal: a compaction. Not needed
@@ -148,7 +153,7 @@ public sealed class EmbeddedStore : BitmapStore
     private void SaveTo(string full)
     {
         if (full == FilePath && _journal is not null) _journal.Compact(Engine);
-        else Engine.Save(keys => EmbeddedStoreFile.Save(full, keys), marksSaved: full == FilePath);
+        else Engine.Save((keys, idMaps) => EmbeddedStoreFile.Save(full, keys, idMaps), marksSaved: full == FilePath);
     }
 
     /// <summary>

@@ -13,8 +13,13 @@ public sealed class EmbeddedStoreFileException(string message, Exception? inner 
 /// The embedded store's single-file format. Layout (little-endian): magic <c>BMLQSTOR</c>, format version
 /// (u32), key count (u32), then per key: UTF-8 name length (u32) and bytes, page count (u32), and per page
 /// its number (u32), its id count (u32) and its ids in the page's form: up to 4096 ids as that many sorted u16
-/// values, more as 1024 words (u64); finally the XxHash64 of everything before it. Version 1 files (every page
-/// 1024 words, no count) are still read; version 2 keeps sparse pages at 2 bytes an id on disk as in memory. Saving writes a
+/// values, more as 1024 words (u64); in version 3, then the id maps: lane count (u32), per lane its forward key
+/// (as a name), its counter (u64), its forward entries and its erasures in progress, each as a count (u32) and per
+/// entry the external id (as a name) and the internal id (u32), in id order (the reverse map is derived: the forward
+/// ids and the erasing ones); finally the XxHash64 of everything before it. Version 1 files (every page 1024 words,
+/// no count) are still read; version 2 keeps sparse pages at 2 bytes an id on disk as in memory; version 3 adds the
+/// id maps, and is written only when the store holds one (so a store without maps stays readable by a library that
+/// reads version 2). Saving writes a
 /// sibling <c>.tmp</c> file, flushes it to disk and renames it over the old file, so a crash leaves either
 /// the old file or the new one, never a mix; the new file keeps the old one's mode and (where the writer
 /// may set it) owner; the directory is flushed too, so the rename survives a power cut. Loading checks the
@@ -27,13 +32,19 @@ internal static class EmbeddedStoreFile
     internal readonly record struct Id(ulong Hash, long Length);
 
     private static readonly byte[] Magic = "BMLQSTOR"u8.ToArray();
-    private const uint Version = 2;
+    private const uint Version = 3;
+
+    // Version 2 is version 3 without the id maps: written for a store that holds none, read always.
+    private const uint NoIdMapsVersion = 2;
 
     // Version 1 wrote every page as 1024 words, with no count: read, never written.
     private const uint DenseOnlyVersion = 1;
 
-    /// <summary>Writes <paramref name="keys"/> to <paramref name="path"/> (atomic replace) and returns the new snapshot's id.</summary>
-    public static Id Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
+    /// <summary>A snapshot as read: its keys, its id maps and its id.</summary>
+    internal sealed record Contents(Dictionary<string, PagedBitmap> Keys, IdMapTables IdMaps, Id Id);
+
+    /// <summary>Writes <paramref name="keys"/> and <paramref name="idMaps"/> to <paramref name="path"/> (atomic replace) and returns the new snapshot's id.</summary>
+    public static Id Save(string path, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys, IdMapTables idMaps)
     {
         var full = Path.GetFullPath(path);
         CheckIsFilePath(full);
@@ -41,7 +52,7 @@ internal static class EmbeddedStoreFile
         var tmp = full + ".tmp";
         try
         {
-            var id = WriteTo(tmp, keys);
+            var id = WriteTo(tmp, keys, idMaps);
             KeepModeAndOwner(full, tmp);
             File.Move(tmp, full, overwrite: true);
             DirectorySync.Flush(Path.GetDirectoryName(full)!);
@@ -69,17 +80,34 @@ internal static class EmbeddedStoreFile
         if (UnixFileOwnership.Stat(original) is { } owner) UnixFileOwnership.TryCopyOwner(owner, replacement);
     }
 
-    private static Id WriteTo(string tmp, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys)
+    private static Id WriteTo(string tmp, IReadOnlyCollection<KeyValuePair<string, PagedBitmap>> keys, IdMapTables idMaps)
     {
         var hash = new XxHash64();
         using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
         {
             var buffer = new byte[PagedBitmap.WordsPerPage * 8];
             var sorted = new ushort[Container.ArrayMax];
+            // Small fields (an id map entry is two of them) are gathered here, so the hash and the file take them
+            // 64 KiB at a time rather than 4 bytes at a time.
+            var staged = new byte[1 << 16];
+            var fill = 0;
+            void Flush()
+            {
+                file.Write(staged, 0, fill);
+                hash.Append(staged.AsSpan(0, fill));
+                fill = 0;
+            }
             void Write(ReadOnlySpan<byte> bytes)
             {
-                file.Write(bytes);
-                hash.Append(bytes);
+                if (bytes.Length > staged.Length - fill) Flush();
+                if (bytes.Length > staged.Length)
+                {
+                    file.Write(bytes);
+                    hash.Append(bytes);
+                    return;
+                }
+                bytes.CopyTo(staged.AsSpan(fill));
+                fill += bytes.Length;
             }
             void WriteU32(uint v)
             {
@@ -87,15 +115,19 @@ internal static class EmbeddedStoreFile
                 BinaryPrimitives.WriteUInt32LittleEndian(b, v);
                 Write(b);
             }
-
-            Write(Magic);
-            WriteU32(Version);
-            WriteU32((uint)keys.Count);
-            foreach (var (name, bitmap) in keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+            void WriteName(string name)
             {
                 var nameBytes = Encoding.UTF8.GetBytes(name);
                 WriteU32((uint)nameBytes.Length);
                 Write(nameBytes);
+            }
+
+            Write(Magic);
+            WriteU32(idMaps.All.Count == 0 ? NoIdMapsVersion : Version);
+            WriteU32((uint)keys.Count);
+            foreach (var (name, bitmap) in keys.OrderBy(k => k.Key, StringComparer.Ordinal))
+            {
+                WriteName(name);
                 WriteU32((uint)bitmap.PageCount);
                 for (var p = 0; p < bitmap.PageCount; p++)
                 {
@@ -115,6 +147,27 @@ internal static class EmbeddedStoreFile
                     Write(buffer.AsSpan(0, values.Length * 2));
                 }
             }
+            if (idMaps.All.Count > 0)
+            {
+                WriteU32((uint)idMaps.All.Count);
+                foreach (var (forwardKey, lane) in idMaps.All.OrderBy(l => l.Key, StringComparer.Ordinal))
+                {
+                    WriteName(forwardKey);
+                    WriteU32((uint)lane.Next);
+                    WriteU32((uint)(lane.Next >> 32));
+                    // In id order: the same maps make the same bytes, whatever order the ids were created or replayed in.
+                    foreach (var entries in (Dictionary<string, uint>[])[lane.Forward, lane.Erasing])
+                    {
+                        WriteU32((uint)entries.Count);
+                        foreach (var (externalId, id) in entries.OrderBy(e => e.Value))
+                        {
+                            WriteName(externalId);
+                            WriteU32(id);
+                        }
+                    }
+                }
+            }
+            Flush();
             Span<byte> digest = stackalloc byte[8];
             hash.GetCurrentHash(digest);
             file.Write(digest);
@@ -144,8 +197,8 @@ internal static class EmbeddedStoreFile
         }
     }
 
-    /// <summary>Reads the snapshot at <paramref name="path"/>, checked, with its id.</summary>
-    public static (Dictionary<string, PagedBitmap> Keys, Id Id) Load(string path)
+    /// <summary>Reads the snapshot at <paramref name="path"/>, checked: its keys, its id maps (empty before version 3) and its id.</summary>
+    public static Contents Load(string path)
     {
         if (UnixFileOwnership.Stat(path) is { IsRegular: false })
             throw new EmbeddedStoreFileException($"The embedded store path '{path}' is not a regular file (a device, socket or pipe); give the path of a store file.");
@@ -174,19 +227,24 @@ internal static class EmbeddedStoreFile
             pos += 4;
             return v;
         }
+        string Name(ReadOnlySpan<byte> d, string what)
+        {
+            var length = (int)U32(d);
+            if (length < 0 || pos + length > d.Length) throw Corrupt(path, $"{what} runs past the end");
+            var name = Encoding.UTF8.GetString(d.Slice(pos, length));
+            pos += length;
+            return name;
+        }
         var version = U32(body);
-        if (version is not (Version or DenseOnlyVersion))
-            throw Corrupt(path, $"it has format version {version}; this library reads versions {DenseOnlyVersion} and {Version}");
+        if (version is not (Version or NoIdMapsVersion or DenseOnlyVersion))
+            throw Corrupt(path, $"it has format version {version}; this library reads versions {DenseOnlyVersion} to {Version}");
         var count = U32(body);
         var result = new Dictionary<string, PagedBitmap>((int)Math.Min(count, 1 << 20), StringComparer.Ordinal);
         try
         {
             for (var k = 0; k < count; k++)
             {
-                var nameLength = (int)U32(body);
-                if (pos + nameLength > body.Length) throw Corrupt(path, "a key name runs past the end");
-                var name = Encoding.UTF8.GetString(body.Slice(pos, nameLength));
-                pos += nameLength;
+                var name = Name(body, "a key name");
                 var pages = U32(body);
                 var bitmap = new PagedBitmap();
                 for (var p = 0; p < pages; p++)
@@ -218,8 +276,37 @@ internal static class EmbeddedStoreFile
         {
             throw Corrupt(path, e.Message);
         }
-        if (pos != body.Length) throw Corrupt(path, "it has bytes after the last key");
-        return (result, id);
+        var idMaps = new IdMapTables();
+        if (version == Version)
+        {
+            var lanes = U32(body);
+            for (var l = 0; l < lanes; l++)
+            {
+                var forwardKey = Name(body, "an id map lane's name");
+                if (idMaps.Find(forwardKey) is not null) throw Corrupt(path, $"the id map lane '{forwardKey}' is stored twice");
+                var lane = idMaps.Get(forwardKey);
+                lane.Next = U32(body) | (long)U32(body) << 32;
+                foreach (var erasing in (bool[])[false, true])
+                {
+                    var entries = U32(body);
+                    // Sized once (an entry takes at least 9 bytes, so a damaged count cannot ask for more than the file holds).
+                    var capacity = (int)Math.Min(entries, (body.Length - pos) / 9);
+                    (erasing ? lane.Erasing : lane.Forward).EnsureCapacity(capacity);
+                    lane.Reverse.EnsureCapacity(lane.Reverse.Count + capacity);
+                    for (var e = 0; e < entries; e++)
+                    {
+                        var externalId = Name(body, $"an external id of the id map lane '{forwardKey}'");
+                        if (!lane.Add(externalId, U32(body), erasing))
+                            throw Corrupt(path, $"the id map lane '{forwardKey}' maps the external id '{externalId}' or its internal id twice");
+                    }
+                }
+                // Ids are never reused: the counter has handed out at least as many ids as the lane holds.
+                if (lane.Next < 0 || lane.Next < lane.Reverse.Count)
+                    throw Corrupt(path, $"the id map lane '{forwardKey}' holds {lane.Reverse.Count} ids but its counter says {lane.Next} were handed out");
+            }
+        }
+        if (pos != body.Length) throw Corrupt(path, "it has bytes after its last record");
+        return new Contents(result, idMaps, id);
     }
 
     private static EmbeddedStoreFileException Corrupt(string path, string why) =>

@@ -8,7 +8,7 @@ namespace Bitmapist.Linq.Backends.Embedded;
 
 /// <summary>
 /// The write journal's file format and its reader (the writer is <see cref="WriteJournal"/>, whose remarks give
-/// the layout): the header, the frame of a record, the three kinds of record, and the replay that applies the
+/// the layout): the header, the frame of a record, the five kinds of record, and the replay that applies the
 /// complete records and tells a torn tail from damage.
 /// </summary>
 internal static class JournalFormat
@@ -54,12 +54,12 @@ internal static class JournalFormat
 
     /// <summary>
     /// Applies the complete records of <paramref name="bytes"/> (header checked by the caller) to
-    /// <paramref name="keys"/> through a journal-less engine, so a replayed write does exactly what the live one did.
-    /// Returns where the complete records end (a torn tail starts there).
+    /// <paramref name="keys"/> and <paramref name="idMaps"/> through a journal-less engine, so a replayed write does
+    /// exactly what the live one did. Returns where the complete records end (a torn tail starts there).
     /// </summary>
-    public static long Replay(string path, byte[] bytes, Dictionary<string, PagedBitmap> keys)
+    public static long Replay(string path, byte[] bytes, Dictionary<string, PagedBitmap> keys, IdMapTables idMaps)
     {
-        using var engine = new EmbeddedBackend(CapabilityProfile.Embedded, keys);
+        using var engine = new EmbeddedBackend(CapabilityProfile.Embedded, keys, idMaps: idMaps);
         var pos = HeaderLength;
         var index = 0;
         while (pos < bytes.Length)

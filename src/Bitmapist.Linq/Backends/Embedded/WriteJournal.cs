@@ -11,7 +11,7 @@ namespace Bitmapist.Linq.Backends.Embedded;
 
 /// <summary>
 /// The embedded store's write journal: every write the engine acknowledges (bit writes, merged bitmaps, deleted
-/// keys) appended to a sibling <c>.journal</c> file before the write returns, so it survives the death of the
+/// keys, id map changes) appended to a sibling <c>.journal</c> file before the write returns, so it survives the death of the
 /// process; replayed over the snapshot on open; emptied when the snapshot is rewritten (compaction).
 /// </summary>
 /// <remarks>
@@ -26,7 +26,8 @@ namespace Bitmapist.Linq.Backends.Embedded;
 /// <para>Compaction writes the snapshot, then rewrites this header with the new snapshot's hash and a new epoch,
 /// then cuts the records off. A crash between the two leaves records over a snapshot that already holds them;
 /// replaying them again changes nothing, as every write is idempotent once the whole sequence has been applied
-/// (per bit and per key, each write either sets a fixed value or leaves it alone). A journal whose snapshot hash
+/// (per bit, per key and per id map entry, each write either sets a fixed value or leaves it alone; a lane's
+/// counter only grows). A journal whose snapshot hash
 /// is not the snapshot's (a crash right after the rename, or a snapshot restored from a copy) is stale and is
 /// dropped. Readers take no lock: they check that the snapshot and the epoch did not change while they read,
 /// and read again if they did.</para>
@@ -82,10 +83,12 @@ internal sealed class WriteJournal : IDisposable
 
     /// <summary>
     /// The writer's journal (the caller holds the store's writer lock): replays the records that apply to
-    /// <paramref name="snapshot"/> into <paramref name="keys"/>, cuts off a torn tail and drops a stale journal.
+    /// <paramref name="snapshot"/> into <paramref name="keys"/> and <paramref name="idMaps"/>, cuts off a torn tail
+    /// and drops a stale journal.
     /// </summary>
     /// <exception cref="EmbeddedStoreFileException">The journal is damaged before its end, or is not a journal; it is left untouched.</exception>
-    public static WriteJournal OpenForWriting(string storePath, EmbeddedStoreFile.Id? snapshot, Dictionary<string, PagedBitmap> keys, StoreOptions options)
+    public static WriteJournal OpenForWriting(string storePath, EmbeddedStoreFile.Id? snapshot, Dictionary<string, PagedBitmap> keys,
+        IdMapTables idMaps, StoreOptions options)
     {
         var journal = new WriteJournal(storePath, options, snapshot);
         var path = journal._path;
@@ -98,7 +101,7 @@ internal sealed class WriteJournal : IDisposable
             File.Delete(path);
             return journal;
         }
-        var end = Replay(path, bytes, keys);
+        var end = Replay(path, bytes, keys, idMaps);
         journal._handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         if (end < bytes.Length)
         {
@@ -115,25 +118,26 @@ internal sealed class WriteJournal : IDisposable
     /// complete records replayed, read again when a writer compacted meanwhile. A torn tail is skipped, not cut.
     /// </summary>
     /// <exception cref="EmbeddedStoreFileException">The snapshot or the journal is damaged, or the store kept changing for every attempt.</exception>
-    public static Dictionary<string, PagedBitmap> ReadConsistent(string storePath)
+    public static (Dictionary<string, PagedBitmap> Keys, IdMapTables IdMaps) ReadConsistent(string storePath)
     {
         var path = PathFor(storePath);
         for (var attempt = 0; attempt < 50; attempt++)
         {
-            var (keys, id) = EmbeddedStoreFile.Load(storePath);
+            // Keys and id maps come from the same snapshot and the same records, so a retry reads both again.
+            var (keys, idMaps, id) = EmbeddedStoreFile.Load(storePath);
             var bytes = File.Exists(path) ? ReadAll(path) : null;
             var header = bytes is null ? null : Header.Parse(path, bytes);
-            if (header is null) return keys;
+            if (header is null) return (keys, idMaps);
             if (header.Value.Base != id.Hash)
             {
                 // Stale, unless the snapshot was replaced while we read (a compaction): then read both again.
-                if (EmbeddedStoreFile.Peek(storePath) == id) return keys;
+                if (EmbeddedStoreFile.Peek(storePath) == id) return (keys, idMaps);
                 continue;
             }
             var again = ReadAll(path, HeaderLength);
             if (Header.Parse(path, again) != header) continue; // compacted while we read the records
-            Replay(path, bytes!, keys);
-            return keys;
+            Replay(path, bytes!, keys, idMaps);
+            return (keys, idMaps);
         }
         throw new EmbeddedStoreFileException(
             $"The embedded store file '{storePath}' was rewritten by its writer every time it was read (50 attempts); try again when the writer is less busy.");
@@ -292,12 +296,12 @@ internal sealed class WriteJournal : IDisposable
     }
 
     /// <summary>
-    /// Compaction: writes the snapshot of <paramref name="engine"/>'s keys (under its read lock, so no write lands
-    /// meanwhile), then empties the journal. What <see cref="EmbeddedStore.Save"/> does, and what a write does
+    /// Compaction: writes the snapshot of <paramref name="engine"/>'s keys and id maps (under its read lock, so no
+    /// write lands meanwhile), then empties the journal. What <see cref="EmbeddedStore.Save"/> does, and what a write does
     /// after it when the journal has outgrown both <see cref="StoreOptions.JournalCompactionBytes"/> and the snapshot.
     /// </summary>
     public void Compact(EmbeddedBackend engine) =>
-        engine.Save(keys => Reset(EmbeddedStoreFile.Save(_storePath, keys)), marksSaved: true);
+        engine.Save((keys, idMaps) => Reset(EmbeddedStoreFile.Save(_storePath, keys, idMaps)), marksSaved: true);
 
     /// <summary>
     /// Called after every write, outside the engine's lock: compacts when the journal is past the threshold and
@@ -443,7 +447,7 @@ internal sealed class WriteJournal : IDisposable
         if (_handle is not null) return;
         if (!File.Exists(_storePath))
         {
-            var empty = EmbeddedStoreFile.Save(_storePath, new Dictionary<string, PagedBitmap>());
+            var empty = EmbeddedStoreFile.Save(_storePath, new Dictionary<string, PagedBitmap>(), new IdMapTables());
             _base = empty.Hash;
             _snapshotLength = empty.Length;
         }

@@ -265,6 +265,41 @@ public sealed class WriteJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task Id_map_records_replayed_over_a_file_that_holds_them_change_nothing()
+    {
+        var path = PathOf("maps.bmdb");
+        var options = new StoreOptions { IdMap = "users" };
+        using var writer = EmbeddedStore.Open(path, options);
+        var map = writer.IdMap("users");
+        var lane = map.Lanes[0];
+        await map.GetOrCreateAsync(["alice", "bob"]);
+        await map.Backend().BeginEraseAsync(lane, "alice", default);
+        await map.Backend().EndEraseAsync(lane, "alice", 0, default);
+        await map.GetOrCreateAsync(["alice"]); // mapped again after its erasure: a new id
+        await map.Backend().BeginEraseAsync(lane, "bob", default); // left in progress
+        async Task<string> State(EmbeddedStore store)
+        {
+            var m = store.IdMap("users");
+            var pending = await m.Backend().PendingErasuresAsync(lane, default);
+            return $"{string.Join(",", await m.FindAsync(["alice", "bob"]))} | {string.Join(",", await m.FindExternalAsync([0, 1, 2]))} | " +
+                   $"{(await m.CountAsync()).Allocated} | {string.Join(",", pending)}";
+        }
+        const string expected = "2, | ,bob,alice | 3 | (bob, 1)";
+        (await State(writer)).ShouldBe(expected);
+        var oldJournal = await File.ReadAllBytesAsync(Journal(path));
+        writer.Save();
+        var newHeader = await File.ReadAllBytesAsync(Journal(path));
+
+        // The new header over the old records (rewritten, not yet cut): every record replayed again over the file.
+        var rewritten = Crash(path, "rewritten.bmdb");
+        await File.WriteAllBytesAsync(Journal(rewritten), [.. newHeader, .. oldJournal.AsSpan(JournalFormat.HeaderLength)]);
+        using (var store = EmbeddedStore.Open(rewritten, options))
+            (await State(store)).ShouldBe(expected);
+        using (var store = EmbeddedStore.OpenReadOnly(rewritten, options))
+            (await State(store)).ShouldBe(expected);
+    }
+
+    [Fact]
     public async Task A_journal_left_beside_a_file_moved_away_does_not_come_back()
     {
         var path = PathOf("data.bmdb");
