@@ -19,6 +19,91 @@ public sealed class IdMapCommandTests : IDisposable
     private static long[] Numbers(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetInt64())];
 
     [Fact]
+    public async Task Mark_maps_external_ids_numbers_included_and_gives_each_one_id_for_good()
+    {
+        var file = _dir.File("m.bms");
+        string[] Args(params string[] args) => [.. args, "--id-map", "users", "--data", file, "--now", CliHarness.Now, "--format", "json"];
+        var first = (await CliHarness.Run(Args("mark", "active", "alice", "bob@example.com", "7", "alice"))).Json();
+        QueryCommandTests.Strings(first.GetProperty("ids")).ShouldBe(["alice", "bob@example.com", "7"]); // repeats marked once
+        first.GetProperty("idMap").GetString().ShouldBe("users");
+        Numbers(first.GetProperty("internalIds")).ShouldBe([0, 1, 2]); // dense, from 0: "7" is an external id, not bit 7
+
+        var second = (await CliHarness.Run(Args("mark", "active", "bob@example.com", "carol", "--at", "2026-11-27T10:00:00"))).Json();
+        Numbers(second.GetProperty("internalIds")).ShouldBe([1, 3]); // bob keeps his id; carol gets the next one
+
+        // The bits are the internal ids: read without the map, by number.
+        (await CliHarness.Run("ids", "active", "--period", "month", "--data", file, "--now", CliHarness.Now, "--format", "json"))
+            .Json().GetProperty("ids").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([0, 1, 2, 3]);
+        using var store = OpenMapped(file);
+        (await store.IdMap("users").FindAsync(["alice", "bob@example.com", "7", "carol", "dave"])).ShouldBe([0u, 1u, 2u, 3u, null]);
+        (await store.Day("active", 2026, 11, 27).ToListAsync()).ShouldBe([1, 3]);
+    }
+
+    [Fact]
+    public async Task Mark_unique_and_unique_only_by_external_id()
+    {
+        var file = _dir.File("u.bms");
+        string[] Args(params string[] args) => [.. args, "--id-map", "users", "--data", file, "--now", CliHarness.Now, "--format", "json"];
+        (await CliHarness.Run(Args("mark", "premium", "alice", "--unique", "--at", "2026-11-27T09:00:00"))).ExitCode.ShouldBe(0);
+        var only = (await CliHarness.Run(Args("mark", "premium", "bob", "--unique-only"))).Json();
+        only.GetProperty("at").ValueKind.ShouldBe(JsonValueKind.Null);
+        Numbers(only.GetProperty("internalIds")).ShouldBe([1]);
+        using var store = OpenMapped(file);
+        (await store.Unique("premium").ToListAsync()).ShouldBe([0, 1]);
+        (await store.Month("premium", 2026, 11).ToListAsync()).ShouldBe([0]); // the flag alone for bob
+    }
+
+    [Fact]
+    public async Task Import_maps_the_id_column_and_a_rerun_gives_the_same_ids_and_no_new_ones()
+    {
+        var csv = _dir.File("people.csv");
+        await File.WriteAllTextAsync(csv, string.Join('\n',
+            "user,event,time", // a header: its third field is no timestamp (any first field is an external id)
+            "alice,active,2026-11-28T10:00:00",
+            "\"doe, jane\",active,2026-11-28T11:00:00", // a quoted id with a comma
+            "42,active,2026-11-27", // a number is an external id too: its text
+            "3f2b1c9e-5d4a-4e8f-9b7a-2c1d0e9f8a7b,signup,1795860000", // Unix seconds: 2026-11-28T10:00:00Z
+            "alice,signup,2026-11-28",
+            ",active,2026-11-28", // no id: skipped
+            "\"doe, jane\",signup,2026-11-28T12:00:00") + "\n");
+        var file = _dir.File("i.bms");
+        string[] Args(params string[] args) => [.. args, "--id-map", "users", "--data", file, "--now", CliHarness.Now, "--format", "json"];
+        var run = await CliHarness.Run(Args("import", csv));
+        run.ExitCode.ShouldBe(Cli.Skipped, run.Err);
+        run.Err.ShouldContain("took the first line 'user,event,time' as a header and skipped it: its third field 'time' is not a timestamp.");
+        run.Err.ShouldContain("line 7 skipped: the user id is empty.");
+        using (var doc = JsonDocument.Parse(run.Out))
+        {
+            doc.RootElement.GetProperty("imported").GetInt64().ShouldBe(6);
+            doc.RootElement.GetProperty("idMap").GetString().ShouldBe("users");
+            doc.RootElement.GetProperty("newIds").GetInt64().ShouldBe(4);
+        }
+        string[] people = ["alice", "doe, jane", "42", "3f2b1c9e-5d4a-4e8f-9b7a-2c1d0e9f8a7b"];
+        uint?[] ids;
+        using (var store = OpenMapped(file))
+        {
+            ids = await store.IdMap("users").FindAsync(people);
+            ids.ShouldAllBe(id => id != null);
+            ids.Distinct().Count().ShouldBe(4);
+            (await store.Month("active", 2026, 11).ToListAsync()).ShouldBe(new long[] { ids[0]!.Value, ids[1]!.Value, ids[2]!.Value }.Order());
+            (await store.Day("signup", 2026, 11, 28).ToListAsync()).ShouldBe(new long[] { ids[0]!.Value, ids[1]!.Value, ids[3]!.Value }.Order());
+        }
+
+        // Again: every id is mapped already; the same internal ids, nothing new, no record counted twice.
+        var again = await CliHarness.Run(Args("import", csv));
+        again.ExitCode.ShouldBe(Cli.Skipped, again.Err);
+        using (var doc = JsonDocument.Parse(again.Out)) doc.RootElement.GetProperty("newIds").GetInt64().ShouldBe(0);
+        using (var store = OpenMapped(file))
+        {
+            (await store.IdMap("users").FindAsync(people)).ShouldBe(ids);
+            (await store.IdMap("users").CountAsync()).Allocated.ShouldBe(4);
+            (await store.Month("active", 2026, 11).CountAsync()).ShouldBe(3);
+        }
+        var table = await CliHarness.Run("import", csv, "--id-map", "users", "--data", file);
+        table.Out.ShouldBe($"imported 6 records (2 events) into file '{file}'; 0 new ids in the id map 'users'; 1 bad line skipped\n");
+    }
+
+    [Fact]
     public async Task Mark_says_which_external_ids_it_marked_in_each_format()
     {
         var file = _dir.File("t.bms");
