@@ -55,7 +55,7 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         // Words inside a statement, in the order the describer tries them.
         new("limit", KeywordKind.Part),
         new("after", KeywordKind.Part),
-        new("in", KeywordKind.Part) { Help = new("ID in SET", "42 in month(active, 2026-11)") },
+        new("in", KeywordKind.Part) { Help = new("ID in SET", "42 in month(active, 2026-11)") }, // or 'alice' in SET, with an id map
         new("of", KeywordKind.Part),
         new("then", KeywordKind.CohortPart),
         new("by", KeywordKind.CohortPart, Reserved: false),
@@ -154,6 +154,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
     public NonTerminal IdSet { get; } = new("idSet");
     public NonTerminal IdList { get; } = new("idList");
     public NonTerminal UserId { get; } = new("userId");
+    public NonTerminal Member { get; } = new("member");
+    public NonTerminal ExternalId { get; } = new("externalId");
     public NonTerminal Universe { get; } = new("universe");
     public NonTerminal ParameterRef { get; } = new("parameterRef");
     public NonTerminal NameRef { get; } = new("nameRef");
@@ -205,7 +207,9 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         IdsStatement.Rule = ToTerm("ids") + Set + IdsOptions;
         IdsOptions.Rule = Empty | IdsOptions + IdsOption;
         IdsOption.Rule = ToTerm("limit") + Number | ToTerm("after") + UserId;
-        InStatement.Rule = UserId + "in" + Set;
+        // 42 in SET, or 'alice' in SET: a quoted id before "in" is an external id, elsewhere a quoted name (the
+        // parser tells them apart by the "in" after it, so the grammar stays LALR(1) without conflicts).
+        InStatement.Rule = Member + "in" + Set;
         PercentStatement.Rule = ToTerm("percent") + Set + "of" + Set;
         ExplainStatement.Rule = ToTerm("explain") + explainable;
         // "events" then a name on the next line: the name is the prefix (write "events;" to end it).
@@ -234,8 +238,11 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         KeyCall.Rule = ToTerm("key") + "(" + Quoted + ")";
         During.Rule = EventName + "during" + PeriodRange;
         IdSet.Rule = "{" + IdList + "}";
-        IdList.Rule = MakeStarRule(IdList, ToTerm(","), UserId);
+        IdList.Rule = MakeStarRule(IdList, ToTerm(","), Member);
+        // A member of a literal set: an internal id (a number) or an external id (quoted), looked up in the store's id map.
+        Member.Rule = UserId | ExternalId;
         UserId.Rule = Number;
+        ExternalId.Rule = Quoted;
         Universe.Rule = ToTerm("users");
         ParameterRef.Rule = Parameter;
         NameRef.Rule = Name | Quoted; // a quoted name is a set only as a cohort template ('sign-up')
@@ -256,6 +263,8 @@ public sealed class QueryGrammar : Irony.Parsing.Grammar
         PeriodValue.ErrorAlias = "a date like 2026-11-28 or an offset like -1";
         PeriodRange.ErrorAlias = "a range like -6..0";
         UserId.ErrorAlias = "a user id like 42";
+        Member.ErrorAlias = "a user id like 42 or an external id like 'alice'";
+        ExternalId.ErrorAlias = "an external id like 'alice'";
         Unit.ErrorAlias = "a period function (year, month, week, day, hour)";
         BinaryOperator.ErrorAlias = "an operator (or, xor, and, -)";
         Statement.ErrorAlias = "a statement";

@@ -41,6 +41,13 @@ internal sealed class StoreSession : IAsyncDisposable
     /// <summary>The embedded store file, when the store is one.</summary>
     public string? FilePath => (Store as EmbeddedStore)?.FilePath;
 
+    /// <summary>
+    /// A test seam: the id map (<see cref="StoreOptions.IdMap"/>) of the stores opened in this async flow when the
+    /// global options name none, so tests of external ids in <c>in</c>, <c>ids</c> and <c>query</c> run in process
+    /// with a map (the global <c>--id-map</c> option is its user-facing way).
+    /// </summary>
+    internal static readonly AsyncLocal<string?> IdMapForTests = new();
+
     /// <summary>The options a store gets from the global options.</summary>
     public static StoreOptions OptionsFor(CliSettings settings, TrackingOptions? tracking = null) => new()
     {
@@ -57,6 +64,7 @@ internal sealed class StoreSession : IAsyncDisposable
         TrackingOptions? tracking = null, CancellationToken ct = default)
     {
         var options = OptionsFor(settings, tracking);
+        if (IdMapForTests.Value is { } idMap && options.IdMap is null) options = options with { IdMap = idMap };
         // Where the store came from, when not an option: "Redis at 'h:6379,password=***' (profile 'prod')".
         var from = settings.Source is { } source ? $" ({source})" : "";
         if (settings.Redis is { } redis)

@@ -42,8 +42,8 @@ public sealed class BitmapistOptions
     public string? Universe { get; set; }
 
     /// <summary>
-    /// The store's id map (<see cref="Stores.StoreOptions.IdMap"/>), e.g. <c>users</c>: marking and literal sets by external id
-    /// (strings, UUIDs, 64-bit ids) use it. Unset: none.
+    /// The store's id map (<see cref="Stores.StoreOptions.IdMap"/>), e.g. <c>users</c>: with it, queries may name users by
+    /// external id (<c>{'alice'}</c>, <c>'alice' in month(active)</c>) and ids queries map their ids back. Null for none.
     /// </summary>
     public string? IdMap { get; set; }
 

@@ -45,17 +45,6 @@ internal static class BitmapistSectionCheck
             problems.Add(new(p + ":Layout",
                 $"{p}:Layout is {layout} and {p}:DataFile is set: an embedded store file keeps bitmapist's layout (it stores large ids " +
                 "compactly already, so shards would only add work). Remove Layout, or use it with Redis, where a cluster needs it."));
-        if (options.IdMap is { } idMap)
-        {
-            try
-            {
-                IdMapping.IdMap.ValidateName(idMap);
-            }
-            catch (ArgumentException e)
-            {
-                problems.Add(new(p + ":IdMap", $"{p}:IdMap: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}"));
-            }
-        }
     }
 
     /// <summary>The configured layout (bitmapist's when unset); a problem with the library's own message when it names none.</summary>

@@ -110,15 +110,26 @@ public static class BitmapistServiceCollectionExtensions
             problems.Add(new($"{o.SectionPath}:{setting}",
                 $"{o.SectionPath}:{setting} is set, and a back end is registered with AddBitmapistBackend: the store would use only one; remove the other."));
         }
+        if (!string.IsNullOrWhiteSpace(o.IdMap))
+        {
+            try
+            {
+                IdMapping.IdMap.ValidateName(o.IdMap);
+            }
+            catch (ArgumentException e)
+            {
+                problems.Add(new($"{o.SectionPath}:IdMap", $"{o.SectionPath}:IdMap: {e.Message.Replace(" (Parameter 'name')", "", StringComparison.Ordinal)}"));
+            }
+        }
         if (problems.Count > 0) throw BitmapistConfigurationException.Of(problems);
         var options = new StoreOptions
         {
+            IdMap = string.IsNullOrWhiteSpace(o.IdMap) ? null : o.IdMap,
             Keys = new KeyScheme(o.Prefix),
             Layout = BitmapistSectionCheck.Layout(o),
             Clock = services.GetService<TimeProvider>() ?? TimeProvider.System,
             Tracking = new TrackingOptions(o.Tracking.Hourly, o.Tracking.Unique),
             Universe = universe,
-            IdMap = o.IdMap,
         };
         if (custom is not null) return new BitmapStore(custom.Create(services, options), options);
         if (!string.IsNullOrWhiteSpace(o.Redis))

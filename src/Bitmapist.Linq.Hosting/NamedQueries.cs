@@ -104,6 +104,19 @@ public sealed class NamedQueries
     }
 
     /// <summary>
+    /// Whether the user with external id <paramref name="externalId"/> is in the query's set: looked up in the store's
+    /// id map (<see cref="StoreOptions.IdMap"/>, the <c>IdMap</c> setting); one with no internal id is in no set.
+    /// </summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, or the query is not one set.</exception>
+    /// <exception cref="InvalidOperationException">The store has no id map.</exception>
+    public Task<bool> ContainsAsync(string name, string externalId, object? parameters = null, CancellationToken ct = default)
+    {
+        var query = this[name];
+        RequireOneSet(query, nameof(ContainsAsync));
+        return Store.Set(Bind(query, query.Set, parameters)).ContainsAsync(externalId, ct);
+    }
+
+    /// <summary>
     /// The ids of the query's set, ascending: at most <paramref name="limit"/>, or for an <c>ids</c> statement its
     /// own <c>limit</c> and <c>after</c>; all of them otherwise.
     /// </summary>
@@ -126,6 +139,30 @@ public sealed class NamedQueries
         var ids = new List<long>();
         await foreach (var id in Store.Set(Bind(query, query.Set, parameters)).PageIdsAsync(paging, ct).ConfigureAwait(false)) ids.Add(id);
         return ids;
+    }
+
+    /// <summary>
+    /// One page of the ids of the query's set (as <see cref="IdsAsync(string, Paging, object?, CancellationToken)"/>)
+    /// mapped back to external ids by the store's id map: ascending by internal id (not alphabetical), one id map
+    /// lookup for the page, never one per id. An id with no external id (marked by number) is kept, with a null
+    /// <see cref="MappedId.ExternalId"/>. Page on with <see cref="Paging.Next"/> and the last <see cref="MappedId.Id"/>.
+    /// </summary>
+    /// <exception cref="BitmapistQueryException">A parameter is missing or unknown, the query is not one set, or the store has no id map.</exception>
+    public async Task<IReadOnlyList<MappedId>> MappedIdsAsync(string name, Paging paging, object? parameters = null, CancellationToken ct = default)
+    {
+        var map = Store.DefaultIdMap ?? throw new BitmapistQueryException(
+            $"MappedIdsAsync maps ids back to external ids with the store's id map, and this store has none.",
+            "Set the IdMap setting of the Bitmapist section (e.g. \"IdMap\": \"users\"), or read internal ids with IdsAsync.");
+        var ids = await IdsAsync(name, paging, parameters, ct).ConfigureAwait(false);
+        return await MapAsync(map, ids, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The external id of each id of one page, in one id map call.</summary>
+    private static async Task<IReadOnlyList<MappedId>> MapAsync(IdMapping.IdMap map, IReadOnlyList<long> ids, CancellationToken ct)
+    {
+        if (ids.Count == 0) return [];
+        var external = await map.FindExternalAsync([.. ids.Select(i => (uint)i)], ct).ConfigureAwait(false);
+        return [.. ids.Select((id, i) => new MappedId(id, external[i]))];
     }
 
     /// <summary>The page an <c>ids</c> statement names (its limit and after); every id for the other queries.</summary>
@@ -178,7 +215,7 @@ public sealed class NamedQueries
         NamedQueryResult result = ran switch
         {
             PercentResult p => new(query.Name, query.Kind, Percent: p.Percent),
-            IdsResult i => new(query.Name, query.Kind, Ids: await ReadAsync(i.Ids).ConfigureAwait(false)),
+            IdsResult i => await IdsResultAsync(query, i, ct).ConfigureAwait(false),
             ContainsResult c => new(query.Name, query.Kind, Contains: c.Contains),
             CountResult c => new(query.Name, query.Kind, Count: c.Count),
             CohortResult c => new(query.Name, query.Kind, Cohort: c.Table),
@@ -191,11 +228,15 @@ public sealed class NamedQueries
         return result with { Warnings = ran.Warnings };
     }
 
-    private static async Task<IReadOnlyList<long>> ReadAsync(IAsyncEnumerable<long> ids)
+    /// <summary>An ids query's result: its ids, and with an id map, their external ids (one lookup for the page).</summary>
+    private static async Task<NamedQueryResult> IdsResultAsync(NamedQuery query, IdsResult result, CancellationToken ct)
     {
-        var list = new List<long>();
-        await foreach (var id in ids.ConfigureAwait(false)) list.Add(id);
-        return list;
+        var ids = new List<long>();
+        await foreach (var id in result.Ids.WithCancellation(ct).ConfigureAwait(false)) ids.Add(id);
+        return new(query.Name, query.Kind, Ids: ids)
+        {
+            MappedIds = result.IdMap is { } map ? await MapAsync(map, ids, ct).ConfigureAwait(false) : null,
+        };
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using Bitmapist.Linq.Cohorts;
 using Bitmapist.Linq.Query;
+using Bitmapist.Linq.Statements;
 using Bitmapist.Linq.Stores;
 using Bitmapist.Linq.Text;
 using Bitmapist.Linq.Trends;
@@ -145,7 +146,15 @@ public sealed record NamedQueryResult(string Name, NamedQueryKind Kind, long? Co
     public IReadOnlyList<EventWarning> Warnings { get; init; } = [];
 
     /// <summary>
-    /// The value in words: <c>1234</c>, <c>[1, 2, 3]</c>, <c>true</c>, <c>12.5%</c>, or <c>.</c> for the percentage of
+    /// For <see cref="NamedQueryKind.Ids"/> on a store with an id map (the <c>IdMap</c> setting): <see cref="Ids"/> with
+    /// their external ids, in the same order (by internal id, not alphabetical); an id with no external id (marked by
+    /// number) has a null <see cref="MappedId.ExternalId"/>. Null without an id map.
+    /// </summary>
+    public IReadOnlyList<MappedId>? MappedIds { get; init; }
+
+    /// <summary>
+    /// The value in words: <c>1234</c>, <c>[1, 2, 3]</c> (<c>[alice, bob, #7]</c> with an id map: <c>#</c> and the
+    /// internal id for one with no external id), <c>true</c>, <c>12.5%</c>, or <c>.</c> for the percentage of
     /// an empty whole. A table in one line: a trend's values oldest first (<c>2026-11-26..2026-11-28: 12 15 14</c>,
     /// shares as <c>12.5%</c>), a funnel's steps summed over its rows (<c>2026-11-22..2026-11-28: signup 100 &gt; paid 9</c>),
     /// a cohort table's average row.
@@ -153,7 +162,7 @@ public sealed record NamedQueryResult(string Name, NamedQueryKind Kind, long? Co
     public override string ToString() => Kind switch
     {
         NamedQueryKind.Count => Count!.Value.ToString(CultureInfo.InvariantCulture),
-        NamedQueryKind.Ids => "[" + string.Join(", ", Ids!) + "]",
+        NamedQueryKind.Ids => "[" + (MappedIds is { } mapped ? string.Join(", ", mapped.Select(m => m.Display)) : string.Join(", ", Ids!)) + "]",
         NamedQueryKind.Contains => Contains!.Value ? "true" : "false",
         NamedQueryKind.Trend => Span(Trend!.Rows.Select(r => r.Period)) + string.Join(" ", Trend.Rows.Select(r =>
             Trend.IsRatio ? Share(r.Percent) : r.Count.ToString(CultureInfo.InvariantCulture))),

@@ -25,6 +25,7 @@ ISuite[] suites =
     new ParseSuite(),
     new ColdStartSuite(),
     new ClusterSuite(),
+    new IdMapSuite(),
 ];
 
 if (args.Length > 0 && args[0] == "bdn")

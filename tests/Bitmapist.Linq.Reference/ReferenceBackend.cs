@@ -23,7 +23,7 @@ namespace Bitmapist.Linq.Reference;
 /// it too, so running it here would hide an emitter bug.
 /// </para>
 /// </remarks>
-public sealed class ReferenceBackend : IBitmapBackend
+public sealed partial class ReferenceBackend : IBitmapBackend
 {
     private readonly Dictionary<string, HashSet<uint>> _keys = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -282,6 +282,7 @@ public sealed class ReferenceBackend : IBitmapBackend
         {
             _disposed = true;
             _keys.Clear();
+            _idMaps.Clear();
         }
         return ValueTask.CompletedTask;
     }

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Bitmapist.Linq.Stores;
 
+// "writer idmap ...": the id map concurrency tests' worker instead (IdMapWorker.cs says what it does).
+if (args is ["idmap", ..]) return await Bitmapist.Linq.Reliability.Writer.IdMapWorker.RunAsync(args[1..]);
+
 // The writer the durability tests start, kill (SIGKILL) and watch: it opens an embedded store file with
 // EmbeddedStore.Open and writes to it in a known sequence, printing one line per write after the write returned
 // (acknowledged), so the test knows exactly which writes must survive a kill.

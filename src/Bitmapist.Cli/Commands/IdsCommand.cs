@@ -6,7 +6,10 @@ using Bitmapist.Linq.Text;
 
 namespace Bitmapist.Cli.Commands;
 
-/// <summary><c>bitmapist ids &lt;event&gt; [--period unit] [--at when] [--limit n] [--output file]</c>: the users, ascending, streamed (to stdout or a file).</summary>
+/// <summary>
+/// <c>bitmapist ids &lt;event&gt; [--period unit] [--at when] [--limit n] [--output file]</c>: the users, ascending, streamed
+/// (to stdout or a file); with an id map (<c>--id-map</c>), their external ids, still in order of internal id.
+/// </summary>
 internal static class IdsCommand
 {
     public static Command Create(CliContext context, GlobalOptions global)
@@ -19,7 +22,7 @@ internal static class IdsCommand
             Description = "Write the ids to this file instead of stdout, in the --format (table: one id a line); the file appears only when complete.",
             HelpName = "file",
         };
-        var command = new Command("ids", "List the ids of the users who did an event in a period, ascending.");
+        var command = new Command("ids", "List the ids of the users who did an event in a period, ascending (with --id-map, their external ids, in order of internal id).");
         command.Arguments.Add(eventName);
         period.AddTo(command);
         command.Options.Add(limit);

@@ -6,7 +6,8 @@ namespace Bitmapist.Cli.Rendering;
 
 /// <summary>
 /// <c>--format csv</c>: each result is one RFC 4180 table, a header row naming its column(s) then its rows
-/// (<c>count</c>, <c>contains</c>, <c>percent</c> with an empty field for an empty whole, <c>id</c>, <c>event</c>,
+/// (<c>count</c>, <c>contains</c>, <c>percent</c> with an empty field for an empty whole, <c>id</c> (with an id map
+/// <c>id,external_id</c>, the external id empty for an id that has none), <c>event</c>,
 /// <c>explain</c>, <c>help</c>, a cohort table in bitmapist's layout, a trend as <c>day,count</c> (with
 /// <c>whole,percent</c> for a ratio), a funnel as <c>day</c> then one column of counts per step). Several statements write their tables one
 /// after another with nothing between them, as <c>psql --csv</c> does: each starts with its header row. No
@@ -29,6 +30,12 @@ internal sealed class CsvRenderer(TextWriter stdout) : ResultRenderer(stdout)
                 break;
             case PercentResult p:
                 Output.Csv(["percent"], [[p.Percent is { } share ? Percent(share) : ""]]);
+                break;
+            case IdsResult { IdMap: not null } i:
+                // With an id map: the internal id and its external id (an empty field when it has none).
+                await Output.Writer.WriteLineAsync("id,external_id".AsMemory(), ct).ConfigureAwait(false);
+                await foreach (var id in i.MappedIds.WithCancellation(ct).ConfigureAwait(false))
+                    await Output.Writer.WriteLineAsync((Output.Text(id.Id) + "," + (id.ExternalId is { } x ? Output.CsvField(x) : "")).AsMemory(), ct).ConfigureAwait(false);
                 break;
             case IdsResult i:
                 await Output.Writer.WriteLineAsync("id".AsMemory(), ct).ConfigureAwait(false);

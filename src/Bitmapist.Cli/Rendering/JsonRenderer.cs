@@ -7,8 +7,9 @@ namespace Bitmapist.Cli.Rendering;
 
 /// <summary>
 /// <c>--format json</c>: one JSON object per result, on one line, named by the statement
-/// (<c>{"count":3}</c>, <c>{"contains":true}</c>, <c>{"percent":null}</c> for an empty whole, <c>{"ids":[...]}</c>
-/// streamed, <c>{"events":[...]}</c>, <c>{"explain":"..."}</c>, <c>{"help":"..."}</c>, a cohort table's, a trend's and a funnel's object).
+/// (<c>{"count":3}</c>, <c>{"contains":true}</c> (with <c>"external":"alice"</c> for <c>'alice' in SET</c>),
+/// <c>{"percent":null}</c> for an empty whole, <c>{"ids":[...]}</c> streamed (with an id map,
+/// <c>{"ids":[{"id":7,"external":"alice"},{"id":9,"external":null}]}</c>), <c>{"events":[...]}</c>, <c>{"explain":"..."}</c>, <c>{"help":"..."}</c>, a cohort table's, a trend's and a funnel's object).
 /// Scripts read this shape: keep it.
 /// </summary>
 internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
@@ -22,6 +23,13 @@ internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case CountResult c:
                 Output.Json(w => w.WriteNumber("count", c.Count));
                 break;
+            case ContainsResult { ExternalId: { } external } c:
+                Output.Json(w =>
+                {
+                    w.WriteBoolean("contains", c.Contains);
+                    w.WriteString("external", external);
+                });
+                break;
             case ContainsResult c:
                 Output.Json(w => w.WriteBoolean("contains", c.Contains));
                 break;
@@ -31,6 +39,23 @@ internal sealed class JsonRenderer(TextWriter stdout) : ResultRenderer(stdout)
                     if (p.Percent is { } share) w.WriteNumber("percent", share);
                     else w.WriteNull("percent");
                 });
+                break;
+            case IdsResult { IdMap: not null } i:
+                // With an id map: each id with its external id (null when it has none), in order of internal id.
+                using (var json = Output.BeginJson())
+                {
+                    json.Writer.WriteStartArray("ids");
+                    await foreach (var id in i.MappedIds.WithCancellation(ct).ConfigureAwait(false))
+                    {
+                        json.Writer.WriteStartObject();
+                        json.Writer.WriteNumber("id", id.Id);
+                        if (id.ExternalId is { } external) json.Writer.WriteString("external", external);
+                        else json.Writer.WriteNull("external");
+                        json.Writer.WriteEndObject();
+                        json.Flush();
+                    }
+                    json.Writer.WriteEndArray();
+                }
                 break;
             case IdsResult i:
                 using (var json = Output.BeginJson())

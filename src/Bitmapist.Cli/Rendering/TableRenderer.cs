@@ -33,6 +33,11 @@ internal sealed class TableRenderer(TextWriter stdout) : ResultRenderer(stdout)
             case PercentResult p:
                 Output.Table(["percent"], [[p.Percent is { } share ? Percent(share) : Undefined]]);
                 break;
+            case IdsResult { IdMap: not null } i:
+                // With an id map: the external ids, in order of internal id; '#123' for an id that has none.
+                await foreach (var id in i.MappedIds.WithCancellation(ct).ConfigureAwait(false))
+                    await Output.Writer.WriteLineAsync(id.Display.AsMemory(), ct).ConfigureAwait(false);
+                break;
             case IdsResult i:
                 await foreach (var id in i.Ids.WithCancellation(ct).ConfigureAwait(false))
                     await Output.Writer.WriteLineAsync(Output.Text(id).AsMemory(), ct).ConfigureAwait(false);

@@ -26,7 +26,8 @@ internal sealed class ReplRenderer(IAnsiConsole console)
     public const int MaxIdsShown = 10_000;
 
     /// <summary>An <see cref="IdsResult"/> with the ids shown read, and the paging of the ids after them, if any.</summary>
-    internal sealed record ShownIds(IdsPage Page) : StatementResult;
+    /// <param name="Mapped">With an id map: the ids shown with their external ids (one lookup for the page); null without.</param>
+    internal sealed record ShownIds(IdsPage Page, IReadOnlyList<MappedId>? Mapped = null) : StatementResult;
 
     /// <summary>A result written to a file (<c>ids SET &gt; out.txt</c>): where, and how many ids when it was a list of ids.</summary>
     internal sealed record WrittenFile(string Path, long? Ids) : StatementResult;
@@ -47,7 +48,14 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             }
             list.Add(id);
         }
-        return new ShownIds(new IdsPage(list, next)) { Warnings = ids.Warnings };
+        IReadOnlyList<MappedId>? mapped = null;
+        if (ids.IdMap is { } map && list.Count > 0)
+        {
+            // One lookup for the page shown, never one per id.
+            var external = await map.FindExternalAsync([.. list.Select(i => (uint)i)], ct).ConfigureAwait(false);
+            mapped = [.. list.Select((id, k) => new MappedId(id, external[k]))];
+        }
+        return new ShownIds(new IdsPage(list, next), ids.IdMap is null ? null : mapped ?? []) { Warnings = ids.Warnings };
     }
 
     /// <summary>Draws one prepared result.</summary>
@@ -62,7 +70,7 @@ internal sealed class ReplRenderer(IAnsiConsole console)
                 console.Write(Table(["count"], [[Number(c.Count)]]));
                 break;
             case ContainsResult c:
-                console.Write(Table(["id", "in"], [[c.Id.ToString(CultureInfo.InvariantCulture), c.Contains ? "true" : "false"]]));
+                console.Write(Table(["id", "in"], [[c.User, c.Contains ? "true" : "false"]]));
                 break;
             case PercentResult p:
                 console.Write(Table(["percent", "part", "whole"], [[p.Percent is { } share ? ResultRenderer.Percent(share) + " %" : ResultRenderer.Undefined + " (the whole is empty)", Number(p.Part), Number(p.Whole)]]));
@@ -85,7 +93,7 @@ internal sealed class ReplRenderer(IAnsiConsole console)
                 console.Write(Table(t.Columns, [.. t.Rows.Select(r => r.Select(v => Output.Text(v)).ToArray())]));
                 break;
             case ShownIds i:
-                RenderIds(i.Page);
+                RenderIds(i.Page, i.Mapped);
                 break;
             case WrittenFile w:
                 console.MarkupLine(Markup.Escape(w.Ids is { } n ? $"wrote {Number(n)} ids to {w.Path}" : $"wrote the result to {w.Path}"));
@@ -191,7 +199,11 @@ internal sealed class ReplRenderer(IAnsiConsole console)
 
     private static readonly string[] Shades = ["default", "lightcyan1", "paleturquoise1", "skyblue1", "deepskyblue3", "dodgerblue3"];
 
-    private void RenderIds(IdsPage page)
+    /// <summary>
+    /// Ids ten to a row; with an id map (<paramref name="mapped"/>) their external ids, five to a row on the left
+    /// (<c>#123</c> for an id that has none), still in order of internal id, which is what <c>after</c> pages by.
+    /// </summary>
+    private void RenderIds(IdsPage page, IReadOnlyList<MappedId>? mapped)
     {
         var ids = page.Ids;
         if (ids.Count == 0)
@@ -199,14 +211,16 @@ internal sealed class ReplRenderer(IAnsiConsole console)
             console.MarkupLine("[grey]no ids[/]");
             return;
         }
-        const int perRow = 10;
-        var rows = ids.Chunk(perRow).Select(c => c.Select(id => id.ToString(CultureInfo.InvariantCulture)).ToArray()).ToList();
+        var perRow = mapped is null ? 10 : 5;
+        IReadOnlyList<string> cells = mapped is null ? [.. ids.Select(id => id.ToString(CultureInfo.InvariantCulture))] : [.. mapped.Select(m => m.Display)];
+        var rows = cells.Chunk(perRow).ToList();
         var grid = new Table { Border = TableBorder.Rounded, ShowHeaders = false };
-        for (var c = 0; c < Math.Min(perRow, ids.Count); c++) grid.AddColumn(new TableColumn("") { Alignment = Justify.Right });
-        foreach (var row in rows) grid.AddRow([.. row, .. Enumerable.Repeat("", grid.Columns.Count - row.Length)]);
+        for (var c = 0; c < Math.Min(perRow, ids.Count); c++) grid.AddColumn(new TableColumn("") { Alignment = mapped is null ? Justify.Right : Justify.Left });
+        foreach (var row in rows) grid.AddRow([.. row.Select(v => (IRenderable)new Text(v)), .. Enumerable.Repeat((IRenderable)new Text(""), grid.Columns.Count - row.Length)]);
         console.Write(grid);
+        var after = mapped is null ? "" : " (the internal id of the last one shown: ids are in order of internal id)";
         console.MarkupLine(page.Next is { } next
-            ? $"[grey]{ids.Count} ids shown, more follow: add limit N, or after {next.After} for the next page[/]"
+            ? $"[grey]{ids.Count} ids shown, more follow: add limit N, or after {next.After} for the next page{Markup.Escape(after)}[/]"
             : $"[grey]{ids.Count} ids[/]");
     }
 

@@ -113,7 +113,14 @@ internal sealed partial class ConsoleApp(BitmapStore store, ConsoleOptions optio
                     if (page.Count == limits.MaxIds + 1) break; // one more than shown: is there a next page?
                     page.Add(id);
                 }
-                shown.Add(new Shown(statement, result, page));
+                IReadOnlyList<MappedId>? mapped = null;
+                if (ids.IdMap is { } map)
+                {
+                    // One lookup for the page, never one per id.
+                    var external = page.Count == 0 ? [] : await map.FindExternalAsync([.. page.Select(id => (uint)id)], ct).ConfigureAwait(false);
+                    mapped = [.. page.Select((id, k) => new MappedId(id, external[k]))];
+                }
+                shown.Add(new Shown(statement, result, page, mapped));
             }
             else
             {
@@ -282,4 +289,5 @@ internal sealed partial class ConsoleApp(BitmapStore store, ConsoleOptions optio
 internal sealed record Problem(int Status, string Title, string Message);
 
 /// <summary>One statement and its result; for ids, the page read (one more id than shown when there is a next page).</summary>
-internal sealed record Shown(TextStatement Statement, StatementResult Result, IReadOnlyList<long>? Ids);
+/// <param name="Mapped">With an id map: <paramref name="Ids"/> with their external ids (one lookup for the page); null without.</param>
+internal sealed record Shown(TextStatement Statement, StatementResult Result, IReadOnlyList<long>? Ids, IReadOnlyList<MappedId>? Mapped = null);

@@ -75,6 +75,9 @@ internal static class ConsolePage
             case CountResult c:
                 Value(sb, "count", c.Count.ToString("#,0", CultureInfo.InvariantCulture));
                 break;
+            case ContainsResult { ExternalId: not null } c:
+                Table(sb, ["id", "contains"], [[c.User, c.Contains ? "true" : "false"]]);
+                break;
             case ContainsResult c:
                 Value(sb, "contains", c.Contains ? "true" : "false");
                 break;
@@ -83,7 +86,7 @@ internal static class ConsolePage
                     [[p.Percent is { } v ? v.ToString("0.##", CultureInfo.InvariantCulture) : "undefined (the whole is empty)", p.Part.ToString(CultureInfo.InvariantCulture), p.Whole.ToString(CultureInfo.InvariantCulture)]]);
                 break;
             case IdsResult i:
-                Ids(sb, (QueryStatement)shown.Statement, i, shown.Ids!, maxIds);
+                Ids(sb, (QueryStatement)shown.Statement, i, shown.Ids!, shown.Mapped, maxIds);
                 break;
             case EventsResult e:
                 if (e.Names.Count == 0) sb.Append("<p>No events.</p>\n");
@@ -139,15 +142,20 @@ internal static class ConsolePage
         sb.Append("</tbody>\n</table>\n");
     }
 
-    /// <summary>One page of ids; when more follow, a link to the next page (the same statement, after the last id shown).</summary>
-    private static void Ids(StringBuilder sb, QueryStatement statement, IdsResult result, IReadOnlyList<long> ids, int maxIds)
+    /// <summary>
+    /// One page of ids; when more follow, a link to the next page (the same statement, after the last id shown). With an
+    /// id map (<paramref name="mapped"/>), the external ids in order of internal id, <c>#123</c> for an id that has none.
+    /// </summary>
+    private static void Ids(StringBuilder sb, QueryStatement statement, IdsResult result, IReadOnlyList<long> ids, IReadOnlyList<MappedId>? mapped, int maxIds)
     {
         var pageSize = Math.Min(result.Paging.Limit ?? int.MaxValue, maxIds);
         var shown = ids.Take(pageSize).ToList();
         var more = ids.Count > pageSize && (result.Paging.Limit is null || result.Paging.Limit > pageSize);
         sb.Append(CultureInfo.InvariantCulture, $"<p>{shown.Count} ids{(more ? string.Create(CultureInfo.InvariantCulture, $", the first page (the console shows at most {maxIds} at a time)") : "")}.</p>\n");
         sb.Append("<ol class=\"ids\">\n");
-        foreach (var id in shown) sb.Append(CultureInfo.InvariantCulture, $"<li>{id}</li>\n");
+        if (mapped is null) foreach (var id in shown) sb.Append(CultureInfo.InvariantCulture, $"<li>{id}</li>\n");
+        else foreach (var id in mapped.Take(pageSize))
+                sb.Append(CultureInfo.InvariantCulture, $"<li{(id.ExternalId is null ? " class=\"unmapped\" title=\"no external id\"" : "")}>{E(id.Display)}</li>\n");
         sb.Append("</ol>\n");
         if (more)
         {

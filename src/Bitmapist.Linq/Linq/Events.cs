@@ -86,6 +86,13 @@ public static class Events
     /// </summary>
     public static UserSet Ids(params IEnumerable<string> externalIds) => DefaultStore.Ids(externalIds);
 
+    /// <summary>
+    /// <see cref="Ids(IEnumerable{string})"/> for a list written out: the form a LINQ predicate can hold
+    /// (<c>Where(u =&gt; Events.Ids("alice", "bob").Contains(u))</c>), since C# refuses an expanded
+    /// <c>params IEnumerable</c> inside an expression tree (CS9226).
+    /// </summary>
+    public static UserSet Ids(params string[] externalIds) => DefaultStore.Ids((IEnumerable<string>)externalIds);
+
     /// <summary>The configured universe.</summary>
     public static UserSet Users => DefaultStore.Users;
 }

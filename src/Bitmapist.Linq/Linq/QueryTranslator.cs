@@ -117,6 +117,10 @@ internal sealed class QueryTranslator
                     throw Unsupported(b, "comparing a user with an expression of the user has no bitmap meaning.", "Compare the user with an id: u == 42.");
                 var ids = Captured(other, HoleKind.Id);
                 return b.NodeType == ExpressionType.Equal ? ids : SetExpr.Not(ids);
+            case MethodCallExpression { Method.Name: "Contains" } m when ExternalIdsTarget(m, user) is not null:
+                // names.Contains(u.ToString()): external ids are not the bits' numbers; the id map turns them into users.
+                throw Unsupported(m, "the user here is an internal id (a bit number); an external id is only a user once the store's id map looks it up.",
+                    "Name users by external id with a literal set of the store, looked up when the query runs: Where(u => store.Ids(names).Contains(u)) or Events.Ids(names).Contains(u).");
             case MethodCallExpression { Method.Name: "Contains" } m when ContainsTarget(m, user) is { } target:
                 if (IsSet(target.Type) || typeof(IQueryable<long>).IsAssignableFrom(target.Type)) return Set(target);
                 if (!UsesParameter(target) && typeof(IEnumerable).IsAssignableFrom(target.Type)) return Captured(target, HoleKind.Ids);
@@ -135,6 +139,15 @@ internal sealed class QueryTranslator
         m.Object is not null && m.Arguments.Count == 1 && IsUser(m.Arguments[0], user) ? m.Object
         : m.Object is null && m.Arguments.Count is 2 or 3 && IsUser(m.Arguments[1], user) ? WithoutSpanConversion(m.Arguments[0])
         : null;
+
+    /// <summary>The collection of strings in <c>names.Contains(u.ToString())</c>: external ids tested against the user's text.</summary>
+    private Expression? ExternalIdsTarget(MethodCallExpression m, ParameterExpression user)
+    {
+        var (target, item) = m.Object is not null && m.Arguments.Count == 1 ? (m.Object, m.Arguments[0])
+            : m.Object is null && m.Arguments.Count is 2 or 3 ? (WithoutSpanConversion(m.Arguments[0]), m.Arguments[1])
+            : (null, null);
+        return target is not null && item!.Type == typeof(string) && UsesParameter(item) && typeof(IEnumerable<string>).IsAssignableFrom(target.Type) ? target : null;
+    }
 
     /// <summary>
     /// C# 14 binds <c>array.Contains(u)</c> to <c>MemoryExtensions.Contains(ReadOnlySpan, value)</c> through an

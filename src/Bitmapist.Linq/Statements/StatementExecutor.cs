@@ -29,6 +29,7 @@ public sealed class StatementExecutor(BitmapStore store)
     public async Task<StatementResult> ExecuteAsync(TextStatement statement, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
+        RequireIdMapFor(statement, parameters);
         var result = await RunAsync(statement, parameters, ct).ConfigureAwait(false);
         return await WithWarningsAsync(statement, result, parameters, ct).ConfigureAwait(false);
     }
@@ -83,6 +84,8 @@ public sealed class StatementExecutor(BitmapStore store)
     /// <summary>The results of count-only statements from one batch of all their counts; null when it cannot be planned or run.</summary>
     private async Task<StatementResult[]?> TryCountTogetherAsync(List<TextStatement> group, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
     {
+        // A statement that cannot run is run alone, so its error comes after the results before it.
+        if (group.Any(s => NeedsMissingIdMap(s, parameters))) return null;
         var sets = group.Select(s => s.Counts!).ToList();
         long[] counts;
         try
@@ -119,8 +122,28 @@ public sealed class StatementExecutor(BitmapStore store)
     public string Explain(TextStatement statement, IReadOnlyDictionary<string, SetExpr>? parameters = null)
     {
         ArgumentNullException.ThrowIfNull(statement);
+        RequireIdMapFor(statement, parameters);
         return statement.Explain(Context(parameters));
     }
+
+    /// <summary>
+    /// Refuses, as a query error with the fix, a statement that names external ids (<c>{'alice'}</c>,
+    /// <c>'alice' in SET</c>) on a store with no id map: every host (CLI, REPL, console, named queries) then says
+    /// how to configure one, instead of failing inside the store.
+    /// </summary>
+    /// <exception cref="BitmapistQueryException">It names external ids and the store has no id map.</exception>
+    private void RequireIdMapFor(TextStatement statement, IReadOnlyDictionary<string, SetExpr>? parameters)
+    {
+        if (!NeedsMissingIdMap(statement, parameters)) return;
+        throw new BitmapistQueryException(
+            $"'{Shorten(statement.Text)}' names users by external id (a quoted id like 'alice'), which the store looks up in its id map, and this store has none.",
+            "Configure the store's id map: StoreOptions.IdMap (new StoreOptions { IdMap = \"users\" }), \"IdMap\": \"users\" in the Bitmapist configuration section, or --id-map users on the command line; or name users by their internal ids, like {42}.");
+    }
+
+    private bool NeedsMissingIdMap(TextStatement statement, IReadOnlyDictionary<string, SetExpr>? parameters) =>
+        Store.DefaultIdMap is null && statement.NamesExternalIds(parameters);
+
+    private static string Shorten(string text) => text.Length <= 120 ? text : text[..117] + "...";
 
     private StatementContext Context(IReadOnlyDictionary<string, SetExpr>? parameters) =>
         new(Store, parameters is { Count: > 0 } ? parameters : null);
@@ -138,6 +161,7 @@ public sealed class StatementExecutor(BitmapStore store)
     public Task<StatementResult> RunAsync(TextStatement statement, IReadOnlyDictionary<string, SetExpr>? parameters = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(statement);
+        RequireIdMapFor(statement, parameters);
         return statement.RunAsync(Context(parameters), ct);
     }
 }

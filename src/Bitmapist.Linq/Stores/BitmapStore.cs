@@ -180,6 +180,13 @@ public partial class BitmapStore : IAsyncDisposable, IDisposable
     /// </summary>
     public UserSet Ids(params IEnumerable<string> externalIds) => Set(SetExpr.ExternalIds(externalIds));
 
+    /// <summary>
+    /// <see cref="Ids(IEnumerable{string})"/> for a list written out: the form a LINQ predicate can hold
+    /// (<c>Where(u =&gt; store.Ids("alice", "bob").Contains(u))</c>), since C# refuses an expanded
+    /// <c>params IEnumerable</c> inside an expression tree (CS9226).
+    /// </summary>
+    public UserSet Ids(params string[] externalIds) => Ids((IEnumerable<string>)externalIds);
+
     // ---------------------------------------------------------------- id maps
 
     /// <summary>

@@ -89,7 +89,7 @@ internal sealed partial class SetWalker(string source, Dictionary<string, SetExp
             if (c[0].ChildNodes.Count > TextQuery.MaxLiteralIds)
                 throw SourceError.At(source, c[0].ChildNodes[TextQuery.MaxLiteralIds].Span.Location,
                     $"the set lists {c[0].ChildNodes.Count} ids, and a literal set holds at most {TextQuery.MaxLiteralIds} (the first one over is here); keep large id sets in the store: mark or import them as an event and use its name");
-            return SetExpr.Ids(c[0].ChildNodes.Select(n => (long)Id(n)));
+            return Literal(c[0].ChildNodes);
         }
         if (node.Term == Grammar.Universe) return SetExpr.Universe;
         if (node.Term == Grammar.ParameterRef) return SetExpr.Parameter(c[0].Token.Text[1..]);
@@ -137,10 +137,52 @@ internal sealed partial class SetWalker(string source, Dictionary<string, SetExp
         return node.Term == Grammar.Quoted ? (string)node.Token.Value : node.Token.Text;
     }
 
+    /// <summary>
+    /// A literal set's members: numbers are internal ids, quoted ones external ids (looked up in the store's id map
+    /// when the query runs). Mixed, it is the union of the two literals, <c>({'alice'} | {1})</c>, which prints and
+    /// reads back as itself.
+    /// </summary>
+    private SetExpr Literal(ParseTreeNodeList members)
+    {
+        var ids = new List<long>();
+        var external = new List<string>();
+        foreach (var member in members)
+        {
+            if (ExternalId(member) is { } x) external.Add(x);
+            else ids.Add(Id(member));
+        }
+        var numbers = SetExpr.Ids(ids);
+        if (external.Count == 0) return numbers;
+        var named = SetExpr.ExternalIds(external);
+        return ids.Count == 0 ? named : SetExpr.Or(numbers, named);
+    }
+
+    /// <summary>
+    /// The external id of a member node (<c>'alice'</c>), checked as the id map checks it (the caret at the member);
+    /// null for a number.
+    /// </summary>
+    public string? ExternalId(ParseTreeNode member)
+    {
+        while (member.ChildNodes.Count == 1 && member.Token is null) member = member.ChildNodes[0];
+        if (member.Term != Grammar.Quoted) return null;
+        var token = member.Token;
+        var id = (string)token.Value;
+        try
+        {
+            IdMapping.IdMap.ValidateExternalId(id, "id");
+        }
+        catch (ArgumentException e)
+        {
+            throw SourceError.At(source, token.Location, e.Message.Replace(" (Parameter 'id')", "", StringComparison.Ordinal).TrimEnd('.'));
+        }
+        return id;
+    }
+
     /// <summary>A user id (0 to 2^32 - 1).</summary>
     public uint Id(ParseTreeNode userId)
     {
-        var token = userId.ChildNodes.Count > 0 ? userId.ChildNodes[0].Token : userId.Token;
+        while (userId.ChildNodes.Count == 1 && userId.Token is null) userId = userId.ChildNodes[0];
+        var token = userId.Token;
         return uint.TryParse(token.Text, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
             ? id
             : throw SourceError.At(source, token.Location, $"expected a user id like 42 (0 to {uint.MaxValue}), found '{token.Text}'");

@@ -35,7 +35,10 @@ internal sealed class StatementWalker(string source, IReadOnlyDictionary<string,
         var c = node.ChildNodes;
         if (node.Term == Grammar.CountStatement) return new QueryStatement(new SetQuery(_sets.Set(c[1]), ReadKind.Count));
         if (node.Term == Grammar.BareStatement) return new QueryStatement(new SetQuery(_sets.Set(c[0]), ReadKind.Count), IsBare: true);
-        if (node.Term == Grammar.InStatement) return new QueryStatement(new SetQuery(_sets.Set(c[2]), ReadKind.Contains, _sets.Id(c[0])));
+        if (node.Term == Grammar.InStatement)
+            return _sets.ExternalId(c[0]) is { } externalId
+                ? QueryStatement.Contains(_sets.Set(c[2]), externalId)
+                : new QueryStatement(new SetQuery(_sets.Set(c[2]), ReadKind.Contains, _sets.Id(c[0])));
         if (node.Term == Grammar.PercentStatement) return new PercentStatement(_sets.Set(c[1]), _sets.Set(c[3]));
         if (node.Term == Grammar.ExplainStatement) return new ExplainStatement(Statement(c[1]) with { Line = c[1].Span.Location.Line + 1 });
         if (node.Term == Grammar.CohortStatement) return new CohortStatement(CohortWalker.Cohort(source, c, _sets));

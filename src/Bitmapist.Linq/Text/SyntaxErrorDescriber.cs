@@ -90,12 +90,17 @@ internal static partial class SyntaxErrorDescriber
         var i = position;
         while (i < source.Length && char.IsWhiteSpace(source[i])) i++;
         if (i >= source.Length) return "the end of the query";
+        // A quoted name or id is shown with its quotes, not as one stray quote.
+        if (QuotedText().Match(source, i) is { Success: true } q) return "the quoted " + Printable.Escape(q.Value);
         var m = TokenText().Match(source, i);
         return $"'{Printable.Escape(m.Success && m.Length > 0 ? m.Value : source[i].ToString())}'";
     }
 
     [GeneratedRegex(@"\G([A-Za-z_][A-Za-z0-9_:.]*|[+-]?[0-9][0-9A-Za-z:-]*|\.\.|.)")]
     private static partial Regex TokenText();
+
+    [GeneratedRegex(@"\G('([^']|'')*'|""([^""]|"""")*"")")]
+    private static partial Regex QuotedText();
 
     /// <summary>What may start a set: its keywords, and the punctuation of a literal set and of grouping.</summary>
     private static readonly HashSet<string> SetStarts = new(
@@ -143,7 +148,8 @@ internal static partial class SyntaxErrorDescriber
             else if (t == Grammar.Name) { if (!set) Add(previous?.Text == "let" ? "a name" : "an event name"); }
             else if (t == Grammar.Quoted)
             {
-                if (!set && !terminals.Contains(Grammar.Name)) Add("a quoted key like 'trackist_active_2026-11'");
+                if (InLiteral(tokens, position)) Add("an external id like 'alice'");
+                else if (!set && !terminals.Contains(Grammar.Name)) Add("a quoted key like 'trackist_active_2026-11'");
             }
             else if (t == Grammar.Parameter) { if (!set) Add("a parameter like @name"); }
             else if (t == Grammar.Number) Add(NumberWords(previous, tokens, position));
@@ -169,6 +175,15 @@ internal static partial class SyntaxErrorDescriber
             case "..": return "a date like 2026-11-28 or an offset like 0";
         }
         // Inside { } a number is an id; inside a function's ( ) it is a date or an offset.
+        return Innermost(tokens, position) == "(" ? "a date like 2026-11-28 or an offset like -1" : "a user id like 42";
+    }
+
+    /// <summary>Whether <paramref name="position"/> is inside a literal set's braces.</summary>
+    private static bool InLiteral(TokenList tokens, int position) => Innermost(tokens, position) == "{";
+
+    /// <summary>The innermost bracket open at <paramref name="position"/>, <c>(</c> or <c>{</c>, or null.</summary>
+    private static string? Innermost(TokenList tokens, int position)
+    {
         var depth = 0;
         foreach (var t in tokens.Where(t => t.Location.Position < position).Reverse())
         {
@@ -176,9 +191,9 @@ internal static partial class SyntaxErrorDescriber
             else if (t.Text is "(" or "{")
             {
                 if (depth-- > 0) continue;
-                return t.Text == "{" ? "a user id like 42" : "a date like 2026-11-28 or an offset like -1";
+                return t.Text;
             }
         }
-        return "a user id like 42";
+        return null;
     }
 }

@@ -36,6 +36,16 @@ public abstract record TextStatement
     protected internal virtual StatementResult FromCounts(IReadOnlyList<long> counts) =>
         throw new NotSupportedException($"'{Text}' is not a statement of counts only.");
 
+    /// <summary>
+    /// The sets the statement reads, as written (parameters unbound); empty for a statement that reads none. The
+    /// executor looks in them for literal external ids, which need the store's id map.
+    /// </summary>
+    protected internal virtual IReadOnlyList<SetExpr> Sets => [];
+
+    /// <summary>Whether running the statement looks external ids up in the store's id map (<c>{'alice'}</c>, <c>'alice' in SET</c>).</summary>
+    internal virtual bool NamesExternalIds(IReadOnlyDictionary<string, SetExpr>? parameters) =>
+        Sets.Any(s => s.Contains(SetKind.ExternalIds)) || (parameters?.Values.Any(v => v.Contains(SetKind.ExternalIds)) ?? false);
+
     /// <summary>The explain document of what running the statement sends; a statement without a plan refuses.</summary>
     /// <exception cref="BitmapistQueryException">The statement has no plan (events, let, explain).</exception>
     protected internal virtual string Explain(StatementContext context) =>
@@ -45,7 +55,7 @@ public abstract record TextStatement
     public sealed override string ToString() => Text;
 }
 
-/// <summary><c>count s</c>, <c>ids s [limit N] [after ID]</c>, <c>ID in s</c>, or a bare set (a count).</summary>
+/// <summary><c>count s</c>, <c>ids s [limit N] [after ID]</c>, <c>ID in s</c> (or <c>'alice' in s</c>), or a bare set (a count).</summary>
 /// <param name="Query">The set and what to read; for ids, <see cref="SetQuery.Id"/> is the first id to return.</param>
 /// <param name="Limit">For ids: at most this many ids, or null for all.</param>
 /// <param name="IsBare">True for a bare set, which means count.</param>
@@ -56,6 +66,22 @@ public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBa
     /// model as <see cref="UserSet.PageIdsAsync(Paging, CancellationToken)"/>; <see cref="Paging.All"/> for other reads.
     /// </summary>
     public Paging Paging => Query.Read == ReadKind.Ids ? new Paging(Limit, Query.Id > 0 ? Query.Id - 1 : null) : Paging.All;
+
+    /// <summary>
+    /// For <c>'alice' in SET</c>: the external id asked about, looked up in the store's id map
+    /// (<see cref="StoreOptions.IdMap"/>) when the statement runs (<see cref="SetQuery.Id"/> is then unused); null for
+    /// a membership by internal id and for the other reads.
+    /// </summary>
+    public string? ExternalId { get; init; }
+
+    /// <summary>The statement <c>'alice' in SET</c>: whether the user with that external id is in <paramref name="set"/>.</summary>
+    /// <exception cref="ArgumentException">The external id cannot be mapped (empty, over 1,024 bytes of UTF-8, not valid Unicode).</exception>
+    public static QueryStatement Contains(SetExpr set, string externalId)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        IdMapping.IdMap.ValidateExternalId(externalId, nameof(externalId));
+        return new QueryStatement(new SetQuery(set, ReadKind.Contains)) { ExternalId = externalId };
+    }
 
     /// <summary>The statement <c>ids SET [limit N] [after ID]</c> that reads <paramref name="paging"/> of <paramref name="set"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="paging"/> skips ids: the text language has no skip (read such a page with <see cref="UserSet.PageIdsAsync(Paging, CancellationToken)"/>).</exception>
@@ -73,10 +99,18 @@ public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBa
     public override string Text => IsBare ? Query.Set.Text
         : Query.Read == ReadKind.Ids
             ? "ids " + Query.Set.Text + (Limit is { } n ? $" limit {n}" : "") + (Query.Id > 0 ? $" after {Query.Id - 1}" : "")
+            : ExternalId is { } x ? $"{TextSyntax.Quote(x)} in {Query.Set}"
             : Query.ToString();
 
     /// <inheritdoc />
     protected internal override IReadOnlyList<SetExpr>? Counts => Query.Read == ReadKind.Count ? [Query.Set] : null;
+
+    /// <inheritdoc />
+    protected internal override IReadOnlyList<SetExpr> Sets => [Query.Set];
+
+    /// <inheritdoc />
+    internal override bool NamesExternalIds(IReadOnlyDictionary<string, SetExpr>? parameters) =>
+        ExternalId is not null || base.NamesExternalIds(parameters);
 
     /// <inheritdoc />
     protected internal override StatementResult FromCounts(IReadOnlyList<long> counts) => new CountResult(counts[0]);
@@ -85,9 +119,10 @@ public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBa
     protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct)
     {
         var set = context.Set(Query.Set);
+        if (ExternalId is { } externalId) return await ContainsExternalAsync(context, set, externalId, ct).ConfigureAwait(false);
         return Query.Read switch
         {
-            ReadKind.Ids => new IdsResult(Paging, set.PageIdsAsync(Paging, ct)),
+            ReadKind.Ids => new IdsResult(Paging, set.PageIdsAsync(Paging, ct)) { IdMap = context.Store.DefaultIdMap },
             ReadKind.Contains => new ContainsResult(Query.Id, await set.ContainsAsync(Query.Id, ct).ConfigureAwait(false)),
             ReadKind.Count => new CountResult(await set.CountAsync(ct).ConfigureAwait(false)),
             _ => throw new BitmapistQueryException($"'{Text}' cannot run: a statement reads a count, a membership or ids, not {Query.Read}.",
@@ -95,12 +130,34 @@ public sealed record QueryStatement(SetQuery Query, int? Limit = null, bool IsBa
         };
     }
 
+    /// <summary>
+    /// <c>'alice' in SET</c>: the external id's internal id from the store's id map, then the membership of that id
+    /// (one lookup, then one read); an external id with no internal id is in no set, so nothing more is read.
+    /// </summary>
+    private async Task<StatementResult> ContainsExternalAsync(StatementContext context, UserSet set, string externalId, CancellationToken ct)
+    {
+        var map = context.Store.RequireIdMap($"The statement {Text}");
+        var id = await map.FindAsync(externalId, ct).ConfigureAwait(false);
+        var contains = id is { } internalId && await set.ContainsAsync(internalId, ct).ConfigureAwait(false);
+        return new ContainsResult(id is { } found ? found : -1L, contains) { ExternalId = externalId };
+    }
+
     /// <inheritdoc />
     protected internal override Task<IReadOnlyList<EventWarning>> CheckEventsAsync(StatementContext context, CancellationToken ct) =>
         context.Store.CheckEventsAsync(Query.Set, context.Parameters, ct);
 
     /// <inheritdoc />
-    protected internal override string Explain(StatementContext context) => context.Store.Explain(Query, context.Parameters);
+    protected internal override string Explain(StatementContext context)
+    {
+        if (ExternalId is not { } externalId) return context.Store.Explain(Query, context.Parameters);
+        // The lookup comes first and decides what is read: the membership of the internal id it finds, or nothing.
+        var map = context.Store.RequireIdMap($"The statement {Text}");
+        var id = map.FindAsync(externalId).GetAwaiter().GetResult();
+        return id is { } internalId
+            ? $"lookup:    {TextSyntax.Quote(externalId)} is internal id {internalId} in the id map '{map.Name}'\n" +
+              context.Store.Explain(Query with { Id = internalId }, context.Parameters)
+            : $"lookup:    {TextSyntax.Quote(externalId)} has no internal id in the id map '{map.Name}': it is in no set, and nothing is read\n";
+    }
 }
 
 /// <summary><c>percent part of whole</c>: 100 * |part and whole| / |whole|.</summary>
@@ -111,6 +168,9 @@ public sealed record PercentStatement(SetExpr Part, SetExpr Whole) : TextStateme
 
     /// <inheritdoc />
     public override string Text => $"percent {Part.Text} of {Whole.Text}";
+
+    /// <inheritdoc />
+    protected internal override IReadOnlyList<SetExpr> Sets => [Part, Whole];
 
     /// <summary>The counts of the one batch: the whole, then the part within it.</summary>
     protected internal override IReadOnlyList<SetExpr> Counts => [Whole, Numerator];
@@ -140,6 +200,9 @@ public sealed record ExplainStatement(TextStatement Statement) : TextStatement
 {
     /// <inheritdoc />
     public override string Text => "explain " + Statement.Text;
+
+    /// <inheritdoc />
+    internal override bool NamesExternalIds(IReadOnlyDictionary<string, SetExpr>? parameters) => Statement.NamesExternalIds(parameters);
 
     /// <inheritdoc />
     protected internal override Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
@@ -175,6 +238,9 @@ public sealed record CohortStatement(Cohorts.CohortQuery Query) : TextStatement
     public override string Text => Query.Text;
 
     /// <inheritdoc />
+    protected internal override IReadOnlyList<SetExpr> Sets => [Query.Cohort, Query.Return];
+
+    /// <inheritdoc />
     protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
         new CohortResult(await context.Store.CohortAsync(Query, context.Parameters, ct).ConfigureAwait(false));
 
@@ -193,6 +259,9 @@ public sealed record TrendStatement(Trends.TrendQuery Query) : TextStatement
     public override string Text => Query.Text;
 
     /// <inheritdoc />
+    protected internal override IReadOnlyList<SetExpr> Sets => Query.Of is { } of ? [Query.Template, of.Template] : [Query.Template];
+
+    /// <inheritdoc />
     protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>
         new TrendResult(await context.Store.TrendAsync(Query, context.Parameters, ct).ConfigureAwait(false));
 
@@ -209,6 +278,9 @@ public sealed record FunnelStatement(Trends.FunnelQuery Query) : TextStatement
 {
     /// <inheritdoc />
     public override string Text => Query.Text;
+
+    /// <inheritdoc />
+    protected internal override IReadOnlyList<SetExpr> Sets => Query.Steps;
 
     /// <inheritdoc />
     protected internal override async Task<StatementResult> RunAsync(StatementContext context, CancellationToken ct) =>

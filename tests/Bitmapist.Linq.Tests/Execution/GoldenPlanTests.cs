@@ -100,6 +100,29 @@ public class GoldenPlanTests
         actual.ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), $"Plan changed for '{text}'. If intended, rerun with BITMAPIST_UPDATE_GOLDEN=1 and review the diff.");
     }
 
+    /// <summary>
+    /// A literal of external ids (Golden/external-ids.txt): the query prints them quoted, and the plan binds the internal
+    /// ids the store looked up before planning; an unmapped one ('nobody') adds nothing.
+    /// </summary>
+    [Fact]
+    public void External_ids_plan_matches_baseline()
+    {
+        var query = new SetQuery(Month("active") & SetExpr.ExternalIds(["bob", "alice", "nobody"]), ReadKind.Ids);
+        var lookedUp = new Dictionary<string, uint> { ["alice"] = 5, ["bob"] = 42 };
+        var doc = new StringBuilder();
+        foreach (var profile in CapabilityProfile.All)
+        {
+            var plan = QueryPlan.Create(query, new BindContext(Now, KeyScheme.Default, ExternalIds: lookedUp), profile);
+            doc.AppendLine($"===== {profile.Name} =====");
+            doc.Append(ExplainPrinter.Print(plan, Commands));
+        }
+        var actual = doc.ToString().ReplaceLineEndings("\n");
+        var path = Path.Combine(SourceDirectory(), "Golden", "external-ids.txt");
+        if (Environment.GetEnvironmentVariable("BITMAPIST_UPDATE_GOLDEN") == "1") File.WriteAllText(path, actual);
+        File.Exists(path).ShouldBeTrue($"No baseline {path}: run with BITMAPIST_UPDATE_GOLDEN=1 and review it.");
+        actual.ShouldBe(File.ReadAllText(path).ReplaceLineEndings("\n"), "Plan changed for external ids. If intended, rerun with BITMAPIST_UPDATE_GOLDEN=1 and review the diff.");
+    }
+
     [Fact]
     public void A_bare_not_without_universe_is_a_clear_error()
     {

@@ -58,6 +58,36 @@ public sealed class IdMapMigrationTests
     }
 
     [Fact]
+    public async Task A_migrated_map_whose_directions_live_in_different_lanes_is_saved_and_read_back_exactly()
+    {
+        var dir = Directory.CreateTempSubdirectory("idmap-migration-");
+        try
+        {
+            await using var source = new EmbeddedStore(Options("bitmapist"));
+            var users = Enumerable.Range(0, 500).Select(i => $"user-{i}").ToArray();
+            await source.IdMap("users").GetOrCreateAsync(users);
+            var path = Path.Combine(dir.FullName, "store.bmdb");
+            await using (var destination = EmbeddedStore.Open(path, Options("sharded:8")))
+            {
+                await new LayoutMigration(source, destination).CopyAsync();
+                destination.Save();
+            }
+            await using var reopened = EmbeddedStore.Open(path, Options("sharded:8"));
+            var map = reopened.IdMap("users");
+            var expected = await source.IdMap("users").FindAsync(users);
+            (await map.FindAsync(users)).ShouldBe(expected);
+            (await map.FindExternalAsync([.. expected.Select(i => i!.Value)])).ShouldBe(users);
+            (await map.CountAsync()).Mapped.ShouldBe(users.Length);
+            var fresh = await map.GetOrCreateAsync([.. Enumerable.Range(0, 300).Select(i => $"new-{i}")]);
+            fresh.Intersect(expected.Select(i => i!.Value)).ShouldBeEmpty();
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_destination_that_names_a_copied_user_differently_stops_the_migration_before_any_bit()
     {
         await using var source = new EmbeddedStore(Options("bitmapist"));

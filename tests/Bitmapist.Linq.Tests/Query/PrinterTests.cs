@@ -25,6 +25,8 @@ public class PrinterTests
         { "unique(premium)", SetExpr.Event("premium", PeriodRef.Relative(PeriodUnit.Unique, 3)) },
         { "month('song played')", SetExpr.Event("song played", PeriodRef.Relative(PeriodUnit.Month)) },
         { "(key('trackist_a_2026-11') - {1, 2})", SetExpr.Key("trackist_a_2026-11") - SetExpr.Ids([2, 1, 2]) },
+        { "{'alice', 'o''brien'}", SetExpr.ExternalIds(["o'brien", "alice", "o'brien"]) },
+        { "(month(active) - {'a b'})", SetExpr.Event("active", PeriodRef.Relative(PeriodUnit.Month)) - SetExpr.ExternalIds(["a b"]) },
     };
 
     [Fact]

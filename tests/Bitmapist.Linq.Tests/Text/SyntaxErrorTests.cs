@@ -18,7 +18,7 @@ public class SyntaxErrorTests
         { "count", "Line 1, column 6: expected a set like month(active), found the end of the query\ncount\n     ^" },
         { "month(active) & & week(x)", "Line 1, column 17: expected a set like month(active), found '&'\nmonth(active) & & week(x)\n                ^" },
         { "ids month(active) limit x", "Line 1, column 25: expected a number like 10, found 'x'\nids month(active) limit x\n                        ^" },
-        { "{1, x}", "Line 1, column 5: expected a user id like 42, found 'x'\n{1, x}\n    ^" },
+        { "{1, x}", "Line 1, column 5: expected a user id like 42 or an external id like 'alice', found 'x'\n{1, x}\n    ^" },
         { "{1, 99999999999}", "Line 1, column 5: expected a user id like 42 (0 to 4294967295), found '99999999999'\n{1, 99999999999}\n    ^" },
         { "count active", "Line 1, column 7: 'active' is not a set: write a period function like month(active), or define it first with let active = ...\ncount active\n      ^" },
         { "all (active, -6..0)", "Line 1, column 5: expected a period function (year, month, week, day or hour), found '('\nall (active, -6..0)\n    ^" },

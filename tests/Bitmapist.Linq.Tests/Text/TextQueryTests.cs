@@ -170,6 +170,7 @@ public class TextQueryTests
         {
             Clock = new FakeTimeProvider(new DateTimeOffset(Now)),
             Universe = SetExpr.Unique("registered"),
+            IdMap = "users", // the corpus names users by external id too
         });
         var parameters = new Dictionary<string, SetExpr> { ["cohort"] = SetExpr.Unique("premium") };
         void PlanIt(TextStatement s)
@@ -208,6 +209,8 @@ public class TextQueryTests
         }
     }
 
+    private static readonly string[] ExternalIds = ["alice", "o'brien", "42", "count", "a b", "7f3a-11e9", "Ünï", "\"q\"", "x\ny", "#7"];
+
     private static readonly string[] EventNames = ["active", "song:played", "a.b", "_x1", "it's", "count", "with space", "x-y", "Ünï", "users", "2fa"];
 
     private static SetExpr RandomLeaf(Random r)
@@ -223,6 +226,10 @@ public class TextQueryTests
             1 => SetExpr.Range(name, Ref(), Ref(), r.Next(2) == 0 ? RangeMode.Any : RangeMode.All),
             2 => SetExpr.Key("trackist_" + name + "_2026-11"),
             3 => SetExpr.Parameter("p" + r.Next(3)),
+            // literal sets of external ids (quotes, spaces, keywords, digits, non-ASCII), alone or mixed with internal ids
+            4 => r.Next(2) == 0
+                ? SetExpr.ExternalIds(Enumerable.Range(0, r.Next(1, 4)).Select(_ => ExternalIds[r.Next(ExternalIds.Length)]))
+                : SetExpr.Or(SetExpr.Ids([r.Next(0, 100)]), SetExpr.ExternalIds([ExternalIds[r.Next(ExternalIds.Length)]])),
             _ => SetExpr.Event(name, Ref()),
         };
     }

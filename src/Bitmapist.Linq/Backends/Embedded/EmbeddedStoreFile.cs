@@ -15,8 +15,11 @@ public sealed class EmbeddedStoreFileException(string message, Exception? inner 
 /// its number (u32), its id count (u32) and its ids in the page's form: up to 4096 ids as that many sorted u16
 /// values, more as 1024 words (u64); in version 3, then the id maps: lane count (u32), per lane its forward key
 /// (as a name), its counter (u64), its forward entries and its erasures in progress, each as a count (u32) and per
-/// entry the external id (as a name) and the internal id (u32), in id order (the reverse map is derived: the forward
-/// ids and the erasing ones); finally the XxHash64 of everything before it. Version 1 files (every page 1024 words,
+/// entry the external id (as a name) and the internal id (u32), in id order (the reverse map is mostly derived: the
+/// forward ids and the erasing ones); then what a migrated lane's reverse map holds otherwise (an id copied from
+/// another layout may have its reverse mapping in the lane of its shard, not of its external id's hash): the ids of
+/// the entries above that have no reverse mapping in this lane (count, u32 each), and the reverse mappings of ids
+/// not above (count, per entry the id (u32) and the external id); finally the XxHash64 of everything before it. Version 1 files (every page 1024 words,
 /// no count) are still read; version 2 keeps sparse pages at 2 bytes an id on disk as in memory; version 3 adds the
 /// id maps, and is written only when the store holds one (so a store without maps stays readable by a library that
 /// reads version 2). Saving writes a
@@ -165,6 +168,19 @@ internal static class EmbeddedStoreFile
                             WriteU32(id);
                         }
                     }
+                    // Almost always both empty: only a migration between layouts splits an entry's two directions.
+                    uint[] unmirrored = [.. lane.Forward.Concat(lane.Erasing)
+                        .Where(e => !(lane.Reverse.TryGetValue(e.Value, out var named) && named == e.Key)).Select(e => e.Value).Order()];
+                    WriteU32((uint)unmirrored.Length);
+                    foreach (var id in unmirrored) WriteU32(id);
+                    var extra = lane.Reverse.Where(r => !(lane.Forward.TryGetValue(r.Value, out var f) && f == r.Key)
+                        && !(lane.Erasing.TryGetValue(r.Value, out var e) && e == r.Key)).OrderBy(r => r.Key).ToArray();
+                    WriteU32((uint)extra.Length);
+                    foreach (var (id, externalId) in extra)
+                    {
+                        WriteU32(id);
+                        WriteName(externalId);
+                    }
                 }
             }
             Flush();
@@ -299,6 +315,15 @@ internal static class EmbeddedStoreFile
                         if (!lane.Add(externalId, U32(body), erasing))
                             throw Corrupt(path, $"the id map lane '{forwardKey}' maps the external id '{externalId}' or its internal id twice");
                     }
+                }
+                for (var n = U32(body); n > 0; n--)
+                    if (!lane.Reverse.Remove(U32(body)))
+                        throw Corrupt(path, $"the id map lane '{forwardKey}' lists a reverse mapping to drop that it does not hold");
+                for (var n = U32(body); n > 0; n--)
+                {
+                    var reverseId = U32(body);
+                    if (!lane.Reverse.TryAdd(reverseId, Name(body, $"an external id of the id map lane '{forwardKey}'")))
+                        throw Corrupt(path, $"the id map lane '{forwardKey}' maps the internal id {reverseId} twice");
                 }
                 // Ids are never reused: the counter has handed out at least as many ids as the lane holds.
                 if (lane.Next < 0 || lane.Next < lane.Reverse.Count)

@@ -8,8 +8,10 @@ internal sealed class IdMapTables
 {
     /// <summary>One lane's forward and reverse maps, its counter and its erasures in progress.</summary>
     /// <remarks>
-    /// The reverse map is derived: it holds the forward map's ids and the erasing ones (an erasure forgets the reverse
-    /// mapping only when it ends), so a snapshot stores forward, erasing and the counter, and <see cref="Add"/> rebuilds it.
+    /// The reverse map is mostly derived: it holds the forward map's ids and the erasing ones (an erasure forgets the
+    /// reverse mapping only when it ends), so a snapshot stores forward, erasing and the counter, and <see cref="Add"/>
+    /// rebuilds it; a lane filled by a migration between layouts may hold reverse mappings of other lanes' external ids
+    /// and miss some of its own, which the snapshot lists apart.
     /// </remarks>
     internal sealed class Lane
     {

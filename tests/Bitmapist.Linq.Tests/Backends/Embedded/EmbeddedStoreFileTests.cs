@@ -106,13 +106,14 @@ public sealed class EmbeddedStoreFileTests : IDisposable
         EmbeddedStoreFile.Save(path, new Dictionary<string, PagedBitmap>(), maps);
         var bytes = File.ReadAllBytes(path)[..^8];
 
-        // bob's id (the last u32) becomes alice's.
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), 1);
+        // bob's id (the last u32 before the two empty lists of a migrated lane's reverse mappings) becomes alice's.
+        var bobsId = bytes.Length - 4 - 8;
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bobsId), 1);
         File.WriteAllBytes(path, Hashed(bytes));
         Should.Throw<EmbeddedStoreFileException>(() => EmbeddedStoreFile.Load(path)).Message.ShouldContain("maps the external id 'bob' or its internal id twice");
 
         // The counter (right after the lane's name) says one id was handed out, and the lane holds two.
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4), 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(bobsId), 0);
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8 + 4 + 4 + 4 + 4 + 1), 1);
         File.WriteAllBytes(path, Hashed(bytes));
         Should.Throw<EmbeddedStoreFileException>(() => EmbeddedStoreFile.Load(path)).Message.ShouldContain("holds 2 ids but its counter says 1");
