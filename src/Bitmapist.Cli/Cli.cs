@@ -82,6 +82,7 @@ public static class Cli
         root.Subcommands.Add(EventsCommand.Create(context, global));
         root.Subcommands.Add(MarkCommand.Create(context, global));
         root.Subcommands.Add(ImportCommand.Create(context, global));
+        root.Subcommands.Add(EraseCommand.Create(context, global));
         root.Subcommands.Add(CountCommand.Create(context, global));
         root.Subcommands.Add(IdsCommand.Create(context, global));
         root.Subcommands.Add(InCommand.Create(context, global));

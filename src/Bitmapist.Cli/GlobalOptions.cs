@@ -15,10 +15,11 @@ namespace Bitmapist.Cli;
 /// <param name="Format">Output format.</param>
 /// <param name="Layout">The key layout given with --layout, or null (bitmapist's, except where a command says otherwise).</param>
 /// <param name="Universe">The set of every user (--universe), or null: queries with <c>users</c>, <c>~x</c> or <c>not x</c> then fail.</param>
+/// <param name="IdMap">The store's id map (--id-map): ids on the command line, in imports and in literal sets are then external ids; null for none.</param>
 /// <param name="Source">Where <see cref="Redis"/> or <see cref="Data"/> came from when not the command line (<c>profile 'prod'</c>,
 /// <c>BITMAPIST_REDIS</c>), for messages; null when given as an option.</param>
 internal sealed record CliSettings(string? Redis, string? Data, string Prefix, DateTimeOffset? Now, OutputFormat Format, KeyLayout? Layout = null,
-    SetExpr? Universe = null, string? Source = null)
+    SetExpr? Universe = null, string? Source = null, string? IdMap = null)
 {
     /// <summary>The clock stores run on: fixed at <see cref="Now"/> when given.</summary>
     public TimeProvider Clock => Now is { } now ? new FixedTimeProvider(now) : TimeProvider.System;
@@ -53,7 +54,7 @@ internal sealed class GlobalOptions(CliEnvironment? environment = null)
     public Option<string?> Profile { get; } = new("--profile")
     {
         Description = "Use this named connection of the config file ($XDG_CONFIG_HOME/bitmapist/config.json, else ~/.config/bitmapist/config.json): " +
-            "its redis or data, and its prefix, layout and universe unless given as options.",
+            "its redis or data, and its prefix, layout, universe and id map unless given as options.",
         HelpName = "name",
         Recursive = true,
     };
@@ -82,6 +83,15 @@ internal sealed class GlobalOptions(CliEnvironment? environment = null)
         Description = "The set of every user, a set of the query language, e.g. unique(user) (a unique flag the application marks for every user) " +
             "or year(active, -2..0): what 'users', '~x' and 'not x' mean. Without it those fail; 'a - b' needs none.",
         HelpName = "set",
+        Recursive = true,
+    };
+
+    public Option<string?> IdMap { get; } = new("--id-map")
+    {
+        Description = "The store's id map, e.g. users: user ids in mark, import, in, literal sets ({'alice', 'bob'}) and ids output are then " +
+            "external ids (any text: names, e-mails, UUIDs, 64-bit numbers as their decimal text), mapped to the dense ids bitmaps need. " +
+            "Needs Redis or the embedded store (bitmapist-server holds only bitmaps).",
+        HelpName = "name",
         Recursive = true,
     };
 
@@ -117,6 +127,7 @@ internal sealed class GlobalOptions(CliEnvironment? environment = null)
         root.Options.Add(Prefix);
         root.Options.Add(Layout);
         root.Options.Add(Universe);
+        root.Options.Add(IdMap);
         root.Options.Add(Now);
         root.Options.Add(Format);
         root.Options.Add(Verbose);
@@ -152,7 +163,8 @@ internal sealed class GlobalOptions(CliEnvironment? environment = null)
         var prefix = parse.GetResult(Prefix) is { Implicit: false } || profile?.Prefix is null ? parse.GetValue(Prefix) ?? KeyScheme.BitmapistPrefix : profile.Prefix;
         var universe = ReadUniverse(parse.GetValue(Universe), "--universe")
             ?? (profile?.Universe is { } u ? ParseUniverse(u, $"The universe of the profile '{profile.Name}'") : null);
-        return new CliSettings(redis, data, prefix, now, format, layout, universe, source);
+        var idMap = ReadIdMap(parse.GetValue(IdMap), "--id-map") ?? ReadIdMap(profile?.IdMap, $"The id map of the profile '{profile?.Name}'");
+        return new CliSettings(redis, data, prefix, now, format, layout, universe, source, idMap);
     }
 
     /// <summary>
@@ -208,6 +220,21 @@ internal sealed class GlobalOptions(CliEnvironment? environment = null)
     }
 
     private static IEnumerable<SetExpr> Descendants(SetExpr set) => set.Children.SelectMany(Descendants).Prepend(set);
+
+    /// <summary>An id map name, or null when not given; the library's own message (<see cref="Linq.IdMapping.IdMap.ValidateName"/>) when it cannot name one.</summary>
+    public static string? ReadIdMap(string? name, string option)
+    {
+        if (name is null) return null;
+        try
+        {
+            Linq.IdMapping.IdMap.ValidateName(name);
+            return name;
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliException($"{option}: {Commands.CommandRunner.Describe(e, default).Message}");
+        }
+    }
 
     /// <summary>A layout option's value, or null when not given; the library's own message when it names no layout.</summary>
     public static KeyLayout? ReadLayout(string? text, string option)

@@ -56,6 +56,7 @@ internal sealed class StoreSession : IAsyncDisposable
         Clock = settings.Clock,
         Tracking = tracking ?? TrackingOptions.Bitmapist3,
         Universe = settings.Universe,
+        IdMap = settings.IdMap,
     };
 
     /// <summary>Opens the store the global options name.</summary>

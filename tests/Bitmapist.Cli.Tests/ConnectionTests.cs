@@ -153,6 +153,7 @@ public sealed class ConnectionTests(SampleFile sample) : IClassFixture<SampleFil
     [InlineData("""{ "profile": {} }""", "\"profile\" is not a setting of the file")]
     [InlineData("""{ "profiles": { "a": { "redis": 6379 } } }""", "\"redis\" of the profile 'a' is not a non-empty string")]
     [InlineData("""{ "default": "a", "profiles": { "a": { "data": "f", "universe": "~x" } } }""", "The universe of the profile 'a' '~x' is not a set")]
+    [InlineData("""{ "profiles": { "a": { "data": "f", "idMap": "my users" } } }""", "The id map of the profile 'a': 'my users' cannot name an id map: use 1 to 64 letters")]
     public async Task A_config_file_that_says_something_else_is_refused_with_the_fix(string json, string message)
     {
         WriteConfig(json);
@@ -171,6 +172,19 @@ public sealed class ConnectionTests(SampleFile sample) : IClassFixture<SampleFil
         var mark = await Run(Home(), "mark", "bought", "1", "--profile", "tilde", "--format", "table");
         mark.ExitCode.ShouldBe(0, mark.Err);
         mark.Out.ShouldContain($"file '{copy}' (profile 'tilde')");
+    }
+
+    [Fact]
+    public async Task A_profiles_id_map_is_the_stores_unless_the_option_names_another()
+    {
+        var data = Path.Combine(_home.Path, "mapped.bms");
+        WriteConfig($$"""{ "profiles": { "m": { "data": {{JsonSerializer.Serialize(data)}}, "idMap": "users" } } }""");
+        var mark = (await Run(Home(), "mark", "seen", "alice", "--profile", "m")).Json();
+        mark.GetProperty("idMap").GetString().ShouldBe("users");
+        mark.GetProperty("internalIds")[0].GetInt64().ShouldBe(0);
+        var other = (await Run(Home(), "mark", "seen", "bob", "--profile", "m", "--id-map", "staff")).Json();
+        other.GetProperty("idMap").GetString().ShouldBe("staff");
+        other.GetProperty("internalIds")[0].GetInt64().ShouldBe(0); // a map of its own, from 0
     }
 
     [Fact]

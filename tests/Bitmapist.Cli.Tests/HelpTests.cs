@@ -10,7 +10,7 @@ public sealed class HelpTests
         var help = await CliHarness.Run("--help");
         help.ExitCode.ShouldBe(0);
         help.Err.ShouldBeEmpty();
-        foreach (var word in new[] { "events", "mark", "count", "ids", "in <id> <event>", "explain", "sample", "--redis", "--data", "--prefix", "--now", "--format" })
+        foreach (var word in new[] { "events", "mark", "count", "ids", "in <id> <event>", "explain", "sample", "erase", "--redis", "--data", "--prefix", "--id-map", "--now", "--format" })
             help.Out.ShouldContain(word);
     }
 
@@ -24,6 +24,8 @@ public sealed class HelpTests
     [InlineData("in", "<id>")]
     [InlineData("explain", "--at")]
     [InlineData("sample", "--users")]
+    [InlineData("erase", "--resume")]
+    [InlineData("erase", "--from-file")]
     public async Task Each_command_has_help(string command, string fragment)
     {
         var help = await CliHarness.Run(command, "--help");
@@ -37,6 +39,7 @@ public sealed class HelpTests
     [InlineData("events")]
     [InlineData("mark")]
     [InlineData("import")]
+    [InlineData("erase")]
     [InlineData("count")]
     [InlineData("ids")]
     [InlineData("in")]

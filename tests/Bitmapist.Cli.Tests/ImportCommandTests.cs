@@ -1,3 +1,5 @@
+using Bitmapist.Linq.Stores;
+
 namespace Bitmapist.Cli.Tests;
 
 /// <summary>import: CSV lines through the bulk path; bad lines reported by number and skipped, good lines kept.</summary>
@@ -81,8 +83,10 @@ public sealed class ImportCommandTests : IDisposable
         (await saved.Month("active", 2026, 11).ToListAsync()).ShouldBe([10, 11]);
     }
 
-    [SkippableFact]
-    public async Task A_cancelled_import_from_a_pipe_says_how_far_it_got_and_that_rerunning_finishes_it()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_cancelled_import_from_a_pipe_says_how_far_it_got_and_that_rerunning_finishes_it(bool idMap)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "mkfifo");
         var fifo = _dir.File("events.fifo");
@@ -90,18 +94,22 @@ public sealed class ImportCommandTests : IDisposable
         var store = _dir.File("store.bms");
         // 600 KB: far more than the 64 KiB the import reads ahead to detect the format plus a pipe's buffer (64 KiB), so
         // the writer's flush below returns only once the import is reading records, past opening the store.
-        var lines = Enumerable.Range(0, 20_000).Select(i => $"{i},signup,2026-11-28T10:00:00").ToList();
+        // By external id, 60,000: more than one batch of the id map (50,000), so ids may be made before the cancel.
+        var n = idMap ? 60_000 : 20_000;
+        string Line(int i) => idMap ? $"user-{i},signup,2026-11-28T10:00:00" : $"{i},signup,2026-11-28T10:00:00";
+        string[] mapArgs = idMap ? ["--id-map", "users"] : [];
+        var lines = Enumerable.Range(0, n).Select(Line).ToList();
         using var cancel = new CancellationTokenSource();
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var import = Task.Run(() => Cli.RunAsync(["import", fifo, "--data", store, "--no-header"], stdout, stderr, cancel.Token));
+        var import = Task.Run(() => Cli.RunAsync(["import", fifo, "--data", store, "--no-header", .. mapArgs], stdout, stderr, cancel.Token));
         var writer = new StreamWriter(fifo); // opens once the import opens the pipe
         try
         {
             foreach (var line in lines) await writer.WriteLineAsync(line);
             await writer.FlushAsync(); // returns once the import has read all but the pipe's buffer
             await cancel.CancelAsync();
-            await writer.WriteLineAsync("20000,signup,2026-11-28T10:00:00"); // the record after the cancel: never all imported
+            await writer.WriteLineAsync(Line(n)); // the record after the cancel: never all imported
             await writer.FlushAsync();
         }
         catch (IOException)
@@ -114,15 +122,18 @@ public sealed class ImportCommandTests : IDisposable
         }
         (await import).ShouldBe(Cli.Cancelled, stderr.ToString());
         stderr.ToString().ShouldContain("bitmapist: Cancelled after reading ");
-        stderr.ToString().ShouldContain("Marking is idempotent: run the same import again to finish it.");
+        stderr.ToString().ShouldContain(idMap
+            ? "Marking is idempotent and the id map 'users' keeps the ids it gave: run the same import again to finish it."
+            : "Marking is idempotent: run the same import again to finish it.");
 
-        // The rerun the message promises: every record, none twice.
+        // The rerun the message promises: every record, none twice, and by external id no user given two ids.
         var csv = _dir.File("events.csv");
-        await File.WriteAllLinesAsync(csv, [.. lines, "20000,signup,2026-11-28T10:00:00"]);
-        var again = await CliHarness.Run("import", csv, "--data", store, "--no-header", "--format", "json");
+        await File.WriteAllLinesAsync(csv, [.. lines, Line(n)]);
+        var again = await CliHarness.Run(["import", csv, "--data", store, "--no-header", "--format", "json", .. mapArgs]);
         again.ExitCode.ShouldBe(0, again.Err);
-        using var saved = CliHarness.OpenStore(store);
-        (await saved.Day("signup", 2026, 11, 28).CountAsync()).ShouldBe(20_001);
+        using var saved = EmbeddedStore.OpenReadOnly(store, new StoreOptions { IdMap = "users" });
+        (await saved.Day("signup", 2026, 11, 28).CountAsync()).ShouldBe(n + 1);
+        if (idMap) (await saved.IdMap("users").CountAsync()).Allocated.ShouldBe(n + 1);
     }
 
     [Fact]

@@ -219,6 +219,26 @@ public sealed class ConfigQueriesTests
         e.Message.ShouldEndWith("\nunique(user\n           ^");
     }
 
+    [Fact]
+    public async Task IdMap_names_the_stores_id_map()
+    {
+        using var services = Fixture.Services("""{ "Bitmapist": { "IdMap": "users" } }""");
+        var store = services.GetRequiredService<BitmapStore>();
+        store.Options.IdMap.ShouldBe("users");
+        // Marking by external id works only with a map: the setting reached the store.
+        await store.MarkAsync("active", "alice");
+        (await store.IdMap("users").FindAsync("alice")).ShouldBe(0u);
+    }
+
+    [Fact]
+    public void A_bad_id_map_name_stops_start_up_with_the_librarys_message()
+    {
+        using var services = Fixture.Services("""{ "Bitmapist": { "IdMap": "my users" } }""");
+        var e = Should.Throw<BitmapistConfigurationException>(() => services.GetRequiredService<NamedQueries>());
+        e.Setting.ShouldBe("Bitmapist:IdMap");
+        e.Message.ShouldBe("Bitmapist:IdMap: 'my users' cannot name an id map: use 1 to 64 letters, digits, '_', '-' or '.', e.g. 'users'.");
+    }
+
     [Theory]
     [InlineData("users", "users")]
     [InlineData("unique(user) - ~year(active)", "a complement")]

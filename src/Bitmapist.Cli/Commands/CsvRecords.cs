@@ -7,7 +7,8 @@ namespace Bitmapist.Cli.Commands;
 
 /// <summary>One line of an import file, or why it could not be read.</summary>
 /// <param name="Line">The line the record starts on, from 1 (a quoted field may hold line breaks).</param>
-internal readonly record struct CsvRecord(long Line, long UserId, string Event, DateTime At, string? Problem);
+/// <param name="ExternalId">The user's external id when the file is read with an id map (<see cref="UserId"/> is then 0), else null.</param>
+internal readonly record struct CsvRecord(long Line, long UserId, string Event, DateTime At, string? Problem, string? ExternalId = null);
 
 /// <summary>Whether an import file starts with a header line.</summary>
 internal enum HeaderMode
@@ -31,7 +32,8 @@ internal enum HeaderMode
 /// <param name="delimiter">The field delimiter.</param>
 /// <param name="header">Whether the first line is a header.</param>
 /// <param name="delimiterGiven">The delimiter came from <c>--delimiter</c>: a first line it does not split into 3 fields is then a bad line, not a header.</param>
-internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimiterGiven = false)
+/// <param name="externalIds">The first field is an external id (<c>--id-map</c>): any text that an id map takes, not a number.</param>
+internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimiterGiven = false, bool externalIds = false)
 {
     /// <summary>Sep's limit on one record (and its buffer): 16 MiB of characters.</summary>
     internal const int MaxRecordChars = 16 * 1024 * 1024;
@@ -127,7 +129,15 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimit
         }
 
         if (Unquote(row[0].Span, out var idText) is { } idProblem) return Bad(line, Quoting(idProblem, row, line));
-        if (!TryUserId(idText, out var id)) return Bad(line, ProblemOf(idText.ToString()));
+        long id = 0;
+        string? externalId = null;
+        if (externalIds)
+        {
+            // The string is made here, before the next Unquote may reuse the scratch buffer the text is in.
+            if (ExternalIdProblem(idText) is { } badId) return Bad(line, badId);
+            externalId = idText.ToString();
+        }
+        else if (!TryUserId(idText, out id)) return Bad(line, ProblemOf(idText.ToString()));
 
         if (Unquote(row[1].Span, out var eventText) is { } eventProblem) return Bad(line, Quoting(eventProblem, row, line));
         if (EventProblem(eventText) is { } badEvent) return Bad(line, badEvent);
@@ -145,7 +155,22 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimit
         {
             return Bad(line, e.Message);
         }
-        return new CsvRecord(line, id, name, at, null);
+        return new CsvRecord(line, id, name, at, null, externalId);
+    }
+
+    /// <summary>
+    /// Why an external id cannot be mapped, or null: the id map's own rule (<see cref="Linq.IdMapping.IdMap.ValidateExternalId"/>),
+    /// and U+FFFD, which is a byte that was not UTF-8: two different such ids would map as one.
+    /// </summary>
+    private static string? ExternalIdProblem(ReadOnlySpan<char> id)
+    {
+        if (id.IsEmpty) return "the user id is empty.";
+        if (id.Contains('\uFFFD')) return "the user id holds bytes that are not UTF-8: save the file as UTF-8.";
+        // Short ids (almost all) need no count: a char is at most 3 bytes of UTF-8, and a lone surrogate cannot come from UTF-8 text.
+        if (id.Length * 3 <= Linq.IdMapping.IdMap.MaxExternalIdBytes) return null;
+        var bytes = Encoding.UTF8.GetByteCount(id);
+        return bytes <= Linq.IdMapping.IdMap.MaxExternalIdBytes ? null
+            : $"the user id '{Shorten(id)}' is {bytes:N0} bytes of UTF-8; an id map takes at most {Linq.IdMapping.IdMap.MaxExternalIdBytes:N0}. Map a hash of it instead.";
     }
 
     /// <summary>The commonest timestamp shapes of <see cref="Parsing.Instant"/>, read from the span: the same result, without its string and week pattern.</summary>
@@ -182,11 +207,15 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimit
         return $"'{Shorten(id)}' is not a user id.";
     }
 
-    /// <summary>A header is a first line that holds no record: its first field is no user id and its third (if any) no timestamp.</summary>
+    /// <summary>
+    /// A header is a first line that holds no record: its first field is no user id and its third (if any) no timestamp.
+    /// With external ids any text is a user id, so the third field alone decides (and a line without one is a bad line).
+    /// </summary>
     private bool LooksLikeHeader(SepReader.Row row, out string reason)
     {
         reason = "";
-        if (Unquote(row[0].Span, out var first) is not null || TryUserId(first, out _)) return false;
+        if (Unquote(row[0].Span, out var first) is not null || (!externalIds && TryUserId(first, out _))) return false;
+        if (externalIds && row.ColCount < 3) return false;
         var firstText = Shorten(first); // before the next Unquote, which may reuse the scratch buffer
         if (row.ColCount < 3)
         {
@@ -203,7 +232,9 @@ internal sealed class CsvRecords(char delimiter, HeaderMode header, bool delimit
         }
         catch (CliException)
         {
-            reason = $"its first field '{firstText}' is not a user id and its third '{Shorten(third)}' is not a timestamp";
+            reason = externalIds
+                ? $"its third field '{Shorten(third)}' is not a timestamp"
+                : $"its first field '{firstText}' is not a user id and its third '{Shorten(third)}' is not a timestamp";
             return true;
         }
     }

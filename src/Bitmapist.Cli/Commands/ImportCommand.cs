@@ -11,7 +11,9 @@ namespace Bitmapist.Cli.Commands;
 /// <c>user id, event, timestamp</c> records through the bulk import path (client-built bitmaps merged on the
 /// server). Bad lines are reported (the first <see cref="ListedProblems"/> by line number) and skipped, good ones
 /// kept, and the exit code is <see cref="Cli.Skipped"/>; binary input is refused before anything is read. A
-/// progress bar shows on large files when stderr is a terminal.
+/// progress bar shows on large files when stderr is a terminal. With <c>--id-map</c> the user id column holds external
+/// ids (any text), mapped through the store's id map in batches (<see cref="BulkImport.MapBatchSize"/> records per id map
+/// call); the summary says how many internal ids the map handed out meanwhile.
 /// </summary>
 internal static class ImportCommand
 {
@@ -20,7 +22,10 @@ internal static class ImportCommand
 
     public static Command Create(CliContext context, GlobalOptions global)
     {
-        var file = new Argument<string>("file") { Description = "CSV file: user id, event, timestamp (header optional); - for stdin." };
+        var file = new Argument<string>("file")
+        {
+            Description = "CSV file: user id, event, timestamp (header optional); - for stdin. With --id-map the user id is an external id (any text).",
+        };
         var hourly = new Option<bool>("--hourly") { Description = "Also write hour keys." };
         var unique = new Option<bool>("--unique") { Description = "Also set each event's dateless unique flag." };
         var header = new Option<bool>("--header") { Description = "The first line is a header: skip it (default: detected, and said on stderr)." };
@@ -53,7 +58,11 @@ internal static class ImportCommand
             using var input = ImportInput.Open(path, given, Console.OpenStandardInput);
             await using var session = await run.OpenStoreAsync(StoreAccess.Write, ct, tracking).ConfigureAwait(false);
             var import = session.Store.CreateBulkImport();
-            var records = new CsvRecords(input.Delimiter, headerMode, delimiterGiven: given is not null);
+            var idMap = session.Store.DefaultIdMap;
+            var records = new CsvRecords(input.Delimiter, headerMode, delimiterGiven: given is not null, externalIds: idMap is not null);
+            // Ids the map handed out during the import: its counter before and after (one cheap call each: a hash length and
+            // a counter per lane on Redis, in memory embedded). Another writer's new ids made meanwhile are counted too.
+            var allocatedBefore = idMap is null ? 0 : (await idMap.CountAsync(ct).ConfigureAwait(false)).Allocated;
             var problems = new List<CsvRecord>(ListedProblems);
             var badLines = new List<long>();
             var events = new SortedSet<string>(StringComparer.Ordinal);
@@ -70,7 +79,8 @@ internal static class ImportCommand
                         badLines.Add(record.Line);
                         continue;
                     }
-                    await import.AddAsync(record.Event, record.UserId, record.At, ct).ConfigureAwait(false);
+                    if (record.ExternalId is { } externalId) await import.AddAsync(record.Event, externalId, record.At, ct).ConfigureAwait(false);
+                    else await import.AddAsync(record.Event, record.UserId, record.At, ct).ConfigureAwait(false);
                     events.Add(record.Event);
                     imported++;
                 }
@@ -103,12 +113,14 @@ internal static class ImportCommand
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 // Groups already sent stay in the store: say so, and that a rerun finishes the job (a mark sets a bit,
-                // so marking a record twice changes nothing).
+                // so marking a record twice changes nothing; an external id keeps the internal id it was given).
                 throw new CliException(
                     $"Cancelled after reading {Plural(imported, "record")}: some of them may already be in {session.Description}. " +
-                    "Marking is idempotent: run the same import again to finish it.", Cli.Cancelled);
+                    (idMap is null ? "Marking is idempotent" : $"Marking is idempotent and the id map '{idMap.Name}' keeps the ids it gave") +
+                    ": run the same import again to finish it.", Cli.Cancelled);
             }
             session.Save();
+            long? newIds = idMap is null ? null : (await idMap.CountAsync(ct).ConfigureAwait(false)).Allocated - allocatedBefore;
 
             if (records.Header is { } line && headerMode == HeaderMode.Detect)
                 context.Note($"took the first line '{line}' as a header and skipped it: {records.HeaderReason}. Give --no-header to import it as a record.");
@@ -117,10 +129,16 @@ internal static class ImportCommand
 
             await run.Renderer.RenderAsync(new CommandSummary(
                 $"imported {Plural(imported, "record")} ({Plural(events.Count, "event")}) into {session.Description}" +
+                    (newIds is { } n ? $"; {Plural(n, "new id")} in the id map '{idMap!.Name}'" : "") +
                     (badLines.Count > 0 ? $"; {Plural(badLines.Count, "bad line")} skipped" : ""),
                 w =>
                 {
                     w.WriteNumber("imported", imported);
+                    if (newIds is { } created)
+                    {
+                        w.WriteString("idMap", idMap!.Name);
+                        w.WriteNumber("newIds", created);
+                    }
                     w.WriteNumber("bad", badLines.Count);
                     w.WriteStartArray("badLines");
                     foreach (var n in badLines) w.WriteNumberValue(n);
@@ -131,8 +149,9 @@ internal static class ImportCommand
                     foreach (var e in events) w.WriteStringValue(e);
                     w.WriteEndArray();
                 },
-                ["imported", "bad"],
-                [[Output.Text(imported), Output.Text(badLines.Count)]]), ct).ConfigureAwait(false);
+                newIds is null ? ["imported", "bad"] : ["imported", "bad", "newIds"],
+                [newIds is { } c ? [Output.Text(imported), Output.Text(badLines.Count), Output.Text(c)] : [Output.Text(imported), Output.Text(badLines.Count)]]),
+                ct).ConfigureAwait(false);
             return badLines.Count > 0 ? Cli.Skipped : Cli.Ok;
         });
         return command;

@@ -10,6 +10,7 @@ namespace Bitmapist.Cli.Commands;
 /// <c>bitmapist mark &lt;event&gt; &lt;id&gt;... [--at when] [--hourly] [--unique | --unique-only]</c>: marks users in one batch
 /// (one round trip, all or nothing) and saves the file store. <c>--unique</c> is bitmapist's <c>track_unique=True</c>: the
 /// dated keys and the dateless unique flag; <c>--unique-only</c> sets the flag alone (bitmapist's <c>mark_unique</c>).
+/// With <c>--id-map</c> the ids are external ids (any text), mapped in the same batch: one id map call for all of them.
 /// </summary>
 internal static class MarkCommand
 {
@@ -19,7 +20,8 @@ internal static class MarkCommand
         var maxIds = ArgumentArity.OneOrMore.MaximumNumberOfValues;
         var ids = new Argument<string[]>("id")
         {
-            Description = string.Create(CultureInfo.InvariantCulture, $"User ids, from 0 to 4294967295 (at most {maxIds:N0}; import takes more)."),
+            Description = string.Create(CultureInfo.InvariantCulture,
+                $"User ids, from 0 to 4294967295, or with --id-map external ids (any text; 7 and 007 are two ids) (at most {maxIds:N0}; import takes more)."),
             Arity = ArgumentArity.OneOrMore,
         };
         var at = new Option<string?>("--at")
@@ -58,7 +60,12 @@ internal static class MarkCommand
         {
             var parse = run.Parse;
             var name = Parsing.EventName(parse.GetValue(eventName));
-            var users = (parse.GetValue(ids) ?? []).Select(Parsing.UserId).Distinct().ToArray();
+            var external = run.Settings.IdMap is not null;
+            var given = parse.GetValue(ids) ?? [];
+            // By number, each id is checked here; by external id, by the library (its own message), before the store is opened.
+            var users = external ? [] : given.Select(Parsing.UserId).Distinct().ToArray();
+            var names = external ? given.Distinct(StringComparer.Ordinal).ToArray() : [];
+            foreach (var id in names) Linq.IdMapping.IdMap.ValidateExternalId(id, "id");
             var atText = parse.GetValue(at);
             var onlyFlag = parse.GetValue(uniqueOnly);
             var tracking = new TrackingOptions(Hourly: parse.GetValue(hourly), Unique: parse.GetValue(unique));
@@ -77,8 +84,16 @@ internal static class MarkCommand
                 if (onlyFlag) batch.MarkUnique(name, user);
                 else batch.Mark(name, user, moment);
             }
-            // Durable once it returns (the store file's journal): no rewrite of the whole file for a few marks.
+            foreach (var user in names)
+            {
+                if (onlyFlag) batch.MarkUnique(name, user);
+                else batch.Mark(name, user, moment);
+            }
+            // Durable once it returns (the store file's journal): no rewrite of the whole file for a few marks. External
+            // ids are mapped first, all in one id map call (creating the missing mappings).
             await batch.ExecuteAsync(ct).ConfigureAwait(false);
+            // The internal ids the external ones got, for the JSON summary: one lookup, only with --id-map.
+            var internalIds = external ? await store.DefaultIdMap!.FindAsync(names, ct).ConfigureAwait(false) : [];
 
             IReadOnlyList<string> keys = onlyFlag
                 ? [store.Keys.Key(name, Period.Unique)]
@@ -86,15 +101,31 @@ internal static class MarkCommand
 
             var what = onlyFlag ? $"set the unique flag '{name}'"
                 : $"marked '{name}' at {Output.Timestamp(moment)}" + (tracking.Unique ? " and set its unique flag" : "");
-            var who = users.Length == 1 ? $"user {users[0]}" : $"{users.Length} users";
+            var count = external ? names.Length : users.Length;
+            var who = count > 1 ? $"{count} users" : external ? $"user '{names[0]}'" : $"user {users[0]}";
+            var where = external ? $"{session.Description} (id map '{run.Settings.IdMap}')" : session.Description;
+            IEnumerable<string> texts = external ? names : users.Select(u => Output.Text(u));
             await run.Renderer.RenderAsync(new CommandSummary(
-                $"{what} for {who} in {session.Description}: {string.Join(", ", keys)}",
+                $"{what} for {who} in {where}: {string.Join(", ", keys)}",
                 w =>
                 {
                     w.WriteString("event", name);
                     w.WriteStartArray("ids");
                     foreach (var user in users) w.WriteNumberValue(user);
+                    foreach (var user in names) w.WriteStringValue(user);
                     w.WriteEndArray();
+                    if (external)
+                    {
+                        // The dense ids the external ones are mapped to, in the same order.
+                        w.WriteString("idMap", run.Settings.IdMap);
+                        w.WriteStartArray("internalIds");
+                        foreach (var id in internalIds)
+                        {
+                            if (id is { } known) w.WriteNumberValue(known);
+                            else w.WriteNullValue(); // erased by another process meanwhile
+                        }
+                        w.WriteEndArray();
+                    }
                     if (onlyFlag) w.WriteNull("at");
                     else w.WriteString("at", Output.Timestamp(moment));
                     w.WriteBoolean("unique", onlyFlag || tracking.Unique);
@@ -103,7 +134,7 @@ internal static class MarkCommand
                     w.WriteEndArray();
                 },
                 ["event", "id", "key"],
-                users.SelectMany(u => keys.Select(k => (IReadOnlyList<string>)[name, Output.Text(u), k]))), ct).ConfigureAwait(false);
+                texts.SelectMany(u => keys.Select(k => (IReadOnlyList<string>)[name, u, k]))), ct).ConfigureAwait(false);
         });
         return command;
     }

@@ -9,14 +9,15 @@ namespace Bitmapist.Cli.Config;
 /// <param name="Prefix">The key prefix, or null for the default.</param>
 /// <param name="Layout">The key layout (<c>bitmapist</c>, <c>sharded[:K]</c>), or null.</param>
 /// <param name="Universe">The universe, a set of the query language, or null.</param>
-internal sealed record ConnectionProfile(string Name, string? Redis, string? Data, string? Prefix, string? Layout, string? Universe);
+/// <param name="IdMap">The store's id map (<c>--id-map</c>), or null.</param>
+internal sealed record ConnectionProfile(string Name, string? Redis, string? Data, string? Prefix, string? Layout, string? Universe, string? IdMap = null);
 
 /// <summary>
 /// The config file (<see cref="CliEnvironment.ConfigPath"/>): named connections and the one used by default.
 /// <code>
 /// { "default": "prod",
 ///   "profiles": {
-///     "prod":  { "redis": "redis.internal:6379,password=...", "universe": "unique(user)" },
+///     "prod":  { "redis": "redis.internal:6379,password=...", "universe": "unique(user)", "idMap": "users" },
 ///     "local": { "data": "~/analytics.bms", "prefix": "trackist_" } } }
 /// </code>
 /// Read with <see cref="JsonDocument"/> (no reflection, so the Native AOT build stays free of warnings). Errors name
@@ -24,7 +25,7 @@ internal sealed record ConnectionProfile(string Name, string? Redis, string? Dat
 /// </summary>
 internal sealed class ConfigFile
 {
-    private static readonly string[] Settings = ["redis", "data", "prefix", "layout", "universe"];
+    private static readonly string[] Settings = ["redis", "data", "prefix", "layout", "universe", "idMap"];
 
     private ConfigFile(string path, string? defaultProfile, IReadOnlyDictionary<string, ConnectionProfile> profiles)
     {
@@ -117,7 +118,8 @@ internal sealed class ConfigFile
         if ((redis is null) == (data is null))
             throw bad($"the profile '{p.Name}' needs exactly one of \"redis\" (a connection string) and \"data\" (a store file)");
         if (data is not null) data = Resolve(data, path, home);
-        return new ConnectionProfile(p.Name, redis, data, values.GetValueOrDefault("prefix"), values.GetValueOrDefault("layout"), values.GetValueOrDefault("universe"));
+        return new ConnectionProfile(p.Name, redis, data, values.GetValueOrDefault("prefix"), values.GetValueOrDefault("layout"),
+            values.GetValueOrDefault("universe"), values.GetValueOrDefault("idMap"));
     }
 
     /// <summary>A store file's path: <c>~/</c> is the home directory, a relative path is relative to the config file's folder.</summary>

@@ -22,12 +22,31 @@ public sealed class BulkImport
     private long _pendingPages;
 
     // Records of users named by external id, waiting for one id map call that maps them all (see AddAsync).
-    private readonly List<(string Event, string ExternalId, DateTime At, bool Unique)> _unmapped = [];
+    private List<ExternalRecord> _unmapped = [];
+
+    // The batch being mapped while the next one is read (on Redis the id map's round trip and script overlap the
+    // caller's parsing), and whether the last batch was found mapped already: then the next one is looked up with a
+    // plain read first (on Redis an HMGET: about half the get-or-create script's cost, measured in docs/performance.md) and only its missing ids created.
+    private Task<Mapped>? _mapping;
+    private bool _lookUpFirst = true;
+    private int _batchesSinceLookUp;
+    private IdMapping.IdMap? _idMap;
 
     // The internal ids this import mapped, by external id: a user's later records are marked without asking the map
     // again (an import names the same users over and over). Bounded: past KnownLimit it starts over.
     private readonly Dictionary<string, uint> _known = new(StringComparer.Ordinal);
     private const int KnownLimit = 1_000_000;
+
+    // Batches mapped by get-or-create alone before one is looked up first again (ids may turn from new to returning).
+    private const int LookUpAgainAfter = 8;
+
+    /// <summary>A batch and its internal ids.</summary>
+    /// <param name="Records">The batch's records.</param>
+    /// <param name="Ids">Each record's internal id.</param>
+    /// <param name="Found">How many ids the look-up found mapped; -1 when the batch was not looked up first.</param>
+    private sealed record Mapped(ExternalRecord[] Records, uint[] Ids, int Found);
+
+    private readonly record struct ExternalRecord(string Event, string ExternalId, DateTime At, bool Unique);
 
     /// <summary>Records by external id mapped in one id map call (one round trip per lane and 10,000 distinct ids).</summary>
     public int MapBatchSize { get; init; } = 50_000;
@@ -61,7 +80,7 @@ public sealed class BulkImport
         }
         Added++;
         if ((Added & 0xFFFF) == 0) _progress?.Report(Added);
-        if (_pendingPages >= MaxPendingPages) await FlushAsync(ct).ConfigureAwait(false);
+        if (_pendingPages >= MaxPendingPages) await MergePendingAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>Adds a unique flag for <paramref name="userId"/>.</summary>
@@ -75,67 +94,109 @@ public sealed class BulkImport
     /// <summary>
     /// Adds one mark of the user with external id <paramref name="externalId"/>. Records are mapped through the store's
     /// id map (<see cref="StoreOptions.IdMap"/>) in batches of <see cref="MapBatchSize"/>, creating missing mappings,
-    /// then set like any other; a mapping made for an import that then fails is kept (re-running it reuses it).
-    /// The import remembers the internal ids it mapped (up to 1,000,000 external ids) and marks a user's later records
-    /// without asking the map again: erase a user (<see cref="IdMapping.IdMap.EraseAsync"/>) only after the imports that
-    /// name them have finished, or their later records go to the erased internal id.
+    /// then set like any other; a mapping made for an import that then fails is kept (re-running it reuses it). A batch
+    /// is mapped while the next one is added, so a store failure while mapping is thrown by a later call (the one that
+    /// fills the next batch, or <see cref="FlushAsync"/>). The import remembers the internal ids it mapped (up to
+    /// 1,000,000 external ids) and marks a user's later records without asking the map again: erase a user
+    /// (<see cref="IdMapping.IdMap.EraseAsync"/>) only after the imports that name them have finished, or their later
+    /// records go to the erased internal id.
     /// </summary>
     /// <exception cref="InvalidOperationException">The store has no id map.</exception>
     /// <exception cref="ArgumentException">The external id cannot be mapped (checked here, before any I/O).</exception>
-    public async ValueTask AddAsync(string eventName, string externalId, DateTime at, CancellationToken ct = default)
-    {
-        ArgumentNullException.ThrowIfNull(externalId);
-        if (_known.TryGetValue(externalId, out var id))
-        {
-            await AddAsync(eventName, id, at, ct).ConfigureAwait(false);
-            return;
-        }
-        CheckExternal(externalId);
-        _unmapped.Add((eventName, externalId, at, false));
-        if (_unmapped.Count >= MapBatchSize) await MapPendingAsync(ct).ConfigureAwait(false);
-    }
+    public ValueTask AddAsync(string eventName, string externalId, DateTime at, CancellationToken ct = default) =>
+        AddExternal(new ExternalRecord(eventName, externalId, at, false), ct);
 
     /// <summary>Adds a unique flag for the user with external id <paramref name="externalId"/> (mapped as <see cref="AddAsync(string, string, DateTime, CancellationToken)"/> is).</summary>
-    public async ValueTask AddUniqueAsync(string eventName, string externalId, CancellationToken ct = default)
+    public ValueTask AddUniqueAsync(string eventName, string externalId, CancellationToken ct = default) =>
+        AddExternal(new ExternalRecord(eventName, externalId, default, true), ct);
+
+    private async ValueTask AddExternal(ExternalRecord record, CancellationToken ct)
     {
-        CheckExternal(externalId);
-        _unmapped.Add((eventName, externalId, default, true));
-        if (_unmapped.Count >= MapBatchSize) await MapPendingAsync(ct).ConfigureAwait(false);
+        if (record.ExternalId is { } known && _known.TryGetValue(known, out var id))
+        {
+            if (record.Unique) AddUnique(record.Event, id);
+            else await AddAsync(record.Event, id, record.At, ct).ConfigureAwait(false);
+            return;
+        }
+        _idMap ??= _store.RequireIdMap("Importing by external id");
+        IdMapping.IdMap.ValidateExternalId(record.ExternalId, "externalId");
+        _unmapped.Add(record);
+        if (_unmapped.Count >= MapBatchSize) await StartMappingAsync(ct).ConfigureAwait(false);
     }
 
-    private void CheckExternal(string externalId)
+    /// <summary>Adds the batch in flight (waiting for its ids), then starts mapping the records waiting for internal ids.</summary>
+    private async Task StartMappingAsync(CancellationToken ct)
     {
-        _store.RequireIdMap("Importing by external id");
-        IdMapping.IdMap.ValidateExternalId(externalId, nameof(externalId));
-    }
-
-    /// <summary>Maps the records waiting for internal ids (one id map call) and adds them.</summary>
-    private async Task MapPendingAsync(CancellationToken ct)
-    {
+        await AddMappedAsync(ct).ConfigureAwait(false);
         if (_unmapped.Count == 0) return;
         var records = _unmapped.ToArray();
-        string[] distinct = [.. records.Select(r => r.ExternalId).Where(e => !_known.ContainsKey(e)).Distinct(StringComparer.Ordinal)];
-        var ids = await _store.RequireIdMap("Importing by external id").GetOrCreateAsync(distinct, ct).ConfigureAwait(false);
-        if (_known.Count + distinct.Length > KnownLimit) _known.Clear();
-        var mapped = new Dictionary<string, uint>(distinct.Length, StringComparer.Ordinal);
-        for (var i = 0; i < distinct.Length; i++)
+        _unmapped = new List<ExternalRecord>(records.Length);
+        // On the thread pool: the embedded store's map answers synchronously, and this way still overlaps the caller.
+        var (map, lookUpFirst) = (_idMap!, _lookUpFirst);
+        _mapping = Task.Run(() => MapAsync(map, records, lookUpFirst, ct), ct);
+    }
+
+    private static async Task<Mapped> MapAsync(IdMapping.IdMap map, ExternalRecord[] records, bool lookUpFirst, CancellationToken ct)
+    {
+        var externalIds = new string[records.Length];
+        for (var i = 0; i < records.Length; i++) externalIds[i] = records[i].ExternalId;
+        if (!lookUpFirst) return new Mapped(records, await map.GetOrCreateAsync(externalIds, ct).ConfigureAwait(false), -1);
+        var found = await map.FindAsync(externalIds, ct).ConfigureAwait(false);
+        var ids = new uint[records.Length];
+        var missing = new List<string>();
+        for (var i = 0; i < found.Length; i++)
         {
-            mapped[distinct[i]] = ids[i];
-            _known[distinct[i]] = ids[i];
+            if (found[i] is { } id) ids[i] = id;
+            else missing.Add(externalIds[i]);
         }
-        _unmapped.Clear();
-        foreach (var r in records)
+        if (missing.Count == 0) return new Mapped(records, ids, records.Length);
+        // Get-or-create for the missing ones only (repeats are sent once): one made meanwhile by another writer is found, not made twice.
+        var created = await map.GetOrCreateAsync(missing, ct).ConfigureAwait(false);
+        var byId = new Dictionary<string, uint>(missing.Count, StringComparer.Ordinal);
+        for (var i = 0; i < missing.Count; i++) byId[missing[i]] = created[i];
+        for (var i = 0; i < ids.Length; i++)
+            if (found[i] is null) ids[i] = byId[externalIds[i]];
+        return new Mapped(records, ids, records.Length - missing.Count);
+    }
+
+    /// <summary>Waits for the batch being mapped, if any, and adds its records with their internal ids.</summary>
+    private async Task AddMappedAsync(CancellationToken ct)
+    {
+        if (_mapping is not { } mapping) return;
+        _mapping = null;
+        var (records, ids, found) = await mapping.ConfigureAwait(false);
+        if (_known.Count + records.Length > KnownLimit) _known.Clear();
+        for (var i = 0; i < records.Length; i++)
         {
-            var id = mapped.TryGetValue(r.ExternalId, out var m) ? m : _known[r.ExternalId];
-            if (r.Unique) AddUnique(r.Event, id);
-            else await AddAsync(r.Event, id, r.At, ct).ConfigureAwait(false);
+            _known[records[i].ExternalId] = ids[i];
+            var r = records[i];
+            if (r.Unique) AddUnique(r.Event, ids[i]);
+            else await AddAsync(r.Event, ids[i], r.At, ct).ConfigureAwait(false);
+        }
+        // A plain look-up first pays when most ids are mapped already (a re-run, returning users): keep doing so while at
+        // least half of a batch is found. Otherwise go straight to get-or-create, and look up first again now and then.
+        if (found >= 0)
+        {
+            _lookUpFirst = found * 2 >= records.Length;
+            _batchesSinceLookUp = 0;
+        }
+        else
+        {
+            _lookUpFirst = ++_batchesSinceLookUp >= LookUpAgainAfter;
         }
     }
 
     /// <summary>Merges everything added so far into the store (records by external id are mapped first).</summary>
     public async Task FlushAsync(CancellationToken ct = default)
     {
-        await MapPendingAsync(ct).ConfigureAwait(false);
+        await StartMappingAsync(ct).ConfigureAwait(false);
+        await AddMappedAsync(ct).ConfigureAwait(false);
+        await MergePendingAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Merges the client-side bitmaps into the store and starts afresh.</summary>
+    private async Task MergePendingAsync(CancellationToken ct)
+    {
         if (_pending.Count > 0)
         {
             BitmapMerge[] bitmaps = [.. _pending.Select(p => new BitmapMerge(p.Key, p.Value))];
