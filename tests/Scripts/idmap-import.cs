@@ -1,6 +1,6 @@
-#:project ../../../src/Bitmapist.Linq/Bitmapist.Linq.csproj
+#:project ../../src/Bitmapist.Linq/Bitmapist.Linq.csproj
 // Bulk import of 1,000,000 records over 200,000 users, by number and by external id (new, then already mapped),
-// side by side in one run. Usage: dotnet run -c Release tests/Bitmapist.Linq.Benchmarks/Scripts/idmap-import.cs [-- redis HOST:PORT | -- embedded]
+// side by side in one run. Usage: dotnet run -c Release tests/Scripts/idmap-import.cs [-- redis HOST:PORT | -- embedded]
 // Keys go under a fresh prefix; on Redis run it against a scratch server (it leaves its keys).
 using System.Diagnostics;
 using Bitmapist.Linq.Stores;

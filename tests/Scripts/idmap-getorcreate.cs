@@ -1,6 +1,6 @@
-#:project ../../../src/Bitmapist.Linq/Bitmapist.Linq.csproj
+#:project ../../src/Bitmapist.Linq/Bitmapist.Linq.csproj
 // IdMap.GetOrCreateAsync on Redis in calls of 50,000: 200,000 new ids, then the same ids again, twice.
-// Usage: dotnet run -c Release tests/Bitmapist.Linq.Benchmarks/Scripts/idmap-getorcreate.cs -- HOST:PORT [bitmapist|sharded:20]
+// Usage: dotnet run -c Release tests/Scripts/idmap-getorcreate.cs -- HOST:PORT [bitmapist|sharded:20]
 // Keys go under a fresh prefix; run it against a scratch server (it leaves its keys).
 using System.Diagnostics;
 using Bitmapist.Linq.Model;
