@@ -24,12 +24,9 @@ public sealed class BulkImport
     // Records of users named by external id, waiting for one id map call that maps them all (see AddAsync).
     private List<ExternalRecord> _unmapped = [];
 
-    // The batch being mapped while the next one is read (on Redis the id map's round trip and script overlap the
-    // caller's parsing), and whether the last batch was found mapped already: then the next one is looked up with a
-    // plain read first (on Redis an HMGET: about half the get-or-create script's cost, measured in docs/performance.md) and only its missing ids created.
+    // The batch being mapped while the next one is read: on Redis the id map's round trip and script overlap the
+    // caller's parsing. (Looking a batch's ids up before creating them needs nothing here: the back end reads first.)
     private Task<Mapped>? _mapping;
-    private bool _lookUpFirst = true;
-    private int _batchesSinceLookUp;
     private IdMapping.IdMap? _idMap;
 
     // The internal ids this import mapped, by external id: a user's later records are marked without asking the map
@@ -37,14 +34,10 @@ public sealed class BulkImport
     private readonly Dictionary<string, uint> _known = new(StringComparer.Ordinal);
     private const int KnownLimit = 1_000_000;
 
-    // Batches mapped by get-or-create alone before one is looked up first again (ids may turn from new to returning).
-    private const int LookUpAgainAfter = 8;
-
     /// <summary>A batch and its internal ids.</summary>
     /// <param name="Records">The batch's records.</param>
     /// <param name="Ids">Each record's internal id.</param>
-    /// <param name="Found">How many ids the look-up found mapped; -1 when the batch was not looked up first.</param>
-    private sealed record Mapped(ExternalRecord[] Records, uint[] Ids, int Found);
+    private sealed record Mapped(ExternalRecord[] Records, uint[] Ids);
 
     private readonly record struct ExternalRecord(string Event, string ExternalId, DateTime At, bool Unique);
 
@@ -132,31 +125,15 @@ public sealed class BulkImport
         var records = _unmapped.ToArray();
         _unmapped = new List<ExternalRecord>(records.Length);
         // On the thread pool: the embedded store's map answers synchronously, and this way still overlaps the caller.
-        var (map, lookUpFirst) = (_idMap!, _lookUpFirst);
-        _mapping = Task.Run(() => MapAsync(map, records, lookUpFirst, ct), ct);
+        var map = _idMap!;
+        _mapping = Task.Run(() => MapAsync(map, records, ct), ct);
     }
 
-    private static async Task<Mapped> MapAsync(IdMapping.IdMap map, ExternalRecord[] records, bool lookUpFirst, CancellationToken ct)
+    private static async Task<Mapped> MapAsync(IdMapping.IdMap map, ExternalRecord[] records, CancellationToken ct)
     {
         var externalIds = new string[records.Length];
         for (var i = 0; i < records.Length; i++) externalIds[i] = records[i].ExternalId;
-        if (!lookUpFirst) return new Mapped(records, await map.GetOrCreateAsync(externalIds, ct).ConfigureAwait(false), -1);
-        var found = await map.FindAsync(externalIds, ct).ConfigureAwait(false);
-        var ids = new uint[records.Length];
-        var missing = new List<string>();
-        for (var i = 0; i < found.Length; i++)
-        {
-            if (found[i] is { } id) ids[i] = id;
-            else missing.Add(externalIds[i]);
-        }
-        if (missing.Count == 0) return new Mapped(records, ids, records.Length);
-        // Get-or-create for the missing ones only (repeats are sent once): one made meanwhile by another writer is found, not made twice.
-        var created = await map.GetOrCreateAsync(missing, ct).ConfigureAwait(false);
-        var byId = new Dictionary<string, uint>(missing.Count, StringComparer.Ordinal);
-        for (var i = 0; i < missing.Count; i++) byId[missing[i]] = created[i];
-        for (var i = 0; i < ids.Length; i++)
-            if (found[i] is null) ids[i] = byId[externalIds[i]];
-        return new Mapped(records, ids, records.Length - missing.Count);
+        return new Mapped(records, await map.GetOrCreateAsync(externalIds, ct).ConfigureAwait(false));
     }
 
     /// <summary>Waits for the batch being mapped, if any, and adds its records with their internal ids.</summary>
@@ -164,7 +141,7 @@ public sealed class BulkImport
     {
         if (_mapping is not { } mapping) return;
         _mapping = null;
-        var (records, ids, found) = await mapping.ConfigureAwait(false);
+        var (records, ids) = await mapping.ConfigureAwait(false);
         if (_known.Count + records.Length > KnownLimit) _known.Clear();
         for (var i = 0; i < records.Length; i++)
         {
@@ -172,17 +149,6 @@ public sealed class BulkImport
             var r = records[i];
             if (r.Unique) AddUnique(r.Event, ids[i]);
             else await AddAsync(r.Event, ids[i], r.At, ct).ConfigureAwait(false);
-        }
-        // A plain look-up first pays when most ids are mapped already (a re-run, returning users): keep doing so while at
-        // least half of a batch is found. Otherwise go straight to get-or-create, and look up first again now and then.
-        if (found >= 0)
-        {
-            _lookUpFirst = found * 2 >= records.Length;
-            _batchesSinceLookUp = 0;
-        }
-        else
-        {
-            _lookUpFirst = ++_batchesSinceLookUp >= LookUpAgainAfter;
         }
     }
 

@@ -3,9 +3,8 @@ using Bitmapist.Linq.Stores;
 namespace Bitmapist.Linq.Tests.Tracking;
 
 /// <summary>
-/// Bulk import by external id: batches are mapped while the next one is added, looked up first while most of their ids
-/// are mapped and created directly while most are new. Whatever the path, every record lands on its id's bit and no
-/// external id gets two internal ids.
+/// Bulk import by external id: batches are mapped while the next one is added, and a user's later records use the id
+/// the import remembered. Whatever the path, every record lands on its id's bit and no external id gets two internal ids.
 /// </summary>
 public sealed class BulkImportExternalIdTests
 {
@@ -15,8 +14,8 @@ public sealed class BulkImportExternalIdTests
     public async Task Every_record_lands_on_its_ids_bit_through_new_returning_and_mixed_batches()
     {
         using var store = new EmbeddedStore(new StoreOptions { IdMap = "users" });
-        // Batches of 10: returning users first (looked up), then new ones (created directly, looked up again now and
-        // then), then a mix, then unique flags, with repeats inside batches and a batch left over for the flush.
+        // Batches of 10: returning users first, then new ones, then a mix, then unique flags, with repeats inside
+        // batches and a batch left over for the flush.
         await store.IdMap("users").GetOrCreateAsync([.. Enumerable.Range(0, 40).Select(i => $"old-{i}")]);
         var records = new List<(string Event, string Id, bool Unique)>();
         records.AddRange(Enumerable.Range(0, 40).Select(i => ("active", $"old-{i}", false)));
