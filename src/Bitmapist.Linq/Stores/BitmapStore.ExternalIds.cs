@@ -14,7 +14,12 @@ public partial class BitmapStore
         IEnumerable<SetExpr?> roots, IReadOnlyDictionary<string, SetExpr>? parameters, CancellationToken ct)
     {
         var named = ExternalIdsIn(roots, parameters);
-        if (named is null) return null;
+        return named is null ? null : await LookUpAsync(named, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The internal ids of <paramref name="named"/>'s members that have one.</summary>
+    private async Task<IReadOnlyDictionary<string, uint>> LookUpAsync(ExternalIdsNode named, CancellationToken ct)
+    {
         var map = RequireIdMap($"The literal {named.Text}");
         var found = await map.FindAsync(named.Members, ct).ConfigureAwait(false);
         var ids = new Dictionary<string, uint>(StringComparer.Ordinal);
@@ -27,7 +32,7 @@ public partial class BitmapStore
     /// lookup, a round trip on Redis, only when the statement names external ids.
     /// </summary>
     internal IReadOnlyDictionary<string, uint>? LookUpExternalIds(IEnumerable<SetExpr?> roots, IReadOnlyDictionary<string, SetExpr>? parameters) =>
-        ExternalIdsIn(roots, parameters) is null ? null : LookUpExternalIdsAsync(roots, parameters, CancellationToken.None).GetAwaiter().GetResult();
+        ExternalIdsIn(roots, parameters) is { } named ? LookUpAsync(named, CancellationToken.None).GetAwaiter().GetResult() : null;
 
     /// <summary>Every external id named in <paramref name="roots"/> and the parameters' values, as one literal; null when none.</summary>
     private static ExternalIdsNode? ExternalIdsIn(IEnumerable<SetExpr?> roots, IReadOnlyDictionary<string, SetExpr>? parameters)

@@ -27,11 +27,15 @@ internal sealed partial class EmbeddedBackend : IIdMapBackend
                 created.Add((externalId, (uint)id));
                 next++;
             }
-            if (created.Count == 0) return;
-            journal?.AppendIdMappings(lane.ForwardKey, created, next);
-            ReplayIdMappings(lane.ForwardKey, created, next);
+            if (created.Count > 0)
+            {
+                journal?.AppendIdMappings(lane.ForwardKey, created, next);
+                ReplayIdMappings(lane.ForwardKey, created, next);
+            }
+            // Answered under the same lock: every id is mapped now.
+            result = TryFindAll(lane, externalIds)!;
         });
-        return Task.FromResult(Read(() => TryFindAll(lane, externalIds))!);
+        return Task.FromResult(result);
     }
 
     private uint[]? TryFindAll(IdMapLane lane, IReadOnlyList<string> externalIds)
@@ -83,8 +87,7 @@ internal sealed partial class EmbeddedBackend : IIdMapBackend
             }
             if (!table.Forward.TryGetValue(externalId, out var id)) return;
             journal?.AppendIdErasure(lane.ForwardKey, externalId, id, finished: false);
-            table.Forward.Remove(externalId);
-            table.Erasing[externalId] = id;
+            ReplayIdErasure(lane.ForwardKey, externalId, id, finished: false);
             result = id;
         });
         return Task.FromResult(result);
